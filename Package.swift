@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+// MedSynth — synthetic medical-image data and cross-modal translation.
+// Module graph and data flow: docs/ARCHITECTURE.md. System libraries: scripts/setup.sh installs them.
+import PackageDescription
+
+let package = Package(
+    name: "MedSynth",
+    // MARK: - Public products
+    products: [
+        .executable(name: "medsynth", targets: ["medsynth"]),
+        .library(name: "MedCore", targets: ["MedCore"]),
+        .library(name: "MedIO", targets: ["MedIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C libraries (Debian packages; shim header + module map, linked with pkg-config)
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // libpng reports errors with longjmp, which must not cross Swift frames: this C glue catches them.
+        .target(name: "CPNGGlue", dependencies: ["CLibPNG"]),
+        // libnifti2 ships no .pc file and its header includes <znzlib.h> by bare name, so the glue is compiled
+        // with /usr/include/nifti on the include path; its public header exposes only plain C types.
+        .target(
+            name: "CNIfTIGlue",
+            cSettings: [.unsafeFlags(["-I/usr/include/nifti"])],
+            linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
+        ),
+
+        // MARK: - Implementation
+        .target(name: "MedCore"),
+        .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue"]),
+        .executableTarget(
+            name: "medsynth",
+            dependencies: [
+                "MedCore", "MedIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .target(name: "MedTestSupport", dependencies: ["MedCore", "MedIO"], path: "Tests/MedTestSupport"),
+        .testTarget(name: "MedCoreTests", dependencies: ["MedCore", "MedTestSupport"]),
+        .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedCore", "MedTestSupport", "CHDF5"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["COpenBLAS", "CZlib", "MedTestSupport"]),
+    ]
+)

@@ -1,0 +1,2 @@
+// OpenBLAS (pkg-config openblas): CBLAS interface plus thread control.
+#include <cblas.h>

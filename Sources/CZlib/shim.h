@@ -1,0 +1,2 @@
+// zlib (pkg-config zlib).
+#include <zlib.h>
