@@ -10,7 +10,7 @@ import MedCore
         #expect(v.voxels.count == 24)
     }
 
-    @Test func sliceKeepsWorldPosition() {
+    @Test func sliceKeepsWorldPosition() throws {
         let affine = Affine(spacingMM: SIMD3(0.5, 0.5, 2), originMM: SIMD3(-10, -20, -30))
         let v = Volume(shape: VolumeShape(depth: 3, height: 2, width: 2), voxels: (0..<12).map(Float.init), affine: affine, modality: .ct)
         let s = v.slice(2)
