@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "medsynth", targets: ["medsynth"]),
         .library(name: "MedCore", targets: ["MedCore"]),
         .library(name: "MedIO", targets: ["MedIO"]),
+        .library(name: "MedSynthesis", targets: ["MedSynthesis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,10 +34,11 @@ let package = Package(
         // MARK: - Implementation
         .target(name: "MedCore"),
         .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue"]),
+        .target(name: "MedSynthesis", dependencies: ["MedCore", "MedIO"]),
         .executableTarget(
             name: "medsynth",
             dependencies: [
-                "MedCore", "MedIO",
+                "MedCore", "MedIO", "MedSynthesis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MedCore
 import MedIO
 
@@ -8,7 +9,26 @@ struct MedSynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "medsynth",
         abstract: "Synthetic medical-image data and cross-modal translation.",
+        discussion: """
+        Examples:
+          medsynth demo
+          medsynth info brain.nii.gz
+          medsynth convert ct.nii.gz ct.png --slice 40 --window -160 240
+        """,
         version: MedSynthVersion.string,
-        subcommands: []
+        subcommands: [InfoCommand.self, ConvertCommand.self, DemoCommand.self]
     )
+
+    /// Runs the command; library errors become one line on stderr and exit status 1.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as MedSynthError {
+            FileHandle.standardError.write(Data("medsynth: error: \(error.description)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import MedCore
+import MedIO
+
+/// `medsynth convert IN OUT`: between PNG, NIfTI and HDF5, keeping physical values and geometry.
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert between PNG, NIfTI (.nii/.nii.gz) and HDF5 (.h5), keeping values and geometry.",
+        discussion: """
+        The output format follows OUT's extension. PNG output maps the window [LOW, HIGH] (physical units) to
+        0…255 or 0…65535 and records the window in the PNG, so it reads back in physical units. HDF5 output
+        writes one dataset, /cases/<case-id>/<modality>, float32, chunked per slice, shuffle + deflate
+        (layout: docs/DATASET_FORMAT.md). The output appears complete or not at all.
+
+        Examples:
+          medsynth convert ct.nii.gz ct.h5
+          medsynth convert ct.nii.gz slice40.png --slice 40 --window -1024 3071
+          medsynth convert phantom.h5 t1.nii.gz --dataset /cases/case000/T1
+          medsynth convert scan.png scan.nii --modality CT
+        """
+    )
+
+    @Argument(help: "Input file (.png, .nii, .nii.gz, .h5).")
+    var input: String
+
+    @Argument(help: "Output file; its extension picks the format.")
+    var output: String
+
+    @Option(name: .customLong("window"), parsing: .upToNextOption,
+            help: ArgumentHelp("PNG output: physical range LOW HIGH mapped to black…white (default: CT -1024 3071 HU, labels 0 255, otherwise the data's min max).", valueName: "low high"))
+    var window: [Double] = []
+
+    @Option(help: "PNG output: bits per pixel, 8 or 16.")
+    var bits: Int = 16
+
+    @Option(help: "PNG output: the axial slice of a multi-slice volume to write.")
+    var slice: Int?
+
+    @Option(help: "HDF5 input: the dataset to read (see `medsynth info FILE`).")
+    var dataset: String?
+
+    @Option(help: "NIfTI output: element type (uint8, int16, uint16, int32, float32, float64).")
+    var dtype: String = "float32"
+
+    @Option(help: "NIfTI output: format version 1 or 2.")
+    var niftiVersion: Int = 1
+
+    @Option(help: "HDF5 output: the case id (default: the output file name without extension).")
+    var caseID: String?
+
+    @Option(help: "Set the modality when the input does not say (CT, T1, T2, FLAIR, PET, label).")
+    var modality: String?
+
+    func validate() throws {
+        if !window.isEmpty && window.count != 2 {
+            throw ValidationError("--window takes two numbers, LOW HIGH; got \(window.count): \(window)")
+        }
+        if bits != 8 && bits != 16 { throw ValidationError("--bits must be 8 or 16, got \(bits)") }
+        if NIfTIDataType(rawValue: dtype) == nil {
+            throw ValidationError("--dtype '\(dtype)' is not one of \(NIfTIDataType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if niftiVersion != 1 && niftiVersion != 2 { throw ValidationError("--nifti-version must be 1 or 2, got \(niftiVersion)") }
+        if let modality, Modality(name: modality) == nil {
+            throw ValidationError("--modality '\(modality)' is not one of \(Modality.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let inURL = URL(fileURLWithPath: input), outURL = URL(fileURLWithPath: output)
+        if inURL.standardizedFileURL.path == outURL.standardizedFileURL.path {
+            throw MedSynthError(.invalidArgument, output, "output is the same file as the input")
+        }
+        var loaded = try VolumeIO.read(inURL, dataset: dataset)
+        if let modality, let m = Modality(name: modality) {
+            loaded.volume.modality = m
+            loaded.volume.unit = m.defaultUnit
+        }
+        var options = VolumeWriteOptions(pngBitDepth: bits, slice: slice,
+                                         niftiDataType: NIfTIDataType(rawValue: dtype)!, niftiVersion: niftiVersion,
+                                         caseID: caseID)
+        if window.count == 2 { options.window = try IntensityWindow(lowerValue: window[0], upperValue: window[1]) }
+        try VolumeIO.write(loaded.volume, to: outURL, options: options)
+        let v = loaded.volume
+        print("wrote \(output): \(v.shape) \(v.modality.rawValue) (\(v.unit.rawValue)) from \(loaded.format.rawValue) \(loaded.storedDataType)")
+        for note in loaded.notes { print("note: \(note)") }
+    }
+}
