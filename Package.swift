@@ -48,5 +48,7 @@ let package = Package(
         .testTarget(name: "MedCoreTests", dependencies: ["MedCore", "MedTestSupport"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedCore", "MedTestSupport", "CHDF5"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["COpenBLAS", "CZlib", "MedTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["MedCore", "MedIO", "MedTestSupport"]),
+        .testTarget(name: "MedSynthesisTests", dependencies: ["MedSynthesis", "MedIO", "MedCore", "MedTestSupport"]),
     ]
 )
