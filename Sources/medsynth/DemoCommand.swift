@@ -85,7 +85,7 @@ struct DemoCommand: ParsableCommand {
         if json {
             let report = DemoReport(cases: cases, shape: shape, seed: seed, casesWithLesion: lesionCount,
                                     seconds: seconds, files: summaries)
-            print(try JSONOutput.string(report))
+            print(try PrettyJSON.string(report))
             return
         }
         print("MedSynth demo: \(cases) phantom cases of \(shape.map(String.init).joined(separator: "x")) voxels, seed \(seed), \(lesionCount) with a lesion, written in \(String(format: "%.2f", seconds)) s")
@@ -113,15 +113,4 @@ struct DemoReport: Codable {
     var casesWithLesion: Int
     var seconds: Double
     var files: [VolumeSummary]
-}
-
-/// JSON encoding shared by the commands' `--json` output.
-enum JSONOutput {
-    /// Pretty, key-sorted JSON; non-finite numbers are written as strings ("inf", "nan").
-    static func string<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
 }

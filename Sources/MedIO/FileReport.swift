@@ -1,0 +1,59 @@
+import Foundation
+import MedCore
+
+/// Everything `medsynth info` reports about a file: the summary of each image it holds and, for HDF5, the
+/// group/dataset tree.
+public struct FileReport: Codable, Sendable {
+    /// The file path.
+    public var file: String
+    /// Format name of the file ("PNG", "NIfTI-1", "NIfTI-2", "HDF5").
+    public var format: String
+    /// File size in bytes.
+    public var sizeBytes: Int
+    /// For HDF5: every group and dataset; nil for other formats.
+    public var tree: [HDF5NodeInfo]?
+    /// One summary per image: the file itself, or every 2D/3D numeric dataset of an HDF5 file.
+    public var images: [VolumeSummary]
+
+    /// Reads `url` and builds its report.
+    /// - Throws: `MedSynthError` naming the file when it cannot be read.
+    public static func make(_ url: URL) throws -> FileReport {
+        let format = try FileFormatDetector.detect(url)
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        if format == .hdf5 {
+            let tree = try HDF5VolumeStore.tree(of: url)
+            let images = try HDF5VolumeStore.datasetPaths(in: url).map {
+                VolumeSummary(file: url.path, dataset: $0, loaded: try HDF5VolumeStore.read(url, dataset: $0))
+            }
+            return FileReport(file: url.path, format: format.rawValue, sizeBytes: size, tree: tree, images: images)
+        }
+        let loaded = try VolumeIO.read(url)
+        return FileReport(file: url.path, format: loaded.format.rawValue, sizeBytes: size, tree: nil,
+                          images: [VolumeSummary(file: url.path, loaded: loaded)])
+    }
+
+    /// The report as terminal lines.
+    public var textLines: [String] {
+        var lines: [String] = []
+        if let tree {
+            lines.append("file:     \(file)")
+            lines.append("format:   \(format), \(sizeBytes) bytes")
+            lines.append("tree:")
+            for node in tree {
+                lines.append("  " + node.summaryLine)
+                for a in node.attributes { lines.append("      @\(a.name) = \(a.value)") }
+            }
+            if images.isEmpty { lines.append("(no 2D or 3D numeric datasets)") }
+            for image in images {
+                lines.append("")
+                lines.append("dataset:  \(image.dataset ?? "")")
+                lines += image.textLines.dropFirst()  // the first line names the file, already printed
+            }
+            return lines
+        }
+        return images.flatMap(\.textLines)
+    }
+
+    /// Pretty JSON with sorted keys (see `PrettyJSON`).
+    public func jsonString() throws -> String { try PrettyJSON.string(self) }
+}
