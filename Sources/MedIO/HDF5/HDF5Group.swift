@@ -46,25 +46,29 @@ public final class HDF5Group: HDF5Object {
     }
 
     /// The kind of object an existing link leads to, without following external links.
-    private func linkTargetKind(_ linkPath: String) -> HDF5NodeKind {
+    private func linkTargetKind(_ linkPath: String) -> HDF5NodeKind { linkTarget(linkPath).kind }
+
+    /// The kind of object an existing link leads to and the object's address in the file (nil for external
+    /// or dangling links, which are never followed).
+    func linkTarget(_ linkPath: String) -> (kind: HDF5NodeKind, address: UInt64?) {
+        defer { _ = HDF5Context.drainErrorStack() }
         var link = H5L_info_t()
-        guard H5Lget_info(handle.id, linkPath, &link, ms_h5p_default()) >= 0 else { return .other }
-        guard link.type == H5L_TYPE_HARD || link.type == H5L_TYPE_SOFT else { return .other }
-        guard H5Oexists_by_name(handle.id, linkPath, ms_h5p_default()) > 0 else { return .other }
+        guard H5Lget_info(handle.id, linkPath, &link, ms_h5p_default()) >= 0 else { return (.other, nil) }
+        guard link.type == H5L_TYPE_HARD || link.type == H5L_TYPE_SOFT else { return (.other, nil) }
+        guard H5Oexists_by_name(handle.id, linkPath, ms_h5p_default()) > 0 else { return (.other, nil) }
         var info = H5O_info_t()
         guard H5Oget_info_by_name2(handle.id, linkPath, &info, ms_h5o_info_basic(), ms_h5p_default()) >= 0 else {
-            return .other
+            return (.other, nil)
         }
         switch info.type {
-        case H5O_TYPE_GROUP: return .group
-        case H5O_TYPE_DATASET: return .dataset
-        default: return .other
+        case H5O_TYPE_GROUP: return (.group, UInt64(info.addr))
+        case H5O_TYPE_DATASET: return (.dataset, UInt64(info.addr))
+        default: return (.other, UInt64(info.addr))
         }
     }
 
-    /// The links in this group, sorted by name, with what each leads to.
-    /// - Throws: `MedSynthError(.corrupt)` naming the file when HDF5 cannot list the group.
-    public func children() throws -> [(name: String, kind: HDF5NodeKind)] {
+    /// The names of the links in this group, sorted.
+    func linkNames() throws -> [String] {
         HDF5Library.prepareThread()
         final class Names { var list: [String] = [] }
         let names = Names()
@@ -76,7 +80,13 @@ public final class HDF5Group: HDF5Object {
             }, Unmanaged.passUnretained(names).toOpaque())
         }
         try context.check(status, .corrupt, "cannot list the members of group '\(path)'")
-        return names.list.map { name in (name: name, kind: linkTargetKind(name)) }
+        return names.list
+    }
+
+    /// The links in this group, sorted by name, with what each leads to.
+    /// - Throws: `MedSynthError(.corrupt)` naming the file when HDF5 cannot list the group.
+    public func children() throws -> [(name: String, kind: HDF5NodeKind)] {
+        try linkNames().map { name in (name: name, kind: linkTargetKind(name)) }
     }
 
     /// Opens the group at `path`.
