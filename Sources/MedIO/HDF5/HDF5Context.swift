@@ -51,12 +51,11 @@ struct HDF5Context: Sendable {
                 guard let entry, let data else { return 0 }
                 let collector = Unmanaged<Collector>.fromOpaque(data).takeUnretainedValue()
                 var text = entry.pointee.desc.map { String(cString: $0) } ?? ""
-                // The minor message names the cause class ("File signature not found", "Can't open object").
-                var buffer = [CChar](repeating: 0, count: 256)
-                if H5Eget_msg(entry.pointee.min_num, nil, &buffer, buffer.count - 1) > 0 {
-                    let minor = HDF5Context.string(fromCBuffer: buffer)
-                    if !minor.isEmpty && !text.lowercased().contains(minor.lowercased()) {
-                        text = text.isEmpty ? minor : "\(text) [\(minor.lowercased())]"
+                if text.isEmpty {
+                    // No description: fall back to the minor message, the cause class ("File signature not found").
+                    var buffer = [CChar](repeating: 0, count: 256)
+                    if H5Eget_msg(entry.pointee.min_num, nil, &buffer, buffer.count - 1) > 0 {
+                        text = HDF5Context.string(fromCBuffer: buffer)
                     }
                 }
                 if !text.isEmpty && !collector.messages.contains(text) { collector.messages.append(text) }

@@ -6,8 +6,9 @@ extension HDF5Group {
     /// The most objects `descendants()` lists before giving up (a guard against crafted files).
     static let maximumWalkedObjects = 1_000_000
 
-    /// Every object below this group, depth-first in name order, each object once (the first path that
-    /// reaches it, as h5py's `visit` does); external and dangling links are listed as `.other`, never followed.
+    /// Every object below this group, depth-first in name order, reached through hard links only, each object
+    /// once (the first path that reaches it, as h5py's `visit` does). Soft, external and dangling links are
+    /// listed as `.other` and never followed, so an alias does not list a dataset twice.
     /// - Throws: `MedSynthError(.corrupt)` when a group cannot be listed, `.tooLarge` beyond
     ///   `maximumWalkedObjects`.
     func descendants() throws -> [(path: String, kind: HDF5NodeKind)] {
@@ -23,7 +24,7 @@ extension HDF5Group {
 
     private func walk(_ group: HDF5Group, seen: inout Set<UInt64>, into out: inout [(path: String, kind: HDF5NodeKind)]) throws {
         for name in try group.linkNames() {
-            let target = group.linkTarget(name)
+            let target = group.linkTarget(name, followSoftLinks: false)
             if let address = target.address {
                 if seen.contains(address) { continue }
                 seen.insert(address)

@@ -50,11 +50,11 @@ public final class HDF5Group: HDF5Object {
 
     /// The kind of object an existing link leads to and the object's address in the file (nil for external
     /// or dangling links, which are never followed).
-    func linkTarget(_ linkPath: String) -> (kind: HDF5NodeKind, address: UInt64?) {
+    func linkTarget(_ linkPath: String, followSoftLinks: Bool = true) -> (kind: HDF5NodeKind, address: UInt64?) {
         defer { _ = HDF5Context.drainErrorStack() }
         var link = H5L_info_t()
         guard H5Lget_info(handle.id, linkPath, &link, ms_h5p_default()) >= 0 else { return (.other, nil) }
-        guard link.type == H5L_TYPE_HARD || link.type == H5L_TYPE_SOFT else { return (.other, nil) }
+        guard link.type == H5L_TYPE_HARD || (followSoftLinks && link.type == H5L_TYPE_SOFT) else { return (.other, nil) }
         guard H5Oexists_by_name(handle.id, linkPath, ms_h5p_default()) > 0 else { return (.other, nil) }
         var info = H5O_info_t()
         guard H5Oget_info_by_name2(handle.id, linkPath, &info, ms_h5o_info_basic(), ms_h5p_default()) >= 0 else {

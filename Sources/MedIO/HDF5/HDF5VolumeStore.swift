@@ -144,21 +144,21 @@ public enum HDF5VolumeStore {
                 : "2D/3D numeric datasets: " + available.prefix(10).joined(separator: ", ") + (available.count > 10 ? ", …" : "")
             throw MedSynthError(.notFound, url.path, "\(error.message); \(list)")
         }
-        let where_ = "dataset '\(dataset.path)'"
+        let subject = "dataset '\(dataset.path)'"
         guard dataset.elementType.isNumeric, dataset.shape.count == 2 || dataset.shape.count == 3 else {
             throw MedSynthError(.unsupported, url.path,
-                                "\(where_) is \(dataset.elementType.name) with shape \(dataset.shape); expected a numeric 2D (height, width) or 3D (depth, height, width) dataset")
+                                "\(subject) is \(dataset.elementType.name) with shape \(dataset.shape); expected a numeric 2D (height, width) or 3D (depth, height, width) dataset")
         }
         let extents = dataset.shape.count == 2 ? [1] + dataset.shape : dataset.shape
         let full: VolumeShape
         do {
             full = try VolumeShape.validated(depth: extents[0], height: extents[1], width: extents[2], file: url.path)
         } catch let error as MedSynthError {
-            throw MedSynthError(error.kind, url.path, "\(where_): \(error.message)")
+            throw MedSynthError(error.kind, url.path, "\(subject): \(error.message)")
         }
         let range = slices ?? 0..<full.depth
         guard range.lowerBound >= 0, range.upperBound <= full.depth, !range.isEmpty else {
-            throw MedSynthError(.invalidArgument, url.path, "\(where_): slices \(range) are outside 0..<\(full.depth)")
+            throw MedSynthError(.invalidArgument, url.path, "\(subject): slices \(range) are outside 0..<\(full.depth)")
         }
         let shape = VolumeShape(depth: range.count, height: full.height, width: full.width)
         let voxels: [Float]
