@@ -33,6 +33,7 @@ extension HDF5Tests {
                 try file.flush()
                 try file.close()
                 try file.close()  // a second close does nothing
+                HDF5TestSupport.expectError(.corrupt, mentioning: [url.path, "HDF5:"]) { _ = try file.root.children() }
             }
             HDF5TestSupport.expectError(.writeFailed, mentioning: [url.path, "already exists"]) { _ = try HDF5File.create(url) }
             let reopened = try HDF5File.open(url)

@@ -94,7 +94,8 @@ public struct HDF5Attributes {
         let attr = try context.handle(H5Acreate2(owner.id, name, file, space.id, ms_h5p_default(), ms_h5p_default()),
                                       .attribute, .writeFailed, "cannot create \(what)")
         guard !values.isEmpty else { return }
-        let status = values.withUnsafeBufferPointer { H5Awrite(attr.id, T.hdf5ElementType.nativeTypeID!, $0.baseAddress) }
+        let memoryType = try T.nativeTypeID(context)
+        let status = values.withUnsafeBufferPointer { H5Awrite(attr.id, memoryType, $0.baseAddress) }
         try context.check(status, .writeFailed, "cannot write \(what)")
     }
 
@@ -218,9 +219,10 @@ public struct HDF5Attributes {
 
     private func readNumbers<T: HDF5Scalar>(_ attr: HDF5Handle, count: Int, what: String) throws -> [T] {
         guard count > 0 else { return [] }
+        let memoryType = try T.nativeTypeID(context)
         var status: herr_t = -1
         let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            status = H5Aread(attr.id, T.hdf5ElementType.nativeTypeID!, buffer.baseAddress)
+            status = H5Aread(attr.id, memoryType, buffer.baseAddress)
             initialized = status >= 0 ? count : 0
         }
         try context.check(status, .corrupt, "cannot read \(what)")

@@ -201,9 +201,10 @@ extension HDF5Dataset {
     private func transfer<T: HDF5Scalar>(count: Int, fileSpace: HDF5Handle?, memoryShape: [Int]?, as type: T.Type) throws -> [T] {
         let memory = try memoryShape.map { try memorySpace($0, failure: .corrupt) }
         let all = ms_h5s_all()
+        let memoryType = try T.nativeTypeID(context)
         var status: herr_t = -1
         let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            status = H5Dread(handle.id, T.hdf5ElementType.nativeTypeID!, memory?.id ?? all, fileSpace?.id ?? all,
+            status = H5Dread(handle.id, memoryType, memory?.id ?? all, fileSpace?.id ?? all,
                              ms_h5p_default(), buffer.baseAddress)
             initialized = status >= 0 ? count : 0
         }
@@ -216,8 +217,9 @@ extension HDF5Dataset {
     private func store<T: HDF5Scalar>(_ values: [T], fileSpace: HDF5Handle?, memoryShape: [Int]?) throws {
         let memory = try memoryShape.map { try memorySpace($0, failure: .writeFailed) }
         let all = ms_h5s_all()
+        let memoryType = try T.nativeTypeID(context)
         let status = values.withUnsafeBufferPointer { buffer in
-            H5Dwrite(handle.id, T.hdf5ElementType.nativeTypeID!, memory?.id ?? all, fileSpace?.id ?? all,
+            H5Dwrite(handle.id, memoryType, memory?.id ?? all, fileSpace?.id ?? all,
                      ms_h5p_default(), buffer.baseAddress)
         }
         withExtendedLifetime((memory, fileSpace)) {}

@@ -1,3 +1,6 @@
+import CHDF5
+import MedCore
+
 /// A Swift number type that HDF5 datasets and attributes can be read into and written from.
 ///
 /// Each conforming type names the HDF5 element type with the same memory layout; HDF5 converts between it and
@@ -5,6 +8,17 @@
 public protocol HDF5Scalar: BitwiseCopyable, Sendable {
     /// The element type with this Swift type's in-memory layout.
     static var hdf5ElementType: HDF5ElementType { get }
+}
+
+extension HDF5Scalar {
+    /// The native HDF5 memory type for `Self`; a conformance naming a non-numeric type is refused, not trapped on.
+    static func nativeTypeID(_ context: HDF5Context) throws -> hid_t {
+        guard let id = hdf5ElementType.nativeTypeID, hdf5ElementType.byteCount == MemoryLayout<Self>.size else {
+            throw MedSynthError(.invalidArgument, context.file,
+                                "\(Self.self) declares HDF5 element type \(hdf5ElementType.name), which does not match its \(MemoryLayout<Self>.size)-byte layout")
+        }
+        return id
+    }
 }
 
 extension Int8: HDF5Scalar {
