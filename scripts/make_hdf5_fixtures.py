@@ -21,6 +21,8 @@ Tests/Fixtures/io/hdf5/h5py-interop.h5 (written with h5py's default libver "earl
   /misc/stack_u8        uint8 (2, 2, 2, 2) = arange(16)       (4-D: not a volume)
   /misc/names           variable-length str (2,) ["a", "b"]   (strings: not a volume)
   /misc/growing         float32 (2, 3), maxshape (None, 3), chunks (1, 3); value[r, c] = 10*r + c
+  /misc/huge_maxshape   float32 (1, 4, 4) zeros (never written), maxshape (None, 2**40, 2**40), chunks (1, 4, 4):
+                        a valid volume whose maximum shape is absurd; reading its current shape is fine
   /links/ct_alias       soft link to /volumes/ct_int16
   /links/elsewhere      external link to missing.h5:/x (must be listed, never followed)
   root attrs: creator np.bytes_ b"make_hdf5_fixtures.py", fixture_version int 1
@@ -30,8 +32,10 @@ Tests/Fixtures/bad-input/ (each must give a MedSynthError naming the file, never
   random-bytes.h5            4096 seeded random bytes
   truncated.h5               the first 2048 bytes of a valid 40 KB HDF5 file
   huge-shape-unallocated.h5  /huge float32 (65536, 65536, 65536) chunked (1, 256, 256), never written (fill
-                             value only, so the file is tiny): a whole read must be refused by the size limit;
-                             /growing float32 (1, 4, 4) with maxshape (None, 2**40, 2**40)
+                             value only, so the file is tiny): a whole read must be refused by the size limit
+  overflow-shape-unallocated.h5
+                             /huge float32 (2**21, 2**21, 2**21), chunked (1, 256, 256), never written: the
+                             element count (2**63) overflows a signed 64-bit integer
 """
 import argparse
 import os
@@ -66,6 +70,8 @@ def write_interop(path):
         f.create_dataset("misc/names", data=["a", "b"], dtype=h5py.string_dtype())
         r, c = np.meshgrid(np.arange(2), np.arange(3), indexing="ij")
         f.create_dataset("misc/growing", data=(10 * r + c).astype(np.float32), maxshape=(None, 3), chunks=(1, 3))
+        f.create_dataset("misc/huge_maxshape", shape=(1, 4, 4), maxshape=(None, 2**40, 2**40), dtype=np.float32,
+                         chunks=(1, 4, 4))
         f["links/ct_alias"] = h5py.SoftLink("/volumes/ct_int16")
         f["links/elsewhere"] = h5py.ExternalLink("missing.h5", "/x")
 
@@ -87,8 +93,8 @@ def write_bad(folder):
         out.write(head)
     with h5py.File(os.path.join(folder, "huge-shape-unallocated.h5"), "w", libver="earliest") as f:
         f.create_dataset("huge", shape=(65536, 65536, 65536), dtype=np.float32, chunks=(1, 256, 256))
-        f.create_dataset("growing", shape=(1, 4, 4), maxshape=(None, 2**40, 2**40), dtype=np.float32,
-                         chunks=(1, 4, 4))
+    with h5py.File(os.path.join(folder, "overflow-shape-unallocated.h5"), "w", libver="earliest") as f:
+        f.create_dataset("huge", shape=(2**21, 2**21, 2**21), dtype=np.float32, chunks=(1, 256, 256))
 
 
 def check(path):

@@ -79,11 +79,19 @@ extension HDF5Tests {
             #expect(try HDF5File.open(copy).root.dataset("misc/growing").read(as: Float.self) == [0, 1, 2, 10, 11, 12, 20, 21, 22])
         }
 
+        @Test func absurdMaximumShapeDoesNotStopReadingTheCurrentShape() throws {
+            let ds = try HDF5File.open(Self.url).root.dataset("misc/huge_maxshape")
+            #expect(ds.shape == [1, 4, 4] && ds.maxShape == [nil, 1 << 40, 1 << 40])
+            let loaded = try HDF5VolumeStore.read(Self.url, dataset: "/misc/huge_maxshape")
+            #expect(loaded.volume.voxels == [Float](repeating: 0, count: 16))
+        }
+
         @Test func listingSkipsAliasesAndNeverFollowsExternalLinks() throws {
-            #expect(try HDF5VolumeStore.datasetPaths(in: Self.url) == ["/images/map_f64", "/misc/growing", "/volumes/ct_int16"])
+            #expect(try HDF5VolumeStore.datasetPaths(in: Self.url)
+                    == ["/images/map_f64", "/misc/growing", "/misc/huge_maxshape", "/volumes/ct_int16"])
             let tree = try HDF5VolumeStore.tree(of: Self.url)
             #expect(tree.map(\.path) == ["/", "/images", "/images/map_f64", "/links", "/links/ct_alias", "/links/elsewhere",
-                                         "/misc", "/misc/growing", "/misc/names", "/misc/stack_u8", "/misc/vector_f32",
+                                         "/misc", "/misc/growing", "/misc/huge_maxshape", "/misc/names", "/misc/stack_u8", "/misc/vector_f32",
                                          "/volumes", "/volumes/ct_int16"])
             #expect(tree.first { $0.path == "/links/elsewhere" }?.kind == .other)
             #expect(tree.first { $0.path == "/links/ct_alias" }?.kind == .other)
