@@ -41,4 +41,25 @@ static inline hid_t ms_h5t_ieee_f64le(void) { return H5T_IEEE_F64LE; }
 
 static inline unsigned ms_h5z_filter_deflate(void) { return H5Z_FILTER_DEFLATE; }
 static inline unsigned ms_h5z_filter_shuffle(void) { return H5Z_FILTER_SHUFFLE; }
+
+// Standard (little-endian) file types for dataset and attribute creation: files are the same on every host.
+static inline hid_t ms_h5t_std_i8le(void) { return H5T_STD_I8LE; }
+static inline hid_t ms_h5t_std_u8le(void) { return H5T_STD_U8LE; }
+static inline hid_t ms_h5t_std_i16le(void) { return H5T_STD_I16LE; }
+static inline hid_t ms_h5t_std_u16le(void) { return H5T_STD_U16LE; }
+static inline hid_t ms_h5t_std_u32le(void) { return H5T_STD_U32LE; }
+static inline hid_t ms_h5t_std_i64le(void) { return H5T_STD_I64LE; }
+static inline hid_t ms_h5t_std_u64le(void) { return H5T_STD_U64LE; }
+
+static inline unsigned ms_h5f_obj_local(void) { return H5F_OBJ_LOCAL; }
+static inline unsigned ms_h5o_info_basic(void) { return H5O_INFO_BASIC; }
+static inline unsigned ms_h5z_filter_fletcher32(void) { return H5Z_FILTER_FLETCHER32; }
+static inline unsigned ms_h5z_filter_szip(void) { return H5Z_FILTER_SZIP; }
+static inline unsigned ms_h5z_filter_nbit(void) { return H5Z_FILTER_NBIT; }
+static inline unsigned ms_h5z_filter_scaleoffset(void) { return H5Z_FILTER_SCALEOFFSET; }
+
+// Turns off HDF5's automatic printing of error stacks for the calling thread. A thread-safe HDF5 build
+// (Debian's is) keeps this setting per thread, so every thread that calls HDF5 must do this once; MedIO's
+// Swift side remembers which threads did. Returns a negative value on failure.
+static inline herr_t ms_h5e_silence_this_thread(void) { return H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 #endif
