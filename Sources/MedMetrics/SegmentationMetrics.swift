@@ -1,0 +1,145 @@
+import MedCore
+import MedIO
+
+/// Overlap and surface-distance metrics between a reference and a predicted label map, per label, in mm.
+///
+/// Definitions (each label l compared as binary masks A = reference == l, B = prediction == l):
+/// - Dice = 2|A∩B| / (|A| + |B|); IoU = |A∩B| / |A∪B|.
+/// - Surface of a mask: its voxels with at least one face neighbour (6 in 3D, 4 in 2D) outside the mask or
+///   outside the image — `mask & ~scipy.ndimage.binary_erosion(mask)` (MONAI's `get_mask_edges`).
+/// - Directed surface distances d(A→B): for each surface voxel of A, the Euclidean distance in mm (voxel
+///   spacing from the reference's affine) to the nearest surface voxel of B — MONAI's `get_surface_distance`,
+///   `distance_transform_edt(~surface_B, sampling=spacing)[surface_A]`; computed with
+///   `DistanceTransform` on the bounding box of A ∪ B (exact: every surface voxel lies in it).
+/// - HD95: the 95th percentile with numpy's default linear interpolation (position 0.95·(n − 1) in the sorted
+///   list) of the pooled set d(A→B) ∪ d(B→A) (`.pooledSurfaceDistances`, the default), or MONAI's
+///   `HausdorffDistanceMetric(percentile=95)`: max of the two directed 95th percentiles (`.maxOfDirected`).
+/// - Hausdorff: the maximum of the pooled set. ASSD: the mean of the pooled set (MONAI's symmetric average
+///   surface distance).
+/// - Empty cases: both empty → Dice 1, IoU 1, distances nil (not defined); one empty → Dice 0, IoU 0,
+///   distances nil.
+public enum SegmentationMetrics {
+    /// How HD95 combines the two directed distance sets.
+    public enum HD95Convention: String, Codable, Sendable {
+        /// 95th percentile of the union of both directed sets.
+        case pooledSurfaceDistances
+        /// max(P95(d(A→B)), P95(d(B→A))), MONAI's `HausdorffDistanceMetric`.
+        case maxOfDirected
+    }
+
+    /// Scores every label present in either map (or the listed ones).
+    /// - Parameters:
+    ///   - reference: ground-truth label map (values rounded to integers; 0 = background).
+    ///   - prediction: predicted label map, same shape and spacing.
+    ///   - labels: which labels to score; default every non-zero label in either map, ascending.
+    ///   - convention: how HD95 pools the directed distances.
+    /// - Returns: one `LabelOverlap` per label.
+    /// - Throws: `MedSynthError(.mismatch)` for different shapes or spacings (beyond 1e-4 mm).
+    public static func evaluate(reference: Volume, prediction: Volume, labels: [Int]? = nil,
+                                convention: HD95Convention = .pooledSurfaceDistances) throws -> [LabelOverlap] {
+        try requireSameShape(reference, prediction, metric: "segmentation")
+        let sr = reference.spacingMM, sp = prediction.spacingMM
+        guard abs(sr.x - sp.x) <= 1e-4, abs(sr.y - sp.y) <= 1e-4, abs(sr.z - sp.z) <= 1e-4 else {
+            throw MedSynthError(.mismatch, "segmentation", "spacings differ: \(sr) mm vs \(sp) mm")
+        }
+        let a = reference.voxels.map { Int($0.rounded()) }, b = prediction.voxels.map { Int($0.rounded()) }
+        let wanted = labels ?? Array(Set(a).union(b).subtracting([0])).sorted()
+        return wanted.map { l in
+            binary(reference: a.map { $0 == l }, prediction: b.map { $0 == l }, shape: reference.shape,
+                   spacingMM: sr, label: l, convention: convention)
+        }
+    }
+
+    /// Scores one pair of binary masks.
+    /// - Parameters:
+    ///   - reference, prediction: `shape.voxelCount` flags each, C order.
+    ///   - spacingMM: voxel size along width, height, depth.
+    ///   - label: recorded in the result.
+    /// - Precondition: both flag arrays match `shape`.
+    public static func binary(reference a: [Bool], prediction b: [Bool], shape: VolumeShape, spacingMM: SIMD3<Double>,
+                              label: Int = 1, convention: HD95Convention = .pooledSurfaceDistances) -> LabelOverlap {
+        precondition(a.count == shape.voxelCount && b.count == shape.voxelCount, "masks do not match \(shape)")
+        var na = 0, nb = 0, both = 0
+        for n in 0..<a.count {
+            if a[n] { na += 1; if b[n] { both += 1 } }
+            if b[n] { nb += 1 }
+        }
+        var result = LabelOverlap(label: label, referenceVoxels: na, predictionVoxels: nb)
+        if na == 0 && nb == 0 { result.dice = 1; result.iou = 1; return result }
+        result.dice = 2 * Double(both) / Double(na + nb)
+        result.iou = Double(both) / Double(na + nb - both)
+        if na == 0 || nb == 0 { return result }
+        let (dAB, dBA) = directedSurfaceDistances(a, b, shape: shape, spacingMM: spacingMM)
+        let pooled = (dAB + dBA).sorted()
+        result.hd95MM = convention == .pooledSurfaceDistances
+            ? percentile(sorted: pooled, 95)
+            : max(percentile(sorted: dAB.sorted(), 95), percentile(sorted: dBA.sorted(), 95))
+        result.hausdorffMM = pooled.last
+        result.assdMM = pooled.reduce(0, +) / Double(pooled.count)
+        return result
+    }
+
+    /// numpy's `percentile(values, p)` (method 'linear'): the value at position p/100·(n − 1) of the sorted
+    /// list, interpolated between its neighbours.
+    /// - Precondition: `sorted` is non-empty and ascending; 0 ≤ p ≤ 100.
+    public static func percentile(sorted: [Double], _ p: Double) -> Double {
+        precondition(!sorted.isEmpty && p >= 0 && p <= 100, "percentile \(p) of \(sorted.count) values")
+        let pos = p / 100 * Double(sorted.count - 1)
+        let lo = Int(pos.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
+        let t = pos - Double(lo)
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * t
+    }
+
+    /// The surface flags of a mask: foreground voxels with a face neighbour (4 in 2D, 6 in 3D) that is
+    /// background or outside the image.
+    public static func surface(of m: [Bool], shape: VolumeShape) -> [Bool] {
+        let D = shape.depth, H = shape.height, W = shape.width
+        var s = [Bool](repeating: false, count: m.count)
+        s.withUnsafeMutableBufferPointer { sp in
+            let out = sp.baseAddress!
+            Parallel.forEachChunk(count: D, minimumChunk: 1) { ks in
+                for k in ks { for j in 0..<H { for i in 0..<W {
+                    let n = (k * H + j) * W + i
+                    guard m[n] else { continue }
+                    var edge = i == 0 || i == W - 1 || j == 0 || j == H - 1 || !m[n - 1] || !m[n + 1] || !m[n - W] || !m[n + W]
+                    if !edge && D > 1 {
+                        edge = k == 0 || k == D - 1 || !m[n - H * W] || !m[n + H * W]
+                    }
+                    out[n] = edge
+                } } }
+            }
+        }
+        return s
+    }
+
+    /// d(A→B) and d(B→A) in mm, computed on the bounding box of A ∪ B.
+    static func directedSurfaceDistances(_ a: [Bool], _ b: [Bool], shape: VolumeShape,
+                                         spacingMM: SIMD3<Double>) -> ([Double], [Double]) {
+        let sa = surface(of: a, shape: shape), sb = surface(of: b, shape: shape)
+        // Bounding box of the union (surfaces lie inside it; the EDT restricted to it is exact).
+        var lo = [Int.max, Int.max, Int.max], hi = [-1, -1, -1]
+        let H = shape.height, W = shape.width
+        for n in 0..<a.count where a[n] || b[n] {
+            let k = n / (H * W), j = (n / W) % H, i = n % W
+            lo[0] = min(lo[0], k); lo[1] = min(lo[1], j); lo[2] = min(lo[2], i)
+            hi[0] = max(hi[0], k); hi[1] = max(hi[1], j); hi[2] = max(hi[2], i)
+        }
+        let box = VolumeShape(depth: hi[0] - lo[0] + 1, height: hi[1] - lo[1] + 1, width: hi[2] - lo[2] + 1)
+        func crop(_ x: [Bool]) -> [Bool] {
+            var out = [Bool](repeating: false, count: box.voxelCount)
+            for k in 0..<box.depth { for j in 0..<box.height {
+                let src = ((k + lo[0]) * H + j + lo[1]) * W + lo[2], dst = (k * box.height + j) * box.width
+                for i in 0..<box.width { out[dst + i] = x[src + i] }
+            } }
+            return out
+        }
+        let ca = crop(sa), cb = crop(sb)
+        func distances(from q: [Bool], to features: [Bool]) -> [Double] {
+            let d2 = DistanceTransform.squaredDistances(to: features, shape: box, spacingMM: spacingMM)
+            var out: [Double] = []
+            for n in 0..<q.count where q[n] { out.append(d2[n].squareRoot()) }
+            return out
+        }
+        return (distances(from: ca, to: cb), distances(from: cb, to: ca))
+    }
+}
