@@ -31,7 +31,7 @@ public enum SegmentationMetrics {
     /// - Parameters:
     ///   - reference: ground-truth label map (values rounded to integers; 0 = background).
     ///   - prediction: predicted label map, same shape and spacing.
-    ///   - labels: which labels to score; default every non-zero label in either map, ascending.
+    ///   - labels: which labels (≥ 1) to score; default every non-zero label in either map, ascending.
     ///   - convention: how HD95 pools the directed distances.
     /// - Returns: one `LabelOverlap` per label.
     /// - Throws: `MedSynthError(.mismatch)` for different shapes or spacings (beyond 1e-4 mm).
@@ -42,11 +42,13 @@ public enum SegmentationMetrics {
         guard abs(sr.x - sp.x) <= 1e-4, abs(sr.y - sp.y) <= 1e-4, abs(sr.z - sp.z) <= 1e-4 else {
             throw MedSynthError(.mismatch, "segmentation", "spacings differ: \(sr) mm vs \(sp) mm")
         }
-        let a = reference.voxels.map { Int($0.rounded()) }, b = prediction.voxels.map { Int($0.rounded()) }
-        let wanted = labels ?? Array(Set(a).union(b).subtracting([0])).sorted()
+        let a = reference.voxels, b = prediction.voxels
+        let wanted = labels ?? presentLabels(a, b)
         return wanted.map { l in
-            binary(reference: a.map { $0 == l }, prediction: b.map { $0 == l }, shape: reference.shape,
-                   spacingMM: sr, label: l, convention: convention)
+            // round(v) == l for l ≥ 1 (half away from zero) is v ∈ [l − 0.5, l + 0.5).
+            let lo = Float(l) - 0.5, hi = Float(l) + 0.5
+            return score(shape: reference.shape, spacingMM: sr, label: l, convention: convention,
+                         inA: { a[$0] >= lo && a[$0] < hi }, inB: { b[$0] >= lo && b[$0] < hi })
         }
     }
 
@@ -59,17 +61,63 @@ public enum SegmentationMetrics {
     public static func binary(reference a: [Bool], prediction b: [Bool], shape: VolumeShape, spacingMM: SIMD3<Double>,
                               label: Int = 1, convention: HD95Convention = .pooledSurfaceDistances) -> LabelOverlap {
         precondition(a.count == shape.voxelCount && b.count == shape.voxelCount, "masks do not match \(shape)")
-        var na = 0, nb = 0, both = 0
-        for n in 0..<a.count {
-            if a[n] { na += 1; if b[n] { both += 1 } }
-            if b[n] { nb += 1 }
+        return score(shape: shape, spacingMM: spacingMM, label: label, convention: convention, inA: { a[$0] }, inB: { b[$0] })
+    }
+
+    /// The non-zero labels (rounded) of either map, ascending.
+    static func presentLabels(_ a: [Float], _ b: [Float]) -> [Int] {
+        var found = Set<Int>()
+        for v in [a, b] {
+            var last = Float.nan
+            for x in v where x != last && x.isFinite {
+                last = x
+                let l = Int(x.rounded())
+                if l != 0 { found.insert(l) }
+            }
         }
+        return found.sorted()
+    }
+
+    /// Counts, then surface distances on the bounding box of A ∪ B: outside the box both masks are empty,
+    /// so surfaces computed on the box (outside = background) equal those on the full image, and the EDT
+    /// restricted to the box is exact because every surface voxel lies inside it.
+    static func score(shape: VolumeShape, spacingMM: SIMD3<Double>, label: Int, convention: HD95Convention,
+                      inA: (Int) -> Bool, inB: (Int) -> Bool) -> LabelOverlap {
+        let D = shape.depth, H = shape.height, W = shape.width
+        var na = 0, nb = 0, both = 0
+        var lo = (Int.max, Int.max, Int.max), hi = (-1, -1, -1)
+        for k in 0..<D { for j in 0..<H {
+            let row = (k * H + j) * W
+            var rowLo = Int.max, rowHi = -1
+            for i in 0..<W {
+                let p = inA(row + i), q = inB(row + i)
+                if p { na += 1; if q { both += 1 } }
+                if q { nb += 1 }
+                if p || q { rowLo = min(rowLo, i); rowHi = i }
+            }
+            if rowHi >= 0 {
+                lo = (min(lo.0, k), min(lo.1, j), min(lo.2, rowLo)); hi = (max(hi.0, k), max(hi.1, j), max(hi.2, rowHi))
+            }
+        } }
         var result = LabelOverlap(label: label, referenceVoxels: na, predictionVoxels: nb)
         if na == 0 && nb == 0 { result.dice = 1; result.iou = 1; return result }
         result.dice = 2 * Double(both) / Double(na + nb)
         result.iou = Double(both) / Double(na + nb - both)
         if na == 0 || nb == 0 { return result }
-        let (dAB, dBA) = directedSurfaceDistances(a, b, shape: shape, spacingMM: spacingMM)
+        let box = VolumeShape(depth: hi.0 - lo.0 + 1, height: hi.1 - lo.1 + 1, width: hi.2 - lo.2 + 1)
+        var ca = [Bool](repeating: false, count: box.voxelCount), cb = ca
+        for k in 0..<box.depth { for j in 0..<box.height {
+            let src = ((k + lo.0) * H + j + lo.1) * W + lo.2, dst = (k * box.height + j) * box.width
+            for i in 0..<box.width { ca[dst + i] = inA(src + i); cb[dst + i] = inB(src + i) }
+        } }
+        let sa = surface(of: ca, shape: box), sb = surface(of: cb, shape: box)
+        func distances(from q: [Bool], to features: [Bool]) -> [Double] {
+            let d2 = DistanceTransform.squaredDistances(to: features, shape: box, spacingMM: spacingMM)
+            var out: [Double] = []
+            for n in 0..<q.count where q[n] { out.append(d2[n].squareRoot()) }
+            return out
+        }
+        let dAB = distances(from: sa, to: sb), dBA = distances(from: sb, to: sa)
         let pooled = (dAB + dBA).sorted()
         result.hd95MM = convention == .pooledSurfaceDistances
             ? percentile(sorted: pooled, 95)
@@ -110,36 +158,5 @@ public enum SegmentationMetrics {
             }
         }
         return s
-    }
-
-    /// d(A→B) and d(B→A) in mm, computed on the bounding box of A ∪ B.
-    static func directedSurfaceDistances(_ a: [Bool], _ b: [Bool], shape: VolumeShape,
-                                         spacingMM: SIMD3<Double>) -> ([Double], [Double]) {
-        let sa = surface(of: a, shape: shape), sb = surface(of: b, shape: shape)
-        // Bounding box of the union (surfaces lie inside it; the EDT restricted to it is exact).
-        var lo = [Int.max, Int.max, Int.max], hi = [-1, -1, -1]
-        let H = shape.height, W = shape.width
-        for n in 0..<a.count where a[n] || b[n] {
-            let k = n / (H * W), j = (n / W) % H, i = n % W
-            lo[0] = min(lo[0], k); lo[1] = min(lo[1], j); lo[2] = min(lo[2], i)
-            hi[0] = max(hi[0], k); hi[1] = max(hi[1], j); hi[2] = max(hi[2], i)
-        }
-        let box = VolumeShape(depth: hi[0] - lo[0] + 1, height: hi[1] - lo[1] + 1, width: hi[2] - lo[2] + 1)
-        func crop(_ x: [Bool]) -> [Bool] {
-            var out = [Bool](repeating: false, count: box.voxelCount)
-            for k in 0..<box.depth { for j in 0..<box.height {
-                let src = ((k + lo[0]) * H + j + lo[1]) * W + lo[2], dst = (k * box.height + j) * box.width
-                for i in 0..<box.width { out[dst + i] = x[src + i] }
-            } }
-            return out
-        }
-        let ca = crop(sa), cb = crop(sb)
-        func distances(from q: [Bool], to features: [Bool]) -> [Double] {
-            let d2 = DistanceTransform.squaredDistances(to: features, shape: box, spacingMM: spacingMM)
-            var out: [Double] = []
-            for n in 0..<q.count where q[n] { out.append(d2[n].squareRoot()) }
-            return out
-        }
-        return (distances(from: ca, to: cb), distances(from: cb, to: ca))
     }
 }
