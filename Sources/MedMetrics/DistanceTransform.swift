@@ -59,30 +59,43 @@ public enum DistanceTransform {
                              step: Int, inner: Int, spacing2: Double) {
         let blocksPerOuter = (inner + block - 1) / block
         Parallel.forEachChunk(count: outer * blocksPerOuter, minimumChunk: 4) { range in
-            var buf = [Double](repeating: 0, count: n * block)
-            var out = [Double](repeating: 0, count: n)
-            var line = [Double](repeating: 0, count: n)
-            var v = [Int](repeating: 0, count: n)
-            var z = [Double](repeating: 0, count: n + 1)
+            // buf: [n, block] gathered lines; line/out: one line; v, z: the envelope.
+            let buf = UnsafeMutablePointer<Double>.allocate(capacity: n * block)
+            let line = UnsafeMutablePointer<Double>.allocate(capacity: n)
+            let out = UnsafeMutablePointer<Double>.allocate(capacity: n)
+            let v = UnsafeMutablePointer<Int>.allocate(capacity: n)
+            let z = UnsafeMutablePointer<Double>.allocate(capacity: n + 1)
+            defer { buf.deallocate(); line.deallocate(); out.deallocate(); v.deallocate(); z.deallocate() }
             for b in range {
                 let o = b / blocksPerOuter, i0 = (b % blocksPerOuter) * block
                 let width = min(block, inner - i0)
                 let base = o * lineStride + i0
-                for t in 0..<n { for c in 0..<width { buf[t * block + c] = f[base + t * step + c] } }
+                var anyFinite = false
+                for t in 0..<n {
+                    let src = f + base + t * step, dst = buf + t * block
+                    for c in 0..<width { dst[c] = src[c]; anyFinite = anyFinite || src[c].isFinite }
+                }
+                // Lines with no finite value stay +infinity.
+                guard anyFinite else { continue }
                 for c in 0..<width {
                     for t in 0..<n { line[t] = buf[t * block + c] }
-                    envelope1D(line, n: n, spacing2: spacing2, v: &v, z: &z, out: &out)
+                    envelope1D(line, n: n, spacing2: spacing2, v: v, z: z, out: out)
                     for t in 0..<n { buf[t * block + c] = out[t] }
                 }
-                for t in 0..<n { for c in 0..<width { f[base + t * step + c] = buf[t * block + c] } }
+                for t in 0..<n {
+                    let src = buf + t * block, dst = f + base + t * step
+                    for c in 0..<width { dst[c] = src[c] }
+                }
             }
         }
     }
 
     /// 1D squared-distance transform of sampled function g with spacing² s2:
     /// out(p) = min_q g(q) + s2·(p − q)², the lower envelope of parabolas rooted at the finite samples.
+    /// v (n) and z (n + 1) are scratch.
     @inline(__always)
-    static func envelope1D(_ g: [Double], n: Int, spacing2 s2: Double, v: inout [Int], z: inout [Double], out: inout [Double]) {
+    static func envelope1D(_ g: UnsafeMutablePointer<Double>, n: Int, spacing2 s2: Double, v: UnsafeMutablePointer<Int>,
+                           z: UnsafeMutablePointer<Double>, out: UnsafeMutablePointer<Double>) {
         // v: roots of the parabolas in the envelope; z: the boundaries between them (z[0] = −∞).
         var k = -1
         for q in 0..<n where g[q].isFinite {

@@ -42,13 +42,9 @@ public enum SegmentationMetrics {
         guard abs(sr.x - sp.x) <= 1e-4, abs(sr.y - sp.y) <= 1e-4, abs(sr.z - sp.z) <= 1e-4 else {
             throw MedSynthError(.mismatch, "segmentation", "spacings differ: \(sr) mm vs \(sp) mm")
         }
-        let a = reference.voxels, b = prediction.voxels
-        let wanted = labels ?? presentLabels(a, b)
+        let wanted = labels ?? presentLabels(reference.voxels, prediction.voxels)
         return wanted.map { l in
-            // round(v) == l for l ≥ 1 (half away from zero) is v ∈ [l − 0.5, l + 0.5).
-            let lo = Float(l) - 0.5, hi = Float(l) + 0.5
-            return score(shape: reference.shape, spacingMM: sr, label: l, convention: convention,
-                         inA: { a[$0] >= lo && a[$0] < hi }, inB: { b[$0] >= lo && b[$0] < hi })
+            score(reference.voxels, prediction.voxels, shape: reference.shape, spacingMM: sr, label: l, convention: convention)
         }
     }
 
@@ -61,7 +57,8 @@ public enum SegmentationMetrics {
     public static func binary(reference a: [Bool], prediction b: [Bool], shape: VolumeShape, spacingMM: SIMD3<Double>,
                               label: Int = 1, convention: HD95Convention = .pooledSurfaceDistances) -> LabelOverlap {
         precondition(a.count == shape.voxelCount && b.count == shape.voxelCount, "masks do not match \(shape)")
-        return score(shape: shape, spacingMM: spacingMM, label: label, convention: convention, inA: { a[$0] }, inB: { b[$0] })
+        return score(a.map { $0 ? 1 : 0 }, b.map { $0 ? 1 : 0 }, shape: shape, spacingMM: spacingMM, label: label,
+                     convention: convention)
     }
 
     /// The non-zero labels (rounded) of either map, ascending.
@@ -81,24 +78,42 @@ public enum SegmentationMetrics {
     /// Counts, then surface distances on the bounding box of A ∪ B: outside the box both masks are empty,
     /// so surfaces computed on the box (outside = background) equal those on the full image, and the EDT
     /// restricted to the box is exact because every surface voxel lies inside it.
-    static func score(shape: VolumeShape, spacingMM: SIMD3<Double>, label: Int, convention: HD95Convention,
-                      inA: (Int) -> Bool, inB: (Int) -> Bool) -> LabelOverlap {
+    static func score(_ av: [Float], _ bv: [Float], shape: VolumeShape, spacingMM: SIMD3<Double>, label: Int,
+                      convention: HD95Convention) -> LabelOverlap {
         let D = shape.depth, H = shape.height, W = shape.width
+        // round(v) == l for l ≥ 1 (half away from zero) is v ∈ [l − 0.5, l + 0.5).
+        let lv = Float(label) - 0.5, hv = Float(label) + 0.5
+        /// Counts and bounding box of one slice.
+        struct SliceScan { var na = 0, nb = 0, both = 0, jLo = Int.max, jHi = -1, iLo = Int.max, iHi = -1 }
+        var scans = [SliceScan](repeating: SliceScan(), count: D)
+        av.withUnsafeBufferPointer { ap in bv.withUnsafeBufferPointer { bp in scans.withUnsafeMutableBufferPointer { sp in
+            let a = ap.baseAddress!, b = bp.baseAddress!, out = sp.baseAddress!
+            Parallel.forEachChunk(count: D, minimumChunk: 4) { ks in
+                for k in ks {
+                    var s = SliceScan()
+                    for j in 0..<H {
+                        let row = (k * H + j) * W
+                        var rowLo = Int.max, rowHi = -1
+                        for i in 0..<W {
+                            let p = a[row + i] >= lv && a[row + i] < hv, q = b[row + i] >= lv && b[row + i] < hv
+                            if p || q {
+                                if p { s.na += 1; if q { s.both += 1 } }
+                                if q { s.nb += 1 }
+                                rowLo = min(rowLo, i); rowHi = i
+                            }
+                        }
+                        if rowHi >= 0 { s.jLo = min(s.jLo, j); s.jHi = j; s.iLo = min(s.iLo, rowLo); s.iHi = max(s.iHi, rowHi) }
+                    }
+                    out[k] = s
+                }
+            }
+        } } }
         var na = 0, nb = 0, both = 0
         var lo = (Int.max, Int.max, Int.max), hi = (-1, -1, -1)
-        for k in 0..<D { for j in 0..<H {
-            let row = (k * H + j) * W
-            var rowLo = Int.max, rowHi = -1
-            for i in 0..<W {
-                let p = inA(row + i), q = inB(row + i)
-                if p { na += 1; if q { both += 1 } }
-                if q { nb += 1 }
-                if p || q { rowLo = min(rowLo, i); rowHi = i }
-            }
-            if rowHi >= 0 {
-                lo = (min(lo.0, k), min(lo.1, j), min(lo.2, rowLo)); hi = (max(hi.0, k), max(hi.1, j), max(hi.2, rowHi))
-            }
-        } }
+        for (k, s) in scans.enumerated() {
+            na += s.na; nb += s.nb; both += s.both
+            if s.jHi >= 0 { lo = (min(lo.0, k), min(lo.1, s.jLo), min(lo.2, s.iLo)); hi = (k, max(hi.1, s.jHi), max(hi.2, s.iHi)) }
+        }
         var result = LabelOverlap(label: label, referenceVoxels: na, predictionVoxels: nb)
         if na == 0 && nb == 0 { result.dice = 1; result.iou = 1; return result }
         result.dice = 2 * Double(both) / Double(na + nb)
@@ -108,7 +123,10 @@ public enum SegmentationMetrics {
         var ca = [Bool](repeating: false, count: box.voxelCount), cb = ca
         for k in 0..<box.depth { for j in 0..<box.height {
             let src = ((k + lo.0) * H + j + lo.1) * W + lo.2, dst = (k * box.height + j) * box.width
-            for i in 0..<box.width { ca[dst + i] = inA(src + i); cb[dst + i] = inB(src + i) }
+            for i in 0..<box.width {
+                ca[dst + i] = av[src + i] >= lv && av[src + i] < hv
+                cb[dst + i] = bv[src + i] >= lv && bv[src + i] < hv
+            }
         } }
         let sa = surface(of: ca, shape: box), sb = surface(of: cb, shape: box)
         func distances(from q: [Bool], to features: [Bool]) -> [Double] {
