@@ -299,8 +299,12 @@ enum SSIMEngine {
                         px[r + W + t] = px[r + W - 1 - t]; py[r + W + t] = py[r + W - 1 - t]
                     }
                     for t in 0..<pw { let a = px[t], b = py[t]; pxx[t] = a * a; pyy[t] = b * b; pxy[t] = a * b }
-                    for c in 0..<channels {
-                        correlate(padded + c * pw, into: h + c * hStride + hr * W, count: W, weights: w, taps: taps)
+                    if ctx.window.isUniform {
+                        boxSums(padded, stride: pw, into: h + hr * W, outStride: hStride, count: W, taps: taps)
+                    } else {
+                        for c in 0..<channels {
+                            correlate(padded + c * pw, into: h + c * hStride + hr * W, count: W, weights: w, taps: taps)
+                        }
                     }
                 }
                 // Height pass into out[c][j − rows.lowerBound][i].
@@ -308,7 +312,8 @@ enum SSIMEngine {
                 for c in 0..<channels {
                     let hc = h + c * hStride, oc = out + c * oStride
                     if ctx.window.isUniform {
-                        // Running sum of `taps` rows (h rows are already reflected), scaled once at the end.
+                        // Running sum of `taps` rows (h rows are already reflected); the width pass left raw
+                        // sums too, so scale by (1/taps)² once at the end.
                         for i in 0..<W { oc[i] = 0 }
                         for t in 0..<taps { let s = hc + t * W; for i in 0..<W { oc[i] += s[i] } }
                         for jj in 1..<max(1, rows.count) {
@@ -316,7 +321,7 @@ enum SSIMEngine {
                             let add = hc + (jj + taps - 1) * W, sub = hc + (jj - 1) * W
                             for i in 0..<W { o[i] = prev[i] + add[i] - sub[i] }
                         }
-                        let wt = w[0]
+                        let wt = w[0] * w[0]
                         for q in 0..<oStride { oc[q] *= wt }
                     } else {
                         for jj in 0..<rows.count {
@@ -331,6 +336,24 @@ enum SSIMEngine {
                     }
                 }
             }
+        }
+    }
+
+    /// Raw box sums of the five channel rows (channel c at `src + c·stride`, length count + taps − 1):
+    /// dst_c[i] = Σ_{t < taps} src_c[i + t], by running sums (two operations per output; the five channels are
+    /// independent chains, so the adds overlap).
+    @inline(__always)
+    static func boxSums(_ src: UnsafePointer<Double>, stride: Int, into dst: UnsafeMutablePointer<Double>,
+                        outStride: Int, count: Int, taps: Int) {
+        let a = src, b = src + stride, c = src + 2 * stride, d = src + 3 * stride, e = src + 4 * stride
+        let da = dst, db = dst + outStride, dc = dst + 2 * outStride, dd = dst + 3 * outStride, de = dst + 4 * outStride
+        var sa = 0.0, sb = 0.0, sc = 0.0, sd = 0.0, se = 0.0
+        for t in 0..<taps { sa += a[t]; sb += b[t]; sc += c[t]; sd += d[t]; se += e[t] }
+        da[0] = sa; db[0] = sb; dc[0] = sc; dd[0] = sd; de[0] = se
+        for i in 1..<max(1, count) {
+            let add = i + taps - 1, sub = i - 1
+            sa += a[add] - a[sub]; sb += b[add] - b[sub]; sc += c[add] - c[sub]; sd += d[add] - d[sub]; se += e[add] - e[sub]
+            da[i] = sa; db[i] = sb; dc[i] = sc; dd[i] = sd; de[i] = se
         }
     }
 
