@@ -51,7 +51,7 @@ public enum SSIM {
         try checkExtents(x.shape, windowSize: window.size, metric: "SSIM")
         let ndim = x.shape.depth == 1 ? 2 : 3
         let np = pow(Double(window.size), Double(ndim))
-        let formula = StandardSSIMFormula(c1: (options.k1 * dataRange) * (options.k1 * dataRange),
+        let formula = SSIMOnlyFormula(c1: (options.k1 * dataRange) * (options.k1 * dataRange),
                                           c2: (options.k2 * dataRange) * (options.k2 * dataRange))
         let (sums, map) = SSIMEngine.run(x: x.voxels, y: y.voxels, shape: x.shape, window: window,
                                          covNorm: options.sampleCovariance ? np / (np - 1) : 1, formula: formula,

@@ -140,11 +140,12 @@ enum SSIMEngine {
             sums: UnsafeMutablePointer<SSIMSums>, map: UnsafeMutablePointer<Float>?
         ) {
             let out = acc
+            let inPlaneScale = ctx.window.isUniform ? ctx.window.weights[0] * ctx.window.weights[0] : 1
             filterBand(xb, yb, rows: rows, out: out)
             let stride = rows.count * ctx.W
             for j in rows {
                 sums[j] = evaluateRow(k: 0, j: j, channel0: out + (j - rows.lowerBound) * ctx.W, stride: stride,
-                                      scale: 1, formula: formula, map: map)
+                                      scale: inPlaneScale, formula: formula, map: map)
             }
         }
 
@@ -187,8 +188,8 @@ enum SSIMEngine {
                         for q in 0..<n { acc[q] += wt * f[q] }
                     }
                 }
-                // The uniform depth sum is un-normalised (a running sum of raw slices): scale on reading.
-                let scale = ctx.window.isUniform ? w[0] : 1
+                // Uniform windows: every pass leaves raw box sums; normalise by (1/taps)³ on reading.
+                let scale = ctx.window.isUniform ? w[0] * w[0] * w[0] : 1
                 let stride = rows.count * ctx.W
                 for j in rows {
                     sums[k * ctx.H + j] = evaluateRow(k: k, j: j, channel0: acc + (j - rows.lowerBound) * ctx.W,
@@ -232,7 +233,8 @@ enum SSIMEngine {
 
         /// In-slice filtering of rows `rows` of one slice pair.
         ///
-        /// xs, ys: [H, W] -> out: [5, rows.count, W], channels x, y, x², y², xy filtered along width then height.
+        /// xs, ys: [H, W] -> out: [5, rows.count, W], channels x, y, x², y², xy filtered along width then height
+        /// (uniform windows: raw box sums, not yet divided by taps²).
         func filterBand<T: BinaryFloatingPoint>(_ xs: UnsafePointer<T>, _ ys: UnsafePointer<T>, rows: Range<Int>,
                                                 out: UnsafeMutablePointer<Double>) {
             let W = ctx.W, H = ctx.H, r = ctx.window.radius, taps = ctx.window.size
@@ -265,8 +267,8 @@ enum SSIMEngine {
                 for c in 0..<channels {
                     let hc = h + c * hStride, oc = out + c * oStride
                     if ctx.window.isUniform {
-                        // Running sum of `taps` rows (h rows are already reflected); the width pass left raw
-                        // sums too, so scale by (1/taps)² once at the end.
+                        // Running sum of `taps` rows (h rows are already reflected). Raw box sums are kept;
+                        // `evaluateRow` applies the normalisation.
                         for i in 0..<W { oc[i] = 0 }
                         for t in 0..<taps { let s = hc + t * W; for i in 0..<W { oc[i] += s[i] } }
                         for jj in 1..<max(1, rows.count) {
@@ -274,8 +276,6 @@ enum SSIMEngine {
                             let add = hc + (jj + taps - 1) * W, sub = hc + (jj - 1) * W
                             for i in 0..<W { o[i] = prev[i] + add[i] - sub[i] }
                         }
-                        let wt = w[0] * w[0]
-                        for q in 0..<oStride { oc[q] *= wt }
                     } else {
                         for jj in 0..<rows.count {
                             let o = oc + jj * W

@@ -17,3 +17,14 @@ struct StandardSSIMFormula: SSIMPointwise {
         return ((2 * ux * uy + c1) / (ux * ux + uy * uy + c1) * cs, cs)
     }
 }
+
+/// SSIM when the contrast-structure mean is not needed: the same value with one division,
+/// (A1·A2) / (B1·B2) as scikit-image writes it; `cs` is returned as 0.
+struct SSIMOnlyFormula: SSIMPointwise {
+    let c1: Double
+    let c2: Double
+    @inline(__always)
+    func evaluate(ux: Double, uy: Double, vx: Double, vy: Double, vxy: Double) -> (map: Double, cs: Double) {
+        ((2 * ux * uy + c1) * (2 * vxy + c2) / ((ux * ux + uy * uy + c1) * (vx + vy + c2)), 0)
+    }
+}

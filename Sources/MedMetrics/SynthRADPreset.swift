@@ -81,7 +81,7 @@ public struct SynthRADPreset: Equatable, Sendable {
             let np = realCT.shape.depth == 1 ? 49.0 : 343.0
             let r = dataRangeHU
             let (sums, _) = SSIMEngine.run(x: a, y: b, shape: realCT.shape, window: window, covNorm: np / (np - 1),
-                                           formula: StandardSSIMFormula(c1: (0.01 * r) * (0.01 * r), c2: (0.03 * r) * (0.03 * r)),
+                                           formula: SSIMOnlyFormula(c1: (0.01 * r) * (0.01 * r), c2: (0.03 * r) * (0.03 * r)),
                                            crop: window.radius, mask: mask.isInside, wantMap: false)
             guard sums.maskedCount > 0 else {
                 throw MedSynthError(.invalidArgument, "SynthRAD SSIM", "mask has no voxel inside the interior cropped by 3")
