@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MedCore", targets: ["MedCore"]),
         .library(name: "MedIO", targets: ["MedIO"]),
         .library(name: "MedSynthesis", targets: ["MedSynthesis"]),
+        .library(name: "MedMetrics", targets: ["MedMetrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,10 +36,11 @@ let package = Package(
         .target(name: "MedCore"),
         .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue"]),
         .target(name: "MedSynthesis", dependencies: ["MedCore", "MedIO"]),
+        .target(name: "MedMetrics", dependencies: ["MedCore", "MedIO"]),
         .executableTarget(
             name: "medsynth",
             dependencies: [
-                "MedCore", "MedIO", "MedSynthesis",
+                "MedCore", "MedIO", "MedSynthesis", "MedMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +49,7 @@ let package = Package(
         .target(name: "MedTestSupport", dependencies: ["MedCore", "MedIO"], path: "Tests/MedTestSupport"),
         .testTarget(name: "MedCoreTests", dependencies: ["MedCore", "MedTestSupport"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedCore", "MedTestSupport", "CHDF5"]),
+        .testTarget(name: "MedMetricsTests", dependencies: ["MedMetrics", "MedIO", "MedCore", "MedTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["COpenBLAS", "CZlib", "MedTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MedCore", "MedIO", "MedTestSupport"]),
         .testTarget(name: "MedSynthesisTests", dependencies: ["MedSynthesis", "MedIO", "MedCore", "MedTestSupport"]),

@@ -16,7 +16,7 @@ struct MedSynthCommand: ParsableCommand {
           medsynth convert ct.nii.gz ct.png --slice 40 --window -160 240
         """,
         version: MedSynthVersion.string,
-        subcommands: [InfoCommand.self, ConvertCommand.self, DemoCommand.self]
+        subcommands: [DemoCommand.self, InfoCommand.self, ConvertCommand.self, EvaluateCommand.self, BenchCommand.self]
     )
 
     /// Runs the command; library errors become one line on stderr and exit status 1.
