@@ -269,6 +269,12 @@ def bad_inputs():
     write("huge-dims.png", sig + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
           + png_chunk(b"IEND", b""))
 
+    # A PNG whose IHDR claims 40000 x 40000 8-bit pixels (1.6e9, under the voxel limit) in 70 bytes: deflate
+    # cannot expand that little data so far, so the reader refuses before allocating 1.6 GB.
+    ihdr = struct.pack(">IIBBBBB", 40_000, 40_000, 8, 0, 0, 0, 0)
+    write("oversized-claim.png", sig + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
+          + png_chunk(b"IEND", b""))
+
     # NIfTI files.
     v = np.arange(8 * 8 * 8, dtype=np.float32).reshape(8, 8, 8)
     nii = nib.Nifti1Image(v, np.eye(4))
@@ -292,6 +298,14 @@ def bad_inputs():
     hdr2["dim"] = [3, 1 << 14, 1 << 13, 1 << 13, 1, 1, 1, 1]  # exactly 2^40 voxels
     hdr2["vox_offset"] = 544
     write("huge-dims-nifti2.nii", hdr2.binaryblock + b"\0\0\0\0" + b"\0" * 64)
+
+    # 1000^3 float32 voxels (4 GB, under the voxel limit) claimed by tiny files: refused before allocating.
+    hdr = nib.Nifti1Header(); hdr.set_data_dtype(np.float32)
+    hdr["dim"] = [3, 1000, 1000, 1000, 1, 1, 1, 1]
+    hdr["vox_offset"] = 352
+    claim = hdr.binaryblock + b"\0\0\0\0" + b"\0" * 4096
+    write("oversized-claim.nii", claim)
+    write("oversized-claim.nii.gz", gzip.compress(claim, mtime=0))
 
     hdr = nib.Nifti1Header(); hdr.set_data_dtype(np.float32)
     hdr["dim"] = [3, 4, -5, 2, 1, 1, 1, 1]

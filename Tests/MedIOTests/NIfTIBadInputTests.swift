@@ -19,6 +19,8 @@ import Testing
         ("huge-dims.nii", .tooLarge, "32767"),
         ("huge-dims.nii.gz", .tooLarge, "32767"),
         ("huge-dims-nifti2.nii", .tooLarge, "8192"),
+        ("oversized-claim.nii", .corrupt, "4000000000 bytes of voxel data"),
+        ("oversized-claim.nii.gz", .corrupt, "4000000000 bytes of voxel data"),
         ("negative-dims.nii", .corrupt, "-5"),
         ("huge-vox-offset.nii", .corrupt, "vox_offset"),
         ("unsupported-complex64.nii", .unsupported, "datatype code 32 (complex64)"),

@@ -83,6 +83,7 @@ import Testing
         ("truncated.png", .corrupt, "truncated"),
         ("bad-crc.png", .corrupt, "CRC"),
         ("huge-dims.png", .tooLarge, "1000000"),
+        ("oversized-claim.png", .tooLarge, "40000x40000"),
     ]
 
     @Test(arguments: cases)
