@@ -1,8 +1,263 @@
 #include "CNIfTIGlue.h"
 #include <nifti2_io.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void set_message(char *message, size_t size, const char *format, ...) {
+    if (message == NULL || size == 0) return;
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, size, format, args);
+    va_end(args);
+}
+
+// Reads the raw header (libnifti does not check or swap it with check = 0) and brings it to native order.
+// Returns the header (free() it) and sets *version, or NULL.
+static void *read_native_header(const char *path, int *version) {
+    int nver = 0;
+    void *raw = nifti_read_header(path, &nver, 0);
+    if (!raw) return NULL;
+    if (nver == 1) {
+        nifti_1_header *h = (nifti_1_header *)raw;
+        if (h->sizeof_hdr != 348) swap_nifti_header(h, 1);
+        if (h->sizeof_hdr != 348) { free(raw); return NULL; }
+    } else if (nver == 2) {
+        nifti_2_header *h = (nifti_2_header *)raw;
+        if (h->sizeof_hdr != 540) swap_nifti_header(h, 2);
+        if (h->sizeof_hdr != 540) { free(raw); return NULL; }
+    } else {
+        free(raw);
+        return NULL;
+    }
+    *version = nver;
+    return raw;
+}
+
+static int has_magic(const void *raw, int version) {
+    if (version == 1) {
+        const char *m = ((const nifti_1_header *)raw)->magic;
+        return m[0] == 'n' && (m[1] == '+' || m[1] == 'i') && m[2] == '1';
+    }
+    const char *m = ((const nifti_2_header *)raw)->magic;
+    return m[0] == 'n' && (m[1] == '+' || m[1] == 'i') && m[2] == '2';
+}
+
+static int is_single_file(const void *raw, int version) {
+    return version == 1 ? ((const nifti_1_header *)raw)->magic[1] == '+'
+                        : ((const nifti_2_header *)raw)->magic[1] == '+';
+}
 
 int ms_nifti_file_version(const char *path) {
-    int v = is_nifti_file(path);
-    if (v < 0) return -1;
-    return v;
+    nifti_set_debug_level(0);
+    int version = 0;
+    void *raw = read_native_header(path, &version);
+    if (!raw) return -1;
+    int ok = has_magic(raw, version);
+    free(raw);
+    return ok ? version : -1;
+}
+
+static void copy_matrix(double *out, nifti_dmat44 m) {
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 4; c++) out[r * 4 + c] = m.m[r][c];
+}
+
+int ms_nifti_read_header(const char *path, int64_t max_data_offset, ms_nifti_header *out, char *message,
+                         size_t message_size) {
+    memset(out, 0, sizeof(*out));
+    nifti_set_debug_level(0);
+    int version = 0;
+    void *raw = read_native_header(path, &version);
+    if (!raw) {
+        set_message(message, message_size, "not a NIfTI file: no NIfTI-1 (348-byte) or NIfTI-2 (540-byte) header");
+        return MS_NIFTI_ERR_NOT_NIFTI;
+    }
+    if (!has_magic(raw, version)) {
+        set_message(message, message_size, "the header has no NIfTI magic ('n+1' or 'n+2'): an ANALYZE 7.5 "
+                    "file, which MedSynth does not read");
+        free(raw);
+        return MS_NIFTI_ERR_UNSUPPORTED;
+    }
+    if (!is_single_file(raw, version)) {
+        set_message(message, message_size, "the header says the voxels are in a separate .img file "
+                    "(magic 'ni%d'); MedSynth reads single-file .nii / .nii.gz", version);
+        free(raw);
+        return MS_NIFTI_ERR_UNSUPPORTED;
+    }
+    int64_t raw_offset;
+    if (version == 1) {
+        nifti_1_header *h = (nifti_1_header *)raw;
+        for (int i = 0; i < 8; i++) out->dim[i] = h->dim[i];
+        double v = h->vox_offset;
+        raw_offset = (v == v && v >= 0 && v < 9.0e18) ? (int64_t)v : -1;
+    } else {
+        nifti_2_header *h = (nifti_2_header *)raw;
+        for (int i = 0; i < 8; i++) out->dim[i] = h->dim[i];
+        raw_offset = h->vox_offset;
+    }
+    free(raw);
+    if (raw_offset < 0 || raw_offset > max_data_offset) {
+        set_message(message, message_size, "header gives vox_offset %lld, outside the file (at most %lld)",
+                    (long long)raw_offset, (long long)max_data_offset);
+        return MS_NIFTI_ERR_CORRUPT;
+    }
+    if (out->dim[0] < 1 || out->dim[0] > 7) {
+        set_message(message, message_size, "header gives dim[0] = %lld dimensions; expected 1 to 7",
+                    (long long)out->dim[0]);
+        return MS_NIFTI_ERR_CORRUPT;
+    }
+    // Extents past dim[0] are unused; libnifti treats them as 1.
+    for (int64_t i = out->dim[0] + 1; i < 8; i++) out->dim[i] = 1;
+
+    nifti_image *nim = nifti_image_read(path, 0);
+    if (!nim) {
+        set_message(message, message_size, "libnifti rejected the header (dim = [%lld, %lld, %lld, %lld, ...])",
+                    (long long)out->dim[0], (long long)out->dim[1], (long long)out->dim[2],
+                    (long long)out->dim[3]);
+        return MS_NIFTI_ERR_CORRUPT;
+    }
+    out->version = version;
+    for (int i = 0; i < 8; i++) out->pixdim[i] = nim->pixdim[i];
+    out->datatype = nim->datatype;
+    out->bytes_per_voxel = nim->nbyper;
+    out->scl_slope = nim->scl_slope;
+    out->scl_inter = nim->scl_inter;
+    out->qform_code = nim->qform_code;
+    out->sform_code = nim->sform_code;
+    copy_matrix(out->qform, nim->qto_xyz);
+    copy_matrix(out->sform, nim->sto_xyz);
+    out->xyz_units = nim->xyz_units;
+    out->vox_offset = nim->iname_offset;
+    out->swap_size = (nim->byteorder != nifti_short_order() && nim->swapsize > 1) ? nim->swapsize : 0;
+    out->compressed = nifti_is_gzfile(nim->iname) ? 1 : 0;
+    memcpy(out->descrip, nim->descrip, 80);
+    out->descrip[80] = 0;
+    nifti_image_free(nim);
+    return MS_NIFTI_OK;
+}
+
+void *ms_nifti_open_data(const char *path, int compressed, int64_t offset, char *message, size_t message_size) {
+    znzFile fp = znzopen(path, "rb", compressed);
+    if (znz_isnull(fp)) {
+        set_message(message, message_size, "cannot open the voxel data");
+        return NULL;
+    }
+    if (offset > 0 && znzseek(fp, (znz_off_t)offset, SEEK_SET) < 0) {
+        set_message(message, message_size, "cannot seek to the voxel data at byte %lld", (long long)offset);
+        znzclose(fp);
+        return NULL;
+    }
+    return fp;
+}
+
+int64_t ms_nifti_read_data(void *reader, void *buffer, int64_t byte_count, int swap_size) {
+    if (!reader || byte_count <= 0) return 0;
+    size_t n = znzread(buffer, 1, (size_t)byte_count, (znzFile)reader);
+    if (swap_size > 1) nifti_swap_Nbytes((int64_t)(n / (size_t)swap_size), swap_size, buffer);
+    return (int64_t)n;
+}
+
+void ms_nifti_close_data(void *reader) {
+    if (!reader) return;
+    znzFile fp = (znzFile)reader;
+    znzclose(fp);
+}
+
+int ms_nifti_write(const char *path, const ms_nifti_write_spec *spec, const void *data, int64_t byte_count,
+                   char *message, size_t message_size) {
+    nifti_set_debug_level(0);
+    if (spec->version != 1 && spec->version != 2) {
+        set_message(message, message_size, "NIfTI version %d; expected 1 or 2", spec->version);
+        return MS_NIFTI_ERR_WRITE;
+    }
+    int64_t dims[8] = {3, spec->nx, spec->ny, spec->nz, 1, 1, 1, 1};
+    nifti_image *nim = nifti_make_new_nim(dims, spec->datatype, 0);
+    if (!nim) {
+        set_message(message, message_size, "libnifti cannot make a %lldx%lldx%lld image of datatype %d",
+                    (long long)spec->nx, (long long)spec->ny, (long long)spec->nz, spec->datatype);
+        return MS_NIFTI_ERR_WRITE;
+    }
+    if ((int64_t)nim->nbyper * nim->nvox != byte_count) {
+        set_message(message, message_size, "%lld data bytes for %lld voxels of %d bytes", (long long)byte_count,
+                    (long long)nim->nvox, nim->nbyper);
+        nifti_image_free(nim);
+        return MS_NIFTI_ERR_WRITE;
+    }
+    nifti_dmat44 m;
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 4; c++) m.m[r][c] = spec->affine[r * 4 + c];
+    double qb, qc, qd, qx, qy, qz, dx, dy, dz, qfac;
+    nifti_dmat44_to_quatern(m, &qb, &qc, &qd, &qx, &qy, &qz, &dx, &dy, &dz, &qfac);
+    nim->quatern_b = qb; nim->quatern_c = qc; nim->quatern_d = qd;
+    nim->qoffset_x = qx; nim->qoffset_y = qy; nim->qoffset_z = qz;
+    nim->qfac = qfac;
+    nim->qform_code = spec->xform_code;
+    nim->qto_xyz = nifti_quatern_to_dmat44(qb, qc, qd, qx, qy, qz, dx, dy, dz, qfac);
+    nim->sform_code = spec->xform_code;
+    nim->sto_xyz = m;
+    nim->dx = nim->pixdim[1] = dx;
+    nim->dy = nim->pixdim[2] = dy;
+    nim->dz = nim->pixdim[3] = dz;
+    nim->xyz_units = NIFTI_UNITS_MM;
+    nim->time_units = NIFTI_UNITS_UNKNOWN;
+    nim->scl_slope = 1.0;
+    nim->scl_inter = 0.0;
+    memset(nim->descrip, 0, sizeof(nim->descrip));
+    if (spec->descrip) strncpy(nim->descrip, spec->descrip, sizeof(nim->descrip) - 1);
+
+    int64_t header_size = spec->version == 1 ? 348 : 540;
+    int64_t vox_offset = header_size + 4;  // the 4-byte extension flag follows the header
+    nim->nifti_type = spec->version == 1 ? NIFTI_FTYPE_NIFTI1_1 : NIFTI_FTYPE_NIFTI2_1;
+    nim->iname_offset = vox_offset;
+
+    nifti_1_header h1;
+    nifti_2_header h2;
+    const void *header;
+    if (spec->version == 1) {
+        if (nifti_convert_nim2n1hdr(nim, &h1) != 0) {
+            set_message(message, message_size, "libnifti cannot express the image as a NIfTI-1 header");
+            nifti_image_free(nim);
+            return MS_NIFTI_ERR_WRITE;
+        }
+        memcpy(h1.magic, "n+1\0", 4);
+        h1.vox_offset = (float)vox_offset;
+        header = &h1;
+    } else {
+        if (nifti_convert_nim2n2hdr(nim, &h2) != 0) {
+            set_message(message, message_size, "libnifti cannot express the image as a NIfTI-2 header");
+            nifti_image_free(nim);
+            return MS_NIFTI_ERR_WRITE;
+        }
+        memcpy(h2.magic, "n+2\0\r\n\032\n", 8);
+        h2.vox_offset = vox_offset;
+        header = &h2;
+    }
+    nifti_image_free(nim);
+
+    znzFile fp = znzopen(path, "wb", spec->compressed);
+    if (znz_isnull(fp)) {
+        set_message(message, message_size, "cannot create the file");
+        return MS_NIFTI_ERR_WRITE;
+    }
+    const char extension_flag[4] = {0, 0, 0, 0};
+    int ok = znzwrite(header, 1, (size_t)header_size, fp) == (size_t)header_size &&
+             znzwrite(extension_flag, 1, 4, fp) == 4;
+    // Write in pieces: znzwrite passes a size_t to gzwrite, which takes an unsigned int.
+    const char *bytes = (const char *)data;
+    int64_t done = 0;
+    while (ok && done < byte_count) {
+        int64_t piece = byte_count - done;
+        if (piece > (1 << 26)) piece = 1 << 26;
+        ok = znzwrite(bytes + done, 1, (size_t)piece, fp) == (size_t)piece;
+        done += piece;
+    }
+    int closed = Xznzclose(&fp);
+    if (!ok || closed != 0) {
+        set_message(message, message_size, "write failed after %lld of %lld data bytes", (long long)done,
+                    (long long)byte_count);
+        return MS_NIFTI_ERR_WRITE;
+    }
+    return MS_NIFTI_OK;
 }

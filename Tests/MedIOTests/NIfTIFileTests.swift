@@ -1,0 +1,114 @@
+import Foundation
+import MedCore
+import MedTestSupport
+import Testing
+@testable import MedIO
+
+/// Round trips through `NIfTIFile.write` and `read`, and the writer's argument checks.
+@Suite struct NIfTIFileTests {
+    /// A 4×3×5 (depth × height × width) volume with an oblique affine; values v(i, j, k) = 7i − 5j + 11k − 20,
+    /// integers in [−30, 45], representable in every signed type (uint types get +30 added).
+    static func sample(offset: Float = 0, modality: Modality = .ct) -> Volume {
+        let shape = VolumeShape(depth: 4, height: 3, width: 5)
+        var v = Volume(shape: shape, modality: modality)
+        for k in 0..<4 { for j in 0..<3 { for i in 0..<5 { v[k, j, i] = Float(7 * i - 5 * j + 11 * k - 20) + offset } } }
+        let c = cos(0.4), s = sin(0.4)
+        v.affine = Affine(rowMajor: [0.9 * c, -1.1 * s, 0, -12.5,
+                                     0.9 * s, 1.1 * c, 0.3, 40.25,
+                                     0, 0, 2.5, -7,
+                                     0, 0, 0, 1])
+        return v
+    }
+
+    static let cases: [(NIfTIDataType, Int, String)] = NIfTIDataType.allCases.flatMap { t in
+        [1, 2].flatMap { version in [".nii", ".nii.gz"].map { (t, version, $0) } }
+    }
+
+    @Test(arguments: cases)
+    func roundTripKeepsValuesAffineAndMeaning(dataType: NIfTIDataType, version: Int, suffix: String) throws {
+        let dir = try Fixtures.temporaryFolder("nifti")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let unsigned = dataType == .uint8 || dataType == .uint16
+        var volume = Self.sample(offset: unsigned ? 30 : 0)
+        if dataType == .float32 || dataType == .float64 { volume.voxels = volume.voxels.map { $0 / 8 + 0.1 } }
+        let url = dir.appendingPathComponent("rt\(suffix)")
+        try NIfTIFile.write(volume, to: url, dataType: dataType, version: version)
+
+        let loaded = try NIfTIFile.read(url)
+        #expect(loaded.format == (version == 1 ? .nifti1 : .nifti2))
+        #expect(loaded.storedDataType == dataType.rawValue)
+        #expect(loaded.volume.shape == volume.shape)
+        #expect(loaded.volume.voxels == volume.voxels)
+        // NIfTI-1 stores the sform as float32.
+        #expect(loaded.volume.affine.isClose(to: volume.affine, tolerance: version == 1 ? 1e-5 : 1e-12))
+        #expect(loaded.volume.modality == .ct && loaded.volume.unit == .hounsfield)
+        #expect(loaded.notes.isEmpty, "\(loaded.notes)")
+        let isGzip = try Data(contentsOf: url).prefix(2) == Data([0x1F, 0x8B])
+        #expect(isGzip == (suffix == ".nii.gz"))
+    }
+
+    @Test func integerTypesRoundToNearest() throws {
+        let dir = try Fixtures.temporaryFolder("nifti")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let v = Volume(shape: VolumeShape(depth: 1, height: 1, width: 4), voxels: [1.4, 1.6, -2.5, 254.6], modality: .label)
+        let url = dir.appendingPathComponent("r.nii")
+        try NIfTIFile.write(v, to: url, dataType: .int16)
+        let back = try NIfTIFile.read(url).volume
+        #expect(back.voxels == [1, 2, -3, 255])
+        #expect(back.modality == .label && back.unit == .label)
+    }
+
+    @Test func outOfRangeAndNaNAreErrorsNotClipping() throws {
+        let dir = try Fixtures.temporaryFolder("nifti")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("bad.nii")
+        let big = Volume(shape: VolumeShape(depth: 1, height: 2, width: 2), voxels: [0, 1, 256, 3])
+        let e1 = #expect(throws: MedSynthError.self) { try NIfTIFile.write(big, to: url, dataType: .uint8) }
+        #expect(e1?.kind == .invalidArgument)
+        #expect(e1?.message.contains("256") == true && e1?.message.contains("0...255") == true, "\(String(describing: e1))")
+        let nan = Volume(shape: VolumeShape(depth: 1, height: 1, width: 2), voxels: [0, .nan])
+        let e2 = #expect(throws: MedSynthError.self) { try NIfTIFile.write(nan, to: url, dataType: .int32) }
+        #expect(e2?.message.contains("NaN") == true)
+        let negative = Volume(shape: VolumeShape(depth: 1, height: 1, width: 1), voxels: [-0.6])
+        #expect(throws: MedSynthError.self) { try NIfTIFile.write(negative, to: url, dataType: .uint16) }
+        #expect(!FileManager.default.fileExists(atPath: url.path), "no partial file")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        // float types keep NaN.
+        try NIfTIFile.write(nan, to: url, dataType: .float32)
+        #expect(try NIfTIFile.read(url).volume.voxels[1].isNaN)
+    }
+
+    @Test func writerRejectsBadArguments() throws {
+        let dir = try Fixtures.temporaryFolder("nifti")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let v = Self.sample()
+        #expect(throws: MedSynthError.self) { try NIfTIFile.write(v, to: dir.appendingPathComponent("x.img")) }
+        #expect(throws: MedSynthError.self) { try NIfTIFile.write(v, to: dir.appendingPathComponent("x.nii"), version: 3) }
+        var projective = v
+        projective.affine[3, 0] = 0.5
+        #expect(throws: MedSynthError.self) { try NIfTIFile.write(projective, to: dir.appendingPathComponent("x.nii")) }
+        let wide = Volume(shape: VolumeShape(depth: 1, height: 1, width: 40_000))
+        let e = #expect(throws: MedSynthError.self) { try NIfTIFile.write(wide, to: dir.appendingPathComponent("w.nii")) }
+        #expect(e?.message.contains("version 2") == true)
+        try NIfTIFile.write(wide, to: dir.appendingPathComponent("w.nii.gz"), version: 2)
+        #expect(try NIfTIFile.read(dir.appendingPathComponent("w.nii.gz")).volume.shape == wide.shape)
+        let missing = dir.appendingPathComponent("no-such-folder/x.nii")
+        let e2 = #expect(throws: MedSynthError.self) { try NIfTIFile.write(v, to: missing) }
+        #expect(e2?.kind == .writeFailed)
+    }
+
+    @Test func descripTagParsing() {
+        let tag = NIfTIDescripTag(modality: .pet, unit: .suv)
+        let text = tag.text(version: "9.9.9")
+        #expect(text == "MedSynth 9.9.9 modality=PET unit=SUV")
+        #expect(NIfTIDescripTag(descrip: text) == tag)
+        #expect(NIfTIDescripTag(descrip: "MedSynth modality=t1") == NIfTIDescripTag(modality: .t1, unit: .arbitrary))
+        #expect(NIfTIDescripTag(descrip: "FSL5.0") == nil)
+        #expect(NIfTIDescripTag(descrip: "MedSynth modality=XRAY") == nil)
+    }
+
+    @Test func readingAPairsHeaderOrMissingFileFails() {
+        let e = #expect(throws: MedSynthError.self) { try NIfTIFile.read(URL(fileURLWithPath: "/nonexistent/a.nii")) }
+        #expect(e?.kind == .notFound && e?.subject == "/nonexistent/a.nii")
+    }
+}
