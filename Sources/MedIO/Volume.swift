@@ -9,10 +9,9 @@ import MedCore
 public struct Volume: Equatable, Sendable {
     /// The extents.
     public private(set) var shape: VolumeShape
-    /// The voxel values, `shape.voxelCount` of them, in `unit`.
-    public var voxels: [Float] {
-        didSet { precondition(voxels.count == shape.voxelCount, "voxel count \(voxels.count) != \(shape)") }
-    }
+    /// The voxel values, `shape.voxelCount` of them, in `unit`. Callers that replace the whole array keep the
+    /// count (no observer checks it: an observer would copy the array on every element write).
+    public var voxels: [Float]
     /// Voxel (i, j, k) → world millimetres.
     public var affine: Affine
     /// What the volume shows.

@@ -28,7 +28,9 @@ struct ConvertCommand: ParsableCommand {
     @Argument(help: "Output file; its extension picks the format.")
     var output: String
 
-    @Option(name: .customLong("window"), parsing: .upToNextOption,
+    // Values are taken unconditionally so negative numbers (-1024) are not mistaken for options;
+    // MedSynthCommand.normalizedArguments turns `--window LOW HIGH` into `--window LOW --window HIGH`.
+    @Option(name: .customLong("window"), parsing: .unconditionalSingleValue,
             help: ArgumentHelp("PNG output: physical range LOW HIGH mapped to black…white (default: CT -1024 3071 HU, labels 0 255, otherwise the data's min max).", valueName: "low high"))
     var window: [Double] = []
 

@@ -19,10 +19,28 @@ struct MedSynthCommand: ParsableCommand {
         subcommands: [DemoCommand.self, InfoCommand.self, ConvertCommand.self, EvaluateCommand.self, BenchCommand.self]
     )
 
+    /// Rewrites `--window LOW HIGH` as `--window LOW --window HIGH`, so that the two-number form works with
+    /// negative numbers (ArgumentParser would read `-1024` as an option name).
+    static func normalizedArguments(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            out.append(arguments[i])
+            if arguments[i] == "--window", i + 2 < arguments.count,
+               Double(arguments[i + 1]) != nil, Double(arguments[i + 2]) != nil {
+                out += [arguments[i + 1], "--window", arguments[i + 2]]
+                i += 3
+                continue
+            }
+            i += 1
+        }
+        return out
+    }
+
     /// Runs the command; library errors become one line on stderr and exit status 1.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(normalizedArguments(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as MedSynthError {
             FileHandle.standardError.write(Data("medsynth: error: \(error.description)\n".utf8))
