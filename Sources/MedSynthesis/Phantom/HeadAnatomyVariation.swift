@@ -52,10 +52,10 @@ public struct HeadAnatomyVariation: Codable, Sendable, Equatable {
     /// Number of random spherical waves whose zero set traces the sulci.
     public var gyralWaveCount: Int = 16
     /// Angular frequency of each gyral wave cos(ω·(u·v) + φ) (radians per unit of u·v); higher means narrower
-    /// gyri. 15–21 gives sulci ≈ 10–15 mm apart on an adult brain.
-    public var gyralAngularFrequency: ClosedRange<Double> = 15...21
+    /// gyri. 26–34 gives sulci ≈ 8–12 mm apart on an adult brain.
+    public var gyralAngularFrequency: ClosedRange<Double> = 26...34
     /// Sulcal depth below the brain surface (mm).
-    public var sulcalDepthMM: ClosedRange<Double> = 8...14
+    public var sulcalDepthMM: ClosedRange<Double> = 9...15
     /// CSF width of a sulcus (mm).
     public var sulcalWidthMM: ClosedRange<Double> = 0.8...1.6
     /// CSF width of the interhemispheric fissure (mm).

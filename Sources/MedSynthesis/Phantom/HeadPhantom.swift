@@ -86,6 +86,12 @@ public struct HeadPhantom: Sendable {
     ///   parameters or another grid.
     public func render(_ parameters: HeadPhantomCaseParameters, model: HeadAnatomyModel? = nil,
                        inclusions: [PhantomInclusion] = []) throws -> HeadPhantomCase {
+        try render(parameters, model: model, inclusions: inclusions, serial: false)
+    }
+
+    /// `render`, optionally with every slice loop on the calling thread (for tests of thread independence).
+    func render(_ parameters: HeadPhantomCaseParameters, model: HeadAnatomyModel?, inclusions: [PhantomInclusion],
+                serial: Bool) throws -> HeadPhantomCase {
         try parameters.validate()
         for (n, inclusion) in inclusions.enumerated() { try inclusion.validate(index: n) }
         if let model, model.parameters != parameters.anatomy || model.shape != settings.shape
@@ -94,6 +100,6 @@ public struct HeadPhantom: Sendable {
         }
         let anatomy = model ?? anatomyModel(for: parameters)
         return HeadPhantomRenderer(settings: settings, model: anatomy, parameters: parameters,
-                                   inclusions: inclusions).render()
+                                   inclusions: inclusions, serial: serial).render()
     }
 }

@@ -14,6 +14,13 @@ struct HeadPhantomRenderer {
     let model: HeadAnatomyModel
     let parameters: HeadPhantomCaseParameters
     let inclusions: [PhantomInclusion]
+    /// Runs every slice loop on the calling thread (tests compare this with the parallel result).
+    var serial = false
+
+    /// Calls `body` over 0..<count, split over workers unless `serial`.
+    private func forEachSlice(_ count: Int, _ body: (Range<Int>) -> Void) {
+        if serial { body(0..<count) } else { Parallel.forEachChunk(count: count, body) }
+    }
 
     /// Noise-free per-voxel values of one material in every rendered channel.
     private struct MaterialValues {
@@ -71,7 +78,7 @@ struct HeadPhantomRenderer {
         pet.withUnsafeMutableBufferPointer { pb in
             let (lp, cp, t1p, t2p, fp, pp) = (lb.baseAddress!, cb.baseAddress!, t1b.baseAddress!, t2b.baseAddress!,
                                               fb.baseAddress!, pb.baseAddress!)
-            Parallel.forEachChunk(count: d) { slices in
+            forEachSlice(d) { slices in
                 for k in slices {
                     var noise = NoiseStream(seededBy: mainNoise.split(UInt64(k)))
                     let zHat = normalised(k, d)
@@ -153,7 +160,7 @@ struct HeadPhantomRenderer {
         let sliceCount = settings.shape.sliceCount
         pet.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
-            Parallel.forEachChunk(count: settings.shape.depth) { slices in
+            forEachSlice(settings.shape.depth) { slices in
                 for k in slices {
                     var stream = NoiseStream(seededBy: noise.split(UInt64(k)))
                     let slice = base + k * sliceCount

@@ -34,8 +34,8 @@ public struct StructureTemplate: Codable, Sendable, Equatable {
     /// (60 × 79 × 70 mm): lateral ventricle bodies, third ventricle, thalami, caudate heads and putamina.
     /// Sizes and positions are rounded from standard neuroanatomy atlases; they are a phantom, not an atlas.
     public static let defaultDeepStructures: [StructureTemplate] = [
-        StructureTemplate(name: "lateral_ventricle", tissue: .ventricles, centerMM: SIMD3(7, 0, 10),
-                          semiAxesMM: SIMD3(5, 24, 7), bendPerMM: 0.012, mirrored: true),
+        StructureTemplate(name: "lateral_ventricle", tissue: .ventricles, centerMM: SIMD3(8, 0, 9),
+                          semiAxesMM: SIMD3(6, 26, 9), bendPerMM: 0.012, mirrored: true),
         StructureTemplate(name: "third_ventricle", tissue: .ventricles, centerMM: SIMD3(0, -4, -6),
                           semiAxesMM: SIMD3(1.5, 11, 7), mirrored: false),
         StructureTemplate(name: "thalamus", tissue: .deepGreyMatter, centerMM: SIMD3(9, -12, 0),
