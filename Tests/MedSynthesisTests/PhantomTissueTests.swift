@@ -13,6 +13,15 @@ import MedIO
         #expect(labels.isSubset(of: Set(Tissue.allCases.map(\.rawValue))))
     }
 
+    @Test(arguments: [1, 2, 3, 4])
+    func everyTissueIsPresentInOtherCases(index: Int) throws {
+        let c = try HeadPhantom(settings: PhantomFixture.smallSettings).makeCase(seed: 77, index: index)
+        let labels = Set(c.labels.voxels.map { Int($0) })
+        for tissue in Tissue.anatomical {
+            #expect(labels.contains(tissue.rawValue), "case \(index): no \(tissue) voxel")
+        }
+    }
+
     @Test func labelMapHasPlausibleVolumes() {
         // Counts in mm³ for the default-size head: brain ≈ 1–1.7 L, CSF and ventricles a small share.
         let s = PhantomFixture.fineSettings

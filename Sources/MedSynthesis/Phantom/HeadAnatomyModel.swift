@@ -78,6 +78,8 @@ public final class HeadAnatomyModel: @unchecked Sendable {
         shape = settings.shape
         let p = parameters
 
+        // Thickness factors are floored (0.2 for scalp, skull and CSF, 0.3 for the cortex) so that summed bumps can
+        // thin a layer but never remove it; the sulcal-depth factor may reach 0, which lets sulci end.
         table = DirectionTable(resolution: settings.directionTableResolution) { u in
             func sum(_ bumps: [SphericalBump]) -> Double { bumps.reduce(0) { $0 + $1.value(at: u) } }
             let epsilon = sum(p.surfaceBumps) + p.asymmetry * u.x * u.y

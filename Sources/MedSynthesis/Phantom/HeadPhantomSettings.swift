@@ -5,8 +5,8 @@ import MedIO
 /// acquisition models. All defaults are documented on the fields; they give an adult head at 3 T on a
 /// 256 × 256 × 128 grid of 0.9 × 0.9 × 1.6 mm (a 230 × 230 × 205 mm field of view centred on the head).
 public struct HeadPhantomSettings: Codable, Sendable, Equatable {
-    /// Grid extents: depth (axial slices, inferior → superior), height (posterior → anterior), width (right → left
-    /// of the image, i.e. the subject's x axis in RAS).
+    /// Grid extents: depth (k, axial slices, world z: inferior → superior), height (j, world y: posterior →
+    /// anterior), width (i, world x: towards the subject's right, RAS).
     public var shape = VolumeShape(depth: 128, height: 256, width: 256)
     /// Voxel size along width (i), height (j) and depth (k) in mm.
     public var spacingMM = SIMD3<Double>(0.9, 0.9, 1.6)

@@ -61,7 +61,9 @@ public enum Tissue: Int, CaseIterable, Codable, Sendable, Comparable, CustomStri
         }
     }
 
+    /// The snake_case name (`name`).
     public var description: String { name }
 
+    /// Orders tissues by label value.
     public static func < (lhs: Tissue, rhs: Tissue) -> Bool { lhs.rawValue < rhs.rawValue }
 }
