@@ -13,10 +13,11 @@ import MedIO
 ///   that thickness over crowns, along sulcal walls and under fundi);
 /// - deep nuclei and ventricles: (bent) ellipsoids.
 ///
-/// Partial volume: the fraction of a voxel inside a boundary is the linear ramp clamp(0.5 − φ/w, 0, 1), with w the
-/// cube root of the voxel volume — the box-filtered indicator of a plane at signed distance φ, exact for planes
-/// normal to an axis of an isotropic voxel. Nested regions are made monotone (inner ≤ outer), so fractions are
-/// non-negative and sum to 1.
+/// Partial volume: the fraction of a voxel inside a boundary is the linear ramp clamp(0.5 − φ/w, 0, 1) — the
+/// box-filtered indicator of a plane at signed distance φ, exact for planes normal to a voxel axis. For the scalp
+/// and skull layers (parallel to the skin surface, normal n known) w = |n ∘ spacing|, the voxel's extent along n;
+/// for the brain's boundaries, whose normals vary, w is the cube root of the voxel volume. Nested regions are made
+/// monotone (inner ≤ outer), so fractions are non-negative and sum to 1.
 public final class HeadAnatomyModel: @unchecked Sendable {
     /// The parameters this model was built from.
     public let parameters: HeadAnatomyParameters
@@ -33,6 +34,7 @@ public final class HeadAnatomyModel: @unchecked Sendable {
     let backgroundRho2: Float
     let invRampWidth: Float
     let halfRampWidth: Float
+    let spacing2: SIMD3<Float>
     let skin, fat, outerTable, diploe, innerTable, csf: Float
     let cortex, sulcalDepth, sulcalHalfWidth, fissureHalfWidth, midlineShift, midlineSlope: Float
     let gradientFloor: Float
@@ -105,8 +107,9 @@ public final class HeadAnatomyModel: @unchecked Sendable {
         let rampWidth = Float(cbrt(spacing.x * spacing.y * spacing.z))
         invRampWidth = 1 / rampWidth
         halfRampWidth = rampWidth / 2
+        spacing2 = SIMD3<Float>(spacing * spacing)
         let maxEpsilon = p.surfaceBumps.reduce(0) { $0 + abs($1.amplitude) } + abs(p.asymmetry)
-        let rhoMax = 1 + maxEpsilon + Double(rampWidth) / p.headSemiAxesMM.min()
+        let rhoMax = 1 + maxEpsilon + spacing.max() / p.headSemiAxesMM.min()
         backgroundRho2 = Float(rhoMax * rhoMax)
 
         skin = Float(p.skinThicknessMM); fat = Float(p.fatThicknessMM)
@@ -131,7 +134,7 @@ public final class HeadAnatomyModel: @unchecked Sendable {
             (structures + n).initialize(to: e)
             var reach = s.semiAxesMM
             reach.z += s.bendPerMM * s.semiAxesMM.y * s.semiAxesMM.y
-            reach += 2 * Double(rampWidth)
+            reach += 2 * spacing.max()
             low = pointwiseMin(low, SIMD3<Float>(s.centerMM - reach))
             high = pointwiseMax(high, SIMD3<Float>(s.centerMM + reach))
         }
@@ -169,6 +172,9 @@ public final class HeadAnatomyModel: @unchecked Sendable {
     @inline(__always)
     private func ramp(_ phi: Float) -> Float { min(max(0.5 - phi * invRampWidth, 0), 1) }
 
+    @inline(__always)
+    private func ramp(_ phi: Float, inverseWidth: Float) -> Float { min(max(0.5 - phi * inverseWidth, 0), 1) }
+
     /// Fractions of pure background: lane 0 is 1.
     static let pureBackground: SIMD16<Float> = {
         var f = SIMD16<Float>(repeating: 0)
@@ -188,7 +194,12 @@ public final class HeadAnatomyModel: @unchecked Sendable {
         let q = p * invSemi
         let gradRho = max((q * q).sum().squareRoot() / rho, 1e-9)
         let phi0 = (rho - 1 - ch[0]) / gradRho
-        let fHead = ramp(phi0)
+        // The scalp and skull layers are parallel to the skin surface, whose normal is along q (head frame): their
+        // ramp width is the voxel's extent along that normal in the world frame, w = |n ∘ spacing|.
+        let normal = q.x * rotationT.0 + q.y * rotationT.1 + q.z * rotationT.2
+        let n2 = normal * normal
+        let layerInverseWidth = ((n2.sum()) / max((n2 * spacing2).sum(), 1e-12)).squareRoot()
+        let fHead = ramp(phi0, inverseWidth: layerInverseWidth)
         if fHead == 0 { return HeadAnatomyModel.pureBackground }
 
         let c1 = skin * ch[1]
@@ -197,11 +208,11 @@ public final class HeadAnatomyModel: @unchecked Sendable {
         let c4 = c3 + diploe * ch[2]
         let c5 = c4 + innerTable * ch[2]
         let phiEnvelope = phi0 + c5 + csf * ch[3]
-        let fFatInner = min(ramp(phi0 + c1), fHead)
-        let fBoneOuter = min(ramp(phi0 + c2), fFatInner)
-        let fDiploe = min(ramp(phi0 + c3), fBoneOuter)
-        let fInnerTable = min(ramp(phi0 + c4), fDiploe)
-        let fIntracranial = min(ramp(phi0 + c5), fInnerTable)
+        let fFatInner = min(ramp(phi0 + c1, inverseWidth: layerInverseWidth), fHead)
+        let fBoneOuter = min(ramp(phi0 + c2, inverseWidth: layerInverseWidth), fFatInner)
+        let fDiploe = min(ramp(phi0 + c3, inverseWidth: layerInverseWidth), fBoneOuter)
+        let fInnerTable = min(ramp(phi0 + c4, inverseWidth: layerInverseWidth), fDiploe)
+        let fIntracranial = min(ramp(phi0 + c5, inverseWidth: layerInverseWidth), fInnerTable)
 
         var fBrain: Float = 0, fWhite: Float = 0, fVentricle: Float = 0, fDeep: Float = 0
         if phiEnvelope < halfRampWidth && fIntracranial > 0 {
