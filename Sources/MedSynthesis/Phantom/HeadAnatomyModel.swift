@@ -7,7 +7,8 @@ import MedIO
 /// - skin surface: φ₀ = (ρ − 1 − ε(u)) / |∇ρ| with ρ the ellipsoidal radius and ε the bump/asymmetry offset;
 /// - scalp and skull layers and the brain envelope: φ₀ + cumulative (modulated) layer thickness;
 /// - sulci: the zero set of the gyral field g(u), thickened to the sulcal width, to the (modulated) sulcal depth:
-///   φ_sulcus = max(|g| / |∇g| − width/2, depth_below_envelope − sulcal_depth);
+///   φ_sulcus = max(|g| / |∇g| − width/2, depth_below_envelope − sulcal_depth), with g read at a direction shifted
+///   sideways in proportion to depth so that sulci lean;
 /// - interhemispheric fissure: a midline slab outside the callosal core ellipsoid;
 /// - white matter: the brain envelope and all CSF dilated by the cortical thickness (so the cortex is a ribbon of
 ///   that thickness over crowns, along sulcal walls and under fundi);
@@ -38,6 +39,8 @@ public final class HeadAnatomyModel: @unchecked Sendable {
     let skin, fat, outerTable, diploe, innerTable, csf: Float
     let cortex, sulcalDepth, sulcalHalfWidth, fissureHalfWidth, midlineShift, midlineSlope: Float
     let gradientFloor: Float
+    let sulcalLean: Float
+    let leanFrequencies: SIMD3<Float>, leanPhases: SIMD3<Float>
     let core: PackedEllipsoid
     let structures: UnsafeMutablePointer<PackedEllipsoid>
     let structureCount: Int
@@ -123,6 +126,9 @@ public final class HeadAnatomyModel: @unchecked Sendable {
         midlineSlope = Float(tan(p.midlineTiltDeg * .pi / 180))
         // |∇g| below this (per mm) is treated as this: far from critical points it never binds.
         gradientFloor = 0.02
+        sulcalLean = Float(p.sulcalLean)
+        leanFrequencies = SIMD3<Float>(p.sulcalLeanFrequencies)
+        leanPhases = SIMD3<Float>(p.sulcalLeanPhases)
 
         core = PackedEllipsoid(center: p.callosalCoreCenterMM, semi: p.callosalCoreSemiAxesMM, bend: 0, isVentricle: false)
         structureCount = p.structures.count
@@ -217,13 +223,24 @@ public final class HeadAnatomyModel: @unchecked Sendable {
         var fBrain: Float = 0, fWhite: Float = 0, fVentricle: Float = 0, fDeep: Float = 0
         if phiEnvelope < halfRampWidth && fIntracranial > 0 {
             let depth = -phiEnvelope
-            // Tangential gradient of g per mm: per radian over the local radius ρ/|∇ρ|.
-            let gradG = max(ch[7] * gradRho / rho, gradientFloor)
-            let sulcus = max(abs(ch[6]) / gradG - sulcalHalfWidth, depth - sulcalDepth * ch[4])
+            let floorDepth = sulcalDepth * ch[4]
+            let thickness = cortex * ch[5]
+            var sulcus = depth - floorDepth
+            // Below the fundi plus a cortex and a ramp, the sulci no longer matter: skip the gyral field there.
+            if sulcus < thickness + 2 * halfRampWidth {
+                // Sulci lean: the gyral field is read at a direction displaced sideways in proportion to depth.
+                let shiftMM = sulcalLean * min(max(depth, 0), floorDepth)
+                let lean = SIMD3<Float>(sin(leanFrequencies.x * p.y + leanPhases.x),
+                                        sin(leanFrequencies.y * p.z + leanPhases.y),
+                                        sin(leanFrequencies.z * p.x + leanPhases.z))
+                let gyral = shiftMM > 0 ? table.lookup(p + (shiftMM * gradRho) * lean) : ch
+                // Tangential gradient of g per mm: per radian over the local radius ρ/|∇ρ|.
+                let gradG = max(gyral[7] * gradRho / rho, gradientFloor)
+                sulcus = max(abs(gyral[6]) / gradG - sulcalHalfWidth, sulcus)
+            }
             let midline = x.x - midlineShift - midlineSlope * x.z
             let fissure = max(abs(midline) - fissureHalfWidth, -core.distance(x))
             let csfInBrain = min(sulcus, fissure)
-            let thickness = cortex * ch[5]
             fBrain = min(ramp(max(phiEnvelope, -csfInBrain)), fIntracranial)
             fWhite = min(ramp(max(phiEnvelope + thickness, thickness - csfInBrain)), fBrain)
             if fWhite > 0, all(x .>= deepBoxLow), all(x .<= deepBoxHigh) {

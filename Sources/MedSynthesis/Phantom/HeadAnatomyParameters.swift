@@ -44,6 +44,13 @@ public struct HeadAnatomyParameters: Codable, Sendable, Equatable {
     public var sulcalDepthMM: Double
     /// Sulcal CSF width.
     public var sulcalWidthMM: Double
+    /// Sideways displacement of a sulcal fundus as a fraction of its depth.
+    public var sulcalLean: Double
+    /// Frequencies (x, y, z components) of the lean direction field w(p) = (sin(f.x·p_y + φ.x), sin(f.y·p_z + φ.y),
+    /// sin(f.z·p_x + φ.z)), p in ellipsoidal coordinates.
+    public var sulcalLeanFrequencies: SIMD3<Double>
+    /// Phases of the lean direction field (radians).
+    public var sulcalLeanPhases: SIMD3<Double>
     /// Interhemispheric fissure CSF width.
     public var fissureWidthMM: Double
     /// Midline x position at z = 0 (mm).
@@ -72,7 +79,8 @@ public struct HeadAnatomyParameters: Codable, Sendable, Equatable {
     }
 
     /// Draws one case's anatomy. The draw order is fixed (it is part of the reproducibility contract): size,
-    /// pose, asymmetry, surface bumps, layer thicknesses, modulation fields, cortex, fissure, deep structures.
+    /// pose, asymmetry, surface bumps, layer thicknesses, modulation fields, cortex (with sulcal lean), fissure,
+    /// deep structures.
     /// - Parameters:
     ///   - variation: the ranges.
     ///   - generator: the case's anatomy stream.
@@ -114,6 +122,10 @@ public struct HeadAnatomyParameters: Codable, Sendable, Equatable {
                                    using: &generator)
         let sulcalDepth = pick(variation.sulcalDepthMM)
         let sulcalWidth = pick(variation.sulcalWidthMM)
+        let lean = pick(variation.sulcalLean)
+        let leanFrequencies = SIMD3(pick(variation.sulcalLeanFrequency), pick(variation.sulcalLeanFrequency),
+                                    pick(variation.sulcalLeanFrequency))
+        let leanPhases = SIMD3(generator.uniform(0, 2 * .pi), generator.uniform(0, 2 * .pi), generator.uniform(0, 2 * .pi))
 
         let fissureWidth = pick(variation.fissureWidthMM)
         let midlineShift = symmetric(variation.maxMidlineShiftMM)
@@ -168,6 +180,7 @@ public struct HeadAnatomyParameters: Codable, Sendable, Equatable {
             scalpModulation: scalpMod, skullModulation: skullMod, csfModulation: csfMod,
             corticalThicknessModulation: cortexMod, sulcalDepthModulation: depthMod,
             corticalThicknessMM: cortex, gyralWaves: waves, sulcalDepthMM: sulcalDepth, sulcalWidthMM: sulcalWidth,
+            sulcalLean: lean, sulcalLeanFrequencies: leanFrequencies, sulcalLeanPhases: leanPhases,
             fissureWidthMM: fissureWidth, midlineShiftMM: midlineShift, midlineTiltDeg: midlineTilt,
             callosalCoreCenterMM: coreCenter, callosalCoreSemiAxesMM: coreAxes, ventricleScale: ventricleScale,
             ventricleAsymmetry: ventricleAsymmetry, nucleusScale: nucleusScale, brainSemiAxesMM: brainSemi,

@@ -58,6 +58,12 @@ public struct HeadAnatomyVariation: Codable, Sendable, Equatable {
     public var sulcalDepthMM: ClosedRange<Double> = 9...15
     /// CSF width of a sulcus (mm).
     public var sulcalWidthMM: ClosedRange<Double> = 0.8...1.6
+    /// How far sulci lean: the fundus is displaced sideways by this fraction of the sulcal depth (so sulci are
+    /// slanted sheets, not radial spokes). 0 makes every sulcus radial.
+    public var sulcalLean: ClosedRange<Double> = 0.2...0.7
+    /// Spatial frequency of the lean direction field (radians per unit of ellipsoidal radius; ≈ 3–6 turns the lean
+    /// direction over 70–140 mm).
+    public var sulcalLeanFrequency: ClosedRange<Double> = 3...6
     /// CSF width of the interhemispheric fissure (mm).
     public var fissureWidthMM: ClosedRange<Double> = 1.5...3.0
     /// Largest sideways shift of the midline (mm).
@@ -120,6 +126,8 @@ public struct HeadAnatomyVariation: Codable, Sendable, Equatable {
         try unit("diploeFraction", diploeFraction)
         try unit("outerTableShare", outerTableShare)
         try unit("ventricleAsymmetry", ventricleAsymmetry)
+        try unit("sulcalLean", sulcalLean)
+        try positive("sulcalLeanFrequency", sulcalLeanFrequency)
         guard asymmetry.lowerBound >= -0.2, asymmetry.upperBound <= 0.2 else {
             throw MedSynthError(.invalidArgument, "anatomy.asymmetry", "is \(asymmetry); expected within -0.2...0.2")
         }
