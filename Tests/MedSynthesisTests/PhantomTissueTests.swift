@@ -5,12 +5,14 @@ import MedIO
 
 @Suite struct PhantomTissueTests {
     @Test func everyAnatomicalTissueIsPresentAndNoLesion() {
-        let labels = Set(PhantomFixture.smallCase.labels.voxels.map { Int($0) })
-        for tissue in Tissue.anatomical {
-            #expect(labels.contains(tissue.rawValue), "no \(tissue) voxel in the default case")
+        for c in [PhantomFixture.smallCase, PhantomFixture.fineCase] {
+            let labels = Set(c.labels.voxels.map { Int($0) })
+            for tissue in Tissue.anatomical {
+                #expect(labels.contains(tissue.rawValue), "no \(tissue) voxel in the default case on \(c.labels.shape)")
+            }
+            #expect(!labels.contains(Tissue.lesion.rawValue))
+            #expect(labels.isSubset(of: Set(Tissue.allCases.map(\.rawValue))))
         }
-        #expect(!labels.contains(Tissue.lesion.rawValue))
-        #expect(labels.isSubset(of: Set(Tissue.allCases.map(\.rawValue))))
     }
 
     @Test(arguments: [1, 2, 3, 4])
