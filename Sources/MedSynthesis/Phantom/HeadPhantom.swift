@@ -1,0 +1,105 @@
+import MedCore
+import MedIO
+
+/// The multimodal head phantom: seeded, procedurally varied head anatomy rendered as a label map with
+/// co-registered CT, T1w, T2w, FLAIR and FDG PET (see docs/TISSUE_PARAMETERS.md for the physics).
+///
+/// ```swift
+/// let phantom = try HeadPhantom(settings: HeadPhantomSettings())
+/// let c = try phantom.makeCase(seed: 42, index: 0)   // c.labels, c.ct, c.t1, c.t2, c.flair, c.pet
+/// ```
+/// Cases are deterministic: the same settings, seed and index give byte-identical volumes, whatever the thread
+/// count. Drawing is separate from rendering (MONAI's "draw parameters, then apply"): `drawParameters` gives the
+/// record that provenance keeps, and `render` rebuilds the case from it, optionally with inclusions (lesions).
+public struct HeadPhantom: Sendable {
+    /// The validated settings.
+    public let settings: HeadPhantomSettings
+
+    /// Creates a phantom.
+    /// - Parameter settings: grid, variation, tissue table and acquisition models.
+    /// - Throws: `MedSynthError(.invalidArgument)` (or `.tooLarge`) naming the first invalid setting.
+    public init(settings: HeadPhantomSettings = HeadPhantomSettings()) throws {
+        try settings.validate()
+        self.settings = settings
+    }
+
+    /// Draws every random parameter of case `index` of the dataset `seed`.
+    ///
+    /// Streams: case = SeededGenerator(seed).split(index); its splits 0, 1, 2, 3 draw the anatomy, the tissue
+    /// properties, the bias field and the noise seed, so changing one part's settings leaves the other draws alone.
+    /// - Parameters:
+    ///   - seed: the dataset seed.
+    ///   - index: the case number, ≥ 0.
+    public func drawParameters(seed: UInt64, index: Int) -> HeadPhantomCaseParameters {
+        precondition(index >= 0, "case index \(index) must be >= 0")
+        let caseStream = SeededGenerator(seed: seed).split(UInt64(index))
+        var anatomyStream = caseStream.split(0), tissueStream = caseStream.split(1)
+        var biasStream = caseStream.split(2), noiseStream = caseStream.split(3)
+
+        let anatomy = HeadAnatomyParameters.draw(from: settings.anatomy, using: &anatomyStream)
+        let tissues = settings.tissues.draw(using: &tissueStream)
+        let bias = BiasField.draw(degree: settings.mr.biasFieldDegree, strength: settings.mr.biasFieldStrength,
+                                  using: &biasStream)
+        let mr = settings.mr
+        let csf = tissues[Tissue.csf.rawValue]
+        let ti = mr.flair.inversionTimeMS
+            ?? MRSignalModel.nullingInversionTimeMS(t1MS: csf.t1MS, repetitionTimeMS: mr.flair.repetitionTimeMS)
+        let wm = tissues[Tissue.whiteMatter.rawValue]
+        let fraction = mr.noiseFractionOfWhiteMatter * mr.receiverGain
+        let t1Sigma = fraction * MRSignalModel.spinEcho(protonDensity: wm.protonDensity, t1MS: wm.t1MS, t2MS: wm.t2MS,
+                                                        timing: mr.t1Weighted)
+        let t2Sigma = fraction * MRSignalModel.spinEcho(protonDensity: wm.protonDensity, t1MS: wm.t1MS, t2MS: wm.t2MS,
+                                                        timing: mr.t2Weighted)
+        let flairSigma = fraction * MRSignalModel.inversionRecovery(
+            protonDensity: wm.protonDensity, t1MS: wm.t1MS, t2MS: wm.t2MS, repetitionTimeMS: mr.flair.repetitionTimeMS,
+            echoTimeMS: mr.flair.echoTimeMS, inversionTimeMS: ti)
+        return HeadPhantomCaseParameters(
+            seed: seed, index: index, anatomy: anatomy, tissues: tissues, biasField: bias, flairInversionTimeMS: ti,
+            t1NoiseSigma: t1Sigma, t2NoiseSigma: t2Sigma, flairNoiseSigma: flairSigma, noiseSeed: noiseStream.next())
+    }
+
+    /// The anatomy model of a drawn case: tissue fractions at any voxel, e.g. for a lesion model to choose where
+    /// to place inclusions before rendering.
+    public func anatomyModel(for parameters: HeadPhantomCaseParameters) -> HeadAnatomyModel {
+        HeadAnatomyModel(parameters: parameters.anatomy, settings: settings)
+    }
+
+    /// Draws and renders case `index` of the dataset `seed`.
+    /// - Parameters:
+    ///   - seed: the dataset seed.
+    ///   - index: the case number, ≥ 0.
+    ///   - inclusions: extra labelled regions painted over the anatomy (lesions); none by default.
+    /// - Throws: `MedSynthError(.invalidArgument)` for a negative index or an invalid inclusion.
+    public func makeCase(seed: UInt64, index: Int, inclusions: [PhantomInclusion] = []) throws -> HeadPhantomCase {
+        guard index >= 0 else {
+            throw MedSynthError(.invalidArgument, "index", "is \(index); expected a case index >= 0")
+        }
+        return try render(drawParameters(seed: seed, index: index), inclusions: inclusions)
+    }
+
+    /// Renders a case from its drawn parameters.
+    /// - Parameters:
+    ///   - parameters: from `drawParameters` (or a saved provenance record).
+    ///   - model: the case's anatomy model if already built (`anatomyModel(for:)`); built here when nil.
+    ///   - inclusions: extra labelled regions painted over the anatomy.
+    /// - Throws: `MedSynthError` when the parameters or an inclusion are invalid, or `model` was built for other
+    ///   parameters or another grid.
+    public func render(_ parameters: HeadPhantomCaseParameters, model: HeadAnatomyModel? = nil,
+                       inclusions: [PhantomInclusion] = []) throws -> HeadPhantomCase {
+        try render(parameters, model: model, inclusions: inclusions, serial: false)
+    }
+
+    /// `render`, optionally with every slice loop on the calling thread (for tests of thread independence).
+    func render(_ parameters: HeadPhantomCaseParameters, model: HeadAnatomyModel?, inclusions: [PhantomInclusion],
+                serial: Bool) throws -> HeadPhantomCase {
+        try parameters.validate()
+        for (n, inclusion) in inclusions.enumerated() { try inclusion.validate(index: n) }
+        if let model, model.parameters != parameters.anatomy || model.shape != settings.shape
+            || model.affine != settings.affine {
+            throw MedSynthError(.mismatch, "anatomy model", "was built for other parameters or another grid than this case")
+        }
+        let anatomy = model ?? anatomyModel(for: parameters)
+        return HeadPhantomRenderer(settings: settings, model: anatomy, parameters: parameters,
+                                   inclusions: inclusions, serial: serial).render()
+    }
+}

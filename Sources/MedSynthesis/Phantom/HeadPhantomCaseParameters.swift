@@ -1,0 +1,43 @@
+import MedCore
+
+/// Everything drawn for one phantom case: with the settings it fully determines the rendered volumes, so it is
+/// what provenance records. `HeadPhantom.render` re-renders a case from it.
+public struct HeadPhantomCaseParameters: Codable, Sendable, Equatable {
+    /// The dataset seed the case was drawn from.
+    public var seed: UInt64
+    /// The case index within the dataset.
+    public var index: Int
+    /// The anatomy.
+    public var anatomy: HeadAnatomyParameters
+    /// The drawn properties of every anatomical tissue, indexed by label value (`Tissue.rawValue`).
+    public var tissues: [TissueProperties]
+    /// The MR receive bias field, shared by T1w, T2w and FLAIR.
+    public var biasField: BiasField
+    /// The FLAIR inversion time used (ms): the configured one, or the one nulling this case's CSF.
+    public var flairInversionTimeMS: Double
+    /// Rician σ of the T1w image (image units): the configured fraction of its noise-free WM signal.
+    public var t1NoiseSigma: Double
+    /// Rician σ of the T2w image (image units).
+    public var t2NoiseSigma: Double
+    /// Rician σ of the FLAIR image (image units).
+    public var flairNoiseSigma: Double
+    /// Seed of the per-voxel noise streams (CT, MR and PET noise are split from it per slice).
+    public var noiseSeed: UInt64
+
+    /// The drawn properties of an anatomical tissue.
+    /// - Precondition: `tissue != .lesion`.
+    public func properties(of tissue: Tissue) -> TissueProperties {
+        precondition(tissue.rawValue < tissues.count, "no drawn properties for \(tissue.name)")
+        return tissues[tissue.rawValue]
+    }
+
+    /// Checks that the record fits the current tissue list.
+    /// - Throws: `MedSynthError(.mismatch)` when the tissue count differs; `.invalidArgument` for bad values.
+    public func validate() throws {
+        guard tissues.count == Tissue.anatomical.count else {
+            throw MedSynthError(.mismatch, "case parameters", "have \(tissues.count) tissues; expected \(Tissue.anatomical.count)")
+        }
+        for (n, t) in tissues.enumerated() { try t.validate(subject: "case parameters tissue \(n)") }
+        guard index >= 0 else { throw MedSynthError(.invalidArgument, "case parameters", "index is \(index); expected >= 0") }
+    }
+}
