@@ -5,15 +5,17 @@ import MedCore
 import MedIO
 import MedSynthesis
 
-/// `medsynth demo`: the main job on built-in data. Generates a seeded phantom set, writes it as HDF5, NIfTI
-/// and PNG, reads every file back and prints its summary.
+/// `medsynth demo`: the main job on built-in data. Generates a seeded multimodal phantom set, writes it as
+/// HDF5, NIfTI and PNG, reads every file back and prints its summary.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Generate a small synthetic head-phantom set (CT + labels) and print its summary.",
+        abstract: "Generate a synthetic multimodal head-phantom set and print its summary.",
         discussion: """
-        Writes OUT/phantom.h5 (every case, layout in docs/DATASET_FORMAT.md), OUT/case000_CT.nii.gz,
-        OUT/case000_labels.nii.gz and OUT/case000_CT_mid.png, then reads each back and prints what it holds.
+        Each case is a seeded head phantom: a label map and co-registered CT (HU), T1, T2, FLAIR (MR) and
+        PET (SUV). Writes OUT/phantom.h5 (every case and modality; layout in docs/DATASET_FORMAT.md),
+        OUT/case000_CT.nii.gz, OUT/case000_T1.nii.gz, OUT/case000_labels.nii.gz and OUT/case000_CT_mid.png,
+        then reads each file back and prints what it holds.
 
         Examples:
           medsynth demo
@@ -25,7 +27,7 @@ struct DemoCommand: ParsableCommand {
     var cases: Int = 4
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Grid extents D H W (slices, rows, columns).", valueName: "d h w"))
-    var shape: [Int] = [32, 64, 64]
+    var shape: [Int] = [64, 128, 128]
 
     @Option(help: "Random seed; the same seed gives byte-identical data.")
     var seed: UInt64 = 2026
@@ -51,25 +53,31 @@ struct DemoCommand: ParsableCommand {
             throw MedSynthError(.writeFailed, out, "cannot create the output folder: \(error.localizedDescription)")
         }
         let start = DispatchTime.now().uptimeNanoseconds
-        let phantom = EllipsoidHeadPhantom(settings: .init(shape: VolumeShape(depth: shape[0], height: shape[1], width: shape[2])))
+        // Keep the default field of view (an adult head) whatever the grid: spacing = default FOV / extents.
+        var settings = HeadPhantomSettings()
+        let fovMM = SIMD3(Double(settings.shape.width), Double(settings.shape.height), Double(settings.shape.depth)) * settings.spacingMM
+        settings.shape = VolumeShape(depth: shape[0], height: shape[1], width: shape[2])
+        settings.spacingMM = fovMM / SIMD3(Double(shape[2]), Double(shape[1]), Double(shape[0]))
+        let phantom = try HeadPhantom(settings: settings)
         var entries: [(caseID: String, volume: Volume)] = []
-        var lesionCount = 0
+        var first: HeadPhantomCase?
         for n in 0..<cases {
-            let c = phantom.makeCase(seed: seed, index: n)
+            let c = try phantom.makeCase(seed: seed, index: n)
             let id = String(format: "case%03d", n)
-            entries.append((id, c.ct))
-            entries.append((id, c.labels))
-            if c.hasLesion { lesionCount += 1 }
+            entries += c.volumes.map { (id, $0) }
+            if n == 0 { first = c }
             if !json { FileHandle.standardError.write(Data("generated \(id) (\(n + 1)/\(cases))\n".utf8)) }
         }
         let h5 = folder.appendingPathComponent("phantom.h5")
         try HDF5VolumeStore.write(entries, to: h5)
         let ctNIfTI = folder.appendingPathComponent("case000_CT.nii.gz")
+        let t1NIfTI = folder.appendingPathComponent("case000_T1.nii.gz")
         let labelNIfTI = folder.appendingPathComponent("case000_labels.nii.gz")
         let png = folder.appendingPathComponent("case000_CT_mid.png")
-        try VolumeIO.write(entries[0].volume, to: ctNIfTI, options: VolumeWriteOptions(niftiDataType: .int16))
-        try VolumeIO.write(entries[1].volume, to: labelNIfTI, options: VolumeWriteOptions(niftiDataType: .uint8))
-        try VolumeIO.write(entries[0].volume, to: png,
+        try VolumeIO.write(first!.ct, to: ctNIfTI, options: VolumeWriteOptions(niftiDataType: .int16))
+        try VolumeIO.write(first!.t1, to: t1NIfTI)
+        try VolumeIO.write(first!.labels, to: labelNIfTI, options: VolumeWriteOptions(niftiDataType: .uint8))
+        try VolumeIO.write(first!.ct, to: png,
                            options: VolumeWriteOptions(window: try IntensityWindow(lowerValue: -160, upperValue: 240),
                                                        slice: shape[0] / 2))
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -79,22 +87,25 @@ struct DemoCommand: ParsableCommand {
         for path in try HDF5VolumeStore.datasetPaths(in: h5) {
             summaries.append(VolumeSummary(file: h5.path, dataset: path, loaded: try HDF5VolumeStore.read(h5, dataset: path)))
         }
-        for url in [ctNIfTI, labelNIfTI, png] {
+        for url in [ctNIfTI, t1NIfTI, labelNIfTI, png] {
             summaries.append(VolumeSummary(file: url.path, loaded: try VolumeIO.read(url)))
         }
         if json {
-            let report = DemoReport(cases: cases, shape: shape, seed: seed, casesWithLesion: lesionCount,
+            let report = DemoReport(cases: cases, shape: shape, seed: seed, spacingMM: [settings.spacingMM.x, settings.spacingMM.y, settings.spacingMM.z],
                                     seconds: seconds, files: summaries)
             print(try PrettyJSON.string(report))
             return
         }
-        print("MedSynth demo: \(cases) phantom cases of \(shape.map(String.init).joined(separator: "x")) voxels, seed \(seed), \(lesionCount) with a lesion, written in \(String(format: "%.2f", seconds)) s")
+        let sp = settings.spacingMM
+        print("MedSynth demo: \(cases) multimodal head-phantom cases of \(shape.map(String.init).joined(separator: "x")) voxels "
+              + String(format: "(%.2f x %.2f x %.2f mm)", sp.x, sp.y, sp.z) + ", seed \(seed), generated and written in \(String(format: "%.2f", seconds)) s")
         print("")
         print(pad("file", 44) + pad("dataset", 22) + pad("modality", 10) + pad("dtype", 9) + pad("min", 10) + pad("max", 10) + "mean")
         for s in summaries {
             let name = URL(fileURLWithPath: s.file).lastPathComponent
             print(pad(name, 44) + pad(s.dataset ?? "-", 22) + pad(s.modality, 10) + pad(s.dtype, 9)
-                  + pad(String(format: "%.1f", s.min), 10) + pad(String(format: "%.1f", s.max), 10) + String(format: "%.2f", s.mean))
+                  + pad(String(format: "%.1f", s.min), 10) + pad(String(format: "%.1f", s.max), 10) + String(format: "%.2f", s.mean)
+                  + " " + s.unit)
         }
         print("")
         print("Inspect a file with: medsynth info \(h5.path)")
@@ -110,7 +121,7 @@ struct DemoReport: Codable {
     var cases: Int
     var shape: [Int]
     var seed: UInt64
-    var casesWithLesion: Int
+    var spacingMM: [Double]
     var seconds: Double
     var files: [VolumeSummary]
 }

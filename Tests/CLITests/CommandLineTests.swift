@@ -47,15 +47,15 @@ import MedTestSupport
             let r = try CommandRunner.run(["demo", "--cases", "2", "--shape", "12", "24", "24", "--seed", "5", "--out", folder.path, "--json"])
             #expect(r.status == 0, "\(r.stderr)")
             let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
-            #expect((json?["files"] as? [Any])?.count == 7)  // 2 cases × (CT, label) in HDF5 + 2 NIfTI + 1 PNG
+            #expect((json?["files"] as? [Any])?.count == 16)  // 2 cases × 6 modalities in HDF5 + 3 NIfTI + 1 PNG
         }
-        for name in ["case000_CT.nii.gz", "case000_labels.nii.gz", "case000_CT_mid.png"] {
+        for name in ["case000_CT.nii.gz", "case000_T1.nii.gz", "case000_labels.nii.gz", "case000_CT_mid.png"] {
             let va = try VolumeIO.read(a.appendingPathComponent(name)).volume
             let vb = try VolumeIO.read(b.appendingPathComponent(name)).volume
             #expect(va == vb, "\(name) differs between two runs with the same seed")
         }
-        let ca = try HDF5VolumeStore.read(a.appendingPathComponent("phantom.h5"), dataset: "/cases/case001/CT").volume
-        let cb = try HDF5VolumeStore.read(b.appendingPathComponent("phantom.h5"), dataset: "/cases/case001/CT").volume
+        let ca = try HDF5VolumeStore.read(a.appendingPathComponent("phantom.h5"), dataset: "/cases/case001/PET").volume
+        let cb = try HDF5VolumeStore.read(b.appendingPathComponent("phantom.h5"), dataset: "/cases/case001/PET").volume
         #expect(ca.voxels == cb.voxels)
     }
 
