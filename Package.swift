@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "medsynth", targets: ["medsynth"]),
         .library(name: "MedCore", targets: ["MedCore"]),
         .library(name: "MedIO", targets: ["MedIO"]),
+        .library(name: "MedTensor", targets: ["MedTensor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,6 +34,9 @@ let package = Package(
         // MARK: - Implementation
         .target(name: "MedCore"),
         .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue"]),
+        // Float32 tensors with tape-based reverse-mode autodiff; matrix products and convolutions go through
+        // OpenBLAS sgemm.
+        .target(name: "MedTensor", dependencies: ["MedCore", "COpenBLAS"]),
         .executableTarget(
             name: "medsynth",
             dependencies: [
@@ -45,6 +49,7 @@ let package = Package(
         .target(name: "MedTestSupport", dependencies: ["MedCore", "MedIO"], path: "Tests/MedTestSupport"),
         .testTarget(name: "MedCoreTests", dependencies: ["MedCore", "MedTestSupport"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedCore", "MedTestSupport", "CHDF5"]),
+        .testTarget(name: "MedTensorTests", dependencies: ["MedTensor", "MedCore", "MedTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["COpenBLAS", "CZlib", "MedTestSupport"]),
     ]
 )
