@@ -1,9 +1,8 @@
 /// 2-D convolution (cross-correlation, as in PyTorch) by im2col + sgemm, one image of the batch at a time.
 ///
 /// The three kernels are the forward pass and its two adjoints; a transposed convolution uses the same three
-/// with the roles exchanged (its forward is `backwardData`, see Conv2d.swift). The column matrix is a scratch
-/// buffer allocated per call (reusing it per call site is a later optimisation; it is skipped entirely for
-/// 1×1, stride-1, unpadded kernels, where it equals the image).
+/// with the roles exchanged (its forward is `backwardData`, see Conv2d.swift). The column matrix lives in a
+/// block from `ScratchPool` (skipped entirely for 1×1, stride-1, unpadded kernels, where it equals the image).
 enum Conv2dKernel {
     /// x: [N, C, H, W], w: [K, C, kh, kw], bias: [K] or nil -> y: [N, K, OH, OW].
     /// y[n, k] = Σ_{c,i,j} w[k, c, i, j] · x[n, c, oh·s − p + i, ow·s − p + j] + bias[k].
@@ -73,9 +72,7 @@ enum Conv2dKernel {
     /// Calls `body` with a column-matrix scratch buffer, or nil when the image itself serves as the column matrix.
     private static func withColumnBuffer(_ g: ConvGeometry, _ body: (UnsafeMutablePointer<Float>?) -> Void) {
         if g.isIdentity { body(nil); return }
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: max(1, g.columnRows * g.columnCount))
-        defer { col.deallocate() }
-        body(col)
+        ScratchPool.shared.withBuffer(count: g.columnRows * g.columnCount) { body($0) }
     }
 
     // MARK: - Reference (direct loops in Double: the test oracle)
