@@ -35,11 +35,9 @@ enum InstanceNormKernel {
         forEachPlane(planes, s) { r in
             for p in r {
                 let src = x + p * s, dst = y + p * s, c = p % channels
-                var sum = 0.0
-                for i in 0..<s { sum += Double(src[i]) }
-                let m = sum / Double(s)
-                var sq = 0.0
-                for i in 0..<s { let d = Double(src[i]) - m; sq += d * d }
+                // Two passes (mean, then squared deviations) rather than E[x²] − E[x]², which cancels badly.
+                let m = Reduce.sum(src, count: s) / Double(s)
+                let sq = Reduce.sumOfSquaredDeviations(src, count: s, mean: Float(m))
                 let inv = 1 / (sq / Double(s) + Double(eps)).squareRoot()
                 mean[p] = Float(m)
                 rstd[p] = Float(inv)
@@ -69,15 +67,37 @@ enum InstanceNormKernel {
                 let g = gy + p * s, src = x + p * s, dst = gx + p * s
                 let gam = gamma.map { $0[c] } ?? 1, bet = beta.map { $0[c] } ?? 0
                 let m = mean[p], inv = rstd[p]
-                // Pass 1: dst = dL/dz (through the activation), and the two plane sums.
+                // Pass 1: dst = dL/dz (through the activation), and the two plane sums. Eight SIMD lanes, with each
+                // run's lane sums added in Double (as in Reduce.sum); the scalar loop below handles the tail.
                 var sumG = 0.0, sumGX = 0.0
-                for i in 0..<s {
+                let (vm, vinv, vgam, vbet, vslope) = (SIMD8<Float>(repeating: m), SIMD8<Float>(repeating: inv),
+                                                      SIMD8<Float>(repeating: gam), SIMD8<Float>(repeating: bet),
+                                                      SIMD8<Float>(repeating: slope))
+                let rawG = UnsafeRawPointer(g), rawX = UnsafeRawPointer(src), rawD = UnsafeMutableRawPointer(dst)
+                var i = 0
+                while i + Reduce.run <= s {
+                    var laneG = SIMD8<Float>(), laneGX = SIMD8<Float>()
+                    for j in stride(from: i, to: i + Reduce.run, by: 8) {
+                        let offset = j * MemoryLayout<Float>.stride
+                        let xh = (rawX.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) - vm) * vinv
+                        var gz = rawG.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                        if slope != 1 { gz.replace(with: gz * vslope, where: vgam * xh + vbet .<= 0) }
+                        rawD.storeBytes(of: gz, toByteOffset: offset, as: SIMD8<Float>.self)
+                        laneG += gz
+                        laneGX += gz * xh
+                    }
+                    sumG += Double(laneG.sum())
+                    sumGX += Double(laneGX.sum())
+                    i += Reduce.run
+                }
+                while i < s {
                     let xh = (src[i] - m) * inv
                     var gz = g[i]
                     if slope != 1 && gam * xh + bet <= 0 { gz *= slope }
                     dst[i] = gz
                     sumG += Double(gz)
                     sumGX += Double(gz * xh)
+                    i += 1
                 }
                 gammaGrad[p] = Float(sumGX)
                 betaGrad[p] = Float(sumG)

@@ -21,14 +21,21 @@ enum Reduce {
 
     @inline(__always)
     private static func sumRange(_ x: UnsafePointer<Float>, _ r: Range<Int>) -> Double {
-        // Eight Float lanes (one SIMD register) sum each run of 256 values, so the loop vectorises (Swift
-        // never reorders scalar Float additions itself); the run sums are added in Double, so the rounding
-        // error stays that of 32 additions per lane, whatever the tensor size.
-        let run = 256
+        sum(x + r.lowerBound, count: r.count)
+    }
+
+    /// The values per run in `sum` and `sumOfSquaredDeviations`.
+    static let run = 256
+
+    /// x: [count] -> Σ x. Eight Float lanes (one SIMD register) sum each run of 256 values, so the loop
+    /// vectorises (Swift never reorders scalar Float additions itself); the run sums are added in Double, so the
+    /// rounding error stays that of 32 additions per lane, whatever the count.
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Double {
         var total = 0.0
-        var i = r.lowerBound
+        var i = 0
         let raw = UnsafeRawPointer(x)
-        while i + run <= r.upperBound {
+        while i + run <= count {
             var lanes = SIMD8<Float>()
             for j in stride(from: i, to: i + run, by: 8) {
                 lanes += raw.loadUnaligned(fromByteOffset: j * MemoryLayout<Float>.stride, as: SIMD8<Float>.self)
@@ -37,7 +44,28 @@ enum Reduce {
             i += run
         }
         var tail: Float = 0
-        while i < r.upperBound { tail += x[i]; i += 1 }
+        while i < count { tail += x[i]; i += 1 }
+        return total + Double(tail)
+    }
+
+    /// x: [count] -> Σ (x − mean)², summed like `sum`.
+    @inline(__always)
+    static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, count: Int, mean: Float) -> Double {
+        var total = 0.0
+        var i = 0
+        let raw = UnsafeRawPointer(x)
+        let m = SIMD8<Float>(repeating: mean)
+        while i + run <= count {
+            var lanes = SIMD8<Float>()
+            for j in stride(from: i, to: i + run, by: 8) {
+                let d = raw.loadUnaligned(fromByteOffset: j * MemoryLayout<Float>.stride, as: SIMD8<Float>.self) - m
+                lanes += d * d
+            }
+            total += Double(lanes.sum())
+            i += run
+        }
+        var tail: Float = 0
+        while i < count { let d = x[i] - mean; tail += d * d; i += 1 }
         return total + Double(tail)
     }
 
