@@ -7,7 +7,7 @@
 //         let y = Elementwise.map(self, Exp())                    // forward
 //         let ySaved = y.detached()
 //         return y.recorded("exp", from: [self]) { g in           // backward: dL/dx = dL/dy · y
-//             [Elementwise.zip(g, ySaved, Mul())]
+//             [Elementwise.zip(g, ySaved, Multiply())]
 //         }
 //     }
 //
@@ -22,6 +22,10 @@
 // reached it, and adds the gradients arriving at leaves to their `grad`. Rules run with tracking off (no
 // higher-order gradients). After `backward()` the rules and the values they saved are released unless
 // `retainGraph` is true, as in PyTorch.
+//
+// Threads: building graphs on several threads or tasks at once is safe (nodes are immutable once made, and
+// the no-grad flag is task-local), but two `backward()` calls that reach the same leaf must not run at the
+// same time, since both add to its `grad`. `Tensor` is not `Sendable` for that reason.
 import MedCore
 
 /// The autodiff record of one tensor: a leaf (a parameter, with a gradient slot) or the op that produced it.

@@ -113,3 +113,43 @@ import Testing
         #expect(Swift.abs(Double(x.grad!.item) - expected) < 1e-5)
     }
 }
+
+/// The test machinery itself and memory ownership of recorded graphs.
+@Suite struct AutodiffMachineryTests {
+    @Test func gradCheckCatchesAWrongBackwardRule() {
+        // x ↦ x² recorded with the wrong rule dL/dx = g · x (missing the factor 2).
+        let x = TestData.randn([4], seed: 160)
+        let problems = GradCheck.mismatches([x]) { xs in
+            let saved = xs[0].detached()
+            return Elementwise.map(xs[0], Square()).recorded("bad_square", from: [xs[0]]) { g in
+                [Elementwise.zip(g, saved, Multiply())]
+            }
+        }
+        #expect(problems.count == 1)
+        // The correct rule passes.
+        #expect(GradCheck.mismatches([x]) { $0[0].pow(2) }.isEmpty)
+    }
+
+    @Test func graphsAreFreedWithTheirResults() {
+        // Saved values are captured without the node that saves them, so dropping the result frees the graph
+        // whether or not backward() ran.
+        weak var savedOutput: TensorStorage?
+        weak var node: GradNode?
+        do {
+            let x = TestData.randn([1, 2, 6, 6], seed: 161).requiringGrad()
+            let w = TestData.randn([3, 2, 3, 3], seed: 162).requiringGrad()
+            let y = x.conv2d(weight: w, padding: 1).instanceNorm(activation: .relu).exp()
+            savedOutput = y.storage
+            node = y.node
+            #expect(savedOutput != nil && node != nil)
+        }
+        #expect(savedOutput == nil && node == nil)
+        do {
+            let x = TestData.randn([5], seed: 163).requiringGrad()
+            let y = x.tanh().sigmoid()
+            savedOutput = y.storage
+            y.sum().backward()
+        }
+        #expect(savedOutput == nil)
+    }
+}

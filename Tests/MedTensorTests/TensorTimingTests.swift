@@ -58,6 +58,12 @@ struct TensorTimingTests {
             x.instanceNorm(activation: .relu).sum().backward()
         }
         print(String(format: "instanceNorm+ReLU 1×64×128×128 forward+backward: %.1f ms", norm))
+        let other = TestData.randn(x.shape, seed: 7)
+        let add = bestMilliseconds(5) { _ = withNoGrad { x + other } }
+        let relu = bestMilliseconds(5) { _ = withNoGrad { x.relu() } }
+        let tanh = bestMilliseconds(5) { _ = withNoGrad { x.tanh() } }
+        let sum = bestMilliseconds(5) { _ = withNoGrad { x.sum() } }
+        print(String(format: "1M values: add %.2f ms, relu %.2f ms, tanh %.2f ms, sum %.2f ms", add, relu, tanh, sum))
         let pad = bestMilliseconds(3) { _ = withNoGrad { x.padded(1, mode: .reflect) } }
         print(String(format: "reflection pad 1 of 1×64×128×128: %.2f ms", pad))
     }
