@@ -32,10 +32,10 @@ import Testing
         let g = tc.geometry
         let y = x.conv2d(weight: w, bias: b, stride: tc.stride, padding: tc.padding)
         #expect(y.shape == [tc.n, tc.k, g.outHeight, g.outWidth])
-        expectClose(y.scalars, Conv2dKernel.forwardReference(x.scalars, batch: tc.n, g, weight: w.scalars,
+        expectClose(y.scalars, ConvKernel.forwardReference(x.scalars, batch: tc.n, g, weight: w.scalars,
                                                              outChannels: tc.k, bias: b.scalars))
         let noBias = x.conv2d(weight: w, stride: tc.stride, padding: tc.padding)
-        expectClose(noBias.scalars, Conv2dKernel.forwardReference(x.scalars, batch: tc.n, g, weight: w.scalars,
+        expectClose(noBias.scalars, ConvKernel.forwardReference(x.scalars, batch: tc.n, g, weight: w.scalars,
                                                                   outChannels: tc.k, bias: []))
     }
 
@@ -48,9 +48,9 @@ import Testing
         let gy = TestData.randn(y.shape, seed: 56)
         (y * gy).sum().backward()
         let g = tc.geometry
-        expectClose(x.grad!.scalars, Conv2dKernel.backwardDataReference(gy.scalars, batch: tc.n, g, weight: w.scalars,
+        expectClose(x.grad!.scalars, ConvKernel.backwardDataReference(gy.scalars, batch: tc.n, g, weight: w.scalars,
                                                                        outChannels: tc.k))
-        expectClose(w.grad!.scalars, Conv2dKernel.backwardWeightReference(x.scalars, gy.scalars, batch: tc.n, g,
+        expectClose(w.grad!.scalars, ConvKernel.backwardWeightReference(x.scalars, gy.scalars, batch: tc.n, g,
                                                                          outChannels: tc.k), rtol: 1e-4, atol: 1e-3)
         let biasRef = (0..<tc.k).map { o in
             (0..<tc.n).flatMap { n in gy.sliced(axis: 0, n..<(n + 1)).sliced(axis: 1, o..<(o + 1)).scalars }
@@ -90,10 +90,10 @@ import Testing
         let oh = (tc.h - 1) * tc.stride - 2 * tc.padding + tc.kernel + tc.outputPadding
         let ow = (tc.w - 1) * tc.stride - 2 * tc.padding + tc.kernel + tc.outputPadding
         #expect(y.shape == [tc.n, tc.cout, oh, ow])
-        let ref = Conv2dKernel.transposedReference(x.scalars, batch: tc.n, inChannels: tc.cin, height: tc.h, width: tc.w,
-                                                   weight: w.scalars, outChannels: tc.cout, kernelH: tc.kernel,
-                                                   kernelW: tc.kernel, stride: tc.stride, padding: tc.padding,
-                                                   outputPadding: tc.outputPadding, bias: b.scalars)
+        let ref = ConvKernel.transposedReference(x.scalars, batch: tc.n, inChannels: tc.cin, inputSize: [tc.h, tc.w],
+                                                 weight: w.scalars, outChannels: tc.cout, kernel: [tc.kernel, tc.kernel],
+                                                 stride: tc.stride, padding: tc.padding,
+                                                 outputPadding: tc.outputPadding, bias: b.scalars)
         expectClose(y.scalars, ref)
     }
 
@@ -126,7 +126,7 @@ import Testing
         let x = TestData.randn([1, 16, 40, 36], seed: 71), w = TestData.randn([8, 16, 3, 3], seed: 72)
         let g = ConvGeometry(channels: 16, height: 40, width: 36, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1)
         expectClose(x.conv2d(weight: w, padding: 1).scalars,
-                    Conv2dKernel.forwardReference(x.scalars, batch: 1, g, weight: w.scalars, outChannels: 8, bias: []),
+                    ConvKernel.forwardReference(x.scalars, batch: 1, g, weight: w.scalars, outChannels: 8, bias: []),
                     rtol: 1e-4, atol: 1e-3)
     }
 }

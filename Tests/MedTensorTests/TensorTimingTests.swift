@@ -44,12 +44,12 @@ struct TensorTimingTests {
         print(String(format: "im2col %.1f ms, col2im %.1f ms (warm buffers)", im2col, col2im))
         let gy = TestData.randn([1, 64, 128, 128], seed: 6)
         let data = bestMilliseconds(3) {
-            Conv2dKernel.backwardData(gy.storage.pointer, batch: 1, g, weight: w.storage.pointer, outChannels: 64,
+            ConvKernel.backwardData(gy.storage.pointer, batch: 1, g, weight: w.storage.pointer, outChannels: 64,
                                       image.storage.pointer)
         }
         let gw = Tensor.zeros(w.shape)
         let weight = bestMilliseconds(3) {
-            Conv2dKernel.backwardWeight(x.storage.pointer, gy.storage.pointer, batch: 1, g, outChannels: 64,
+            ConvKernel.backwardWeight(x.storage.pointer, gy.storage.pointer, batch: 1, g, outChannels: 64,
                                         gw.storage.pointer)
         }
         print(String(format: "conv2d backward data %.1f ms, backward weight %.1f ms", data, weight))

@@ -1,26 +1,44 @@
 import MedCore
 
-/// The geometry of a 2-D convolution window sliding over one image.
+/// The geometry of a 2-D or 3-D convolution window sliding over one image (2-D is depth 1).
 ///
-/// The image is [channels, height, width]; the window positions form the [outHeight, outWidth] grid, with
-/// outHeight = (height + 2·padH − kernelH) / strideH + 1 (and likewise for the width). For a transposed
-/// convolution the roles swap: the "image" is the transposed convolution's output and the grid its input.
+/// The image is [channels, depth, height, width]; the window positions form the [outDepth, outHeight, outWidth]
+/// grid, with outHeight = (height + 2·padH − kernelH) / strideH + 1 (likewise for depth and width). For a
+/// transposed convolution the roles swap: the "image" is the transposed convolution's output and the grid its
+/// input.
 struct ConvGeometry: Equatable {
-    let channels: Int, height: Int, width: Int
-    let kernelH: Int, kernelW: Int
-    let strideH: Int, strideW: Int
-    let padH: Int, padW: Int
+    let channels: Int, depth: Int, height: Int, width: Int
+    let kernelD: Int, kernelH: Int, kernelW: Int
+    let strideD: Int, strideH: Int, strideW: Int
+    let padD: Int, padH: Int, padW: Int
 
+    /// A geometry; the depth arguments default to a 2-D convolution.
+    init(channels: Int, depth: Int = 1, height: Int, width: Int, kernelD: Int = 1, kernelH: Int, kernelW: Int,
+         strideD: Int = 1, strideH: Int, strideW: Int, padD: Int = 0, padH: Int, padW: Int) {
+        (self.channels, self.depth, self.height, self.width) = (channels, depth, height, width)
+        (self.kernelD, self.kernelH, self.kernelW) = (kernelD, kernelH, kernelW)
+        (self.strideD, self.strideH, self.strideW) = (strideD, strideH, strideW)
+        (self.padD, self.padH, self.padW) = (padD, padH, padW)
+    }
+
+    /// Slices of the window grid.
+    var outDepth: Int { (depth + 2 * padD - kernelD) / strideD + 1 }
     /// Rows of the window grid.
     var outHeight: Int { (height + 2 * padH - kernelH) / strideH + 1 }
     /// Columns of the window grid.
     var outWidth: Int { (width + 2 * padW - kernelW) / strideW + 1 }
-    /// Rows of the column matrix: one per (channel, kernel row, kernel column).
-    var columnRows: Int { channels * kernelH * kernelW }
+    /// Values in one image.
+    var imageSize: Int { channels * depth * height * width }
+    /// Values in one kernel of one channel.
+    var kernelSize: Int { kernelD * kernelH * kernelW }
+    /// Rows of the column matrix: one per (channel, kernel slice, kernel row, kernel column).
+    var columnRows: Int { channels * kernelSize }
     /// Columns of the column matrix: one per window position.
-    var columnCount: Int { outHeight * outWidth }
+    var columnCount: Int { outDepth * outHeight * outWidth }
     /// True when the column matrix is the image itself (1×1 kernel, stride 1, no padding).
-    var isIdentity: Bool { kernelH == 1 && kernelW == 1 && strideH == 1 && strideW == 1 && padH == 0 && padW == 0 }
+    var isIdentity: Bool {
+        kernelSize == 1 && strideD == 1 && strideH == 1 && strideW == 1 && padD == 0 && padH == 0 && padW == 0
+    }
 
     /// The window columns `lo..<hi` whose pixel for kernel column `kj` lies inside the image; the others read
     /// padding.
@@ -39,17 +57,22 @@ struct ConvGeometry: Equatable {
 
 /// Image ↔ column-matrix rearrangement, which turns a convolution into one matrix product.
 enum Im2col {
-    /// x: [C, H, W] -> col: [C·kh·kw, OH·OW], col[(c·kh + i)·kw + j, oh·OW + ow] = x[c, oh·s − p + i, ow·s − p + j]
+    /// x: [C, D, H, W] -> col: [C·kd·kh·kw, OD·OH·OW],
+    /// col[((c·kd + a)·kh + i)·kw + j, (od·OH + oh)·OW + ow] = x[c, od·sd − pd + a, oh·sh − ph + i, ow·sw − pw + j]
     /// (0 where that pixel is padding).
     static func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        let (oh, ow) = (g.outHeight, g.outWidth)
+        let (od, oh, ow) = (g.outDepth, g.outHeight, g.outWidth)
+        let planeSize = g.height * g.width
         forEachChannel(g) { channels in
             for c in channels {
-                let plane = x + c * g.height * g.width
-                for ki in 0..<g.kernelH {
-                    for kj in 0..<g.kernelW {
-                        let dst = col + ((c * g.kernelH + ki) * g.kernelW + kj) * oh * ow
-                        let (lo, hi) = g.validColumns(kernelColumn: kj)
+                for a in 0..<g.kernelD { for ki in 0..<g.kernelH { for kj in 0..<g.kernelW {
+                    let row = ((c * g.kernelD + a) * g.kernelH + ki) * g.kernelW + kj
+                    let (lo, hi) = g.validColumns(kernelColumn: kj)
+                    for s in 0..<od {
+                        let dst = col + (row * od + s) * oh * ow
+                        let id = s * g.strideD - g.padD + a
+                        guard id >= 0 && id < g.depth else { dst.update(repeating: 0, count: oh * ow); continue }
+                        let plane = x + (c * g.depth + id) * planeSize
                         for r in 0..<oh {
                             let out = dst + r * ow
                             let ih = r * g.strideH - g.padH + ki
@@ -65,23 +88,27 @@ enum Im2col {
                             (out + hi).update(repeating: 0, count: ow - hi)
                         }
                     }
-                }
+                } } }
             }
         }
     }
 
-    /// col: [C·kh·kw, OH·OW] -> x: [C, H, W], the adjoint of `im2col`: every column entry is added to the pixel it
-    /// was read from (padding entries are dropped). Overwrites `x`.
+    /// col: [C·kd·kh·kw, OD·OH·OW] -> x: [C, D, H, W], the adjoint of `im2col`: every column entry is added to
+    /// the pixel it was read from (padding entries are dropped). Overwrites `x`.
     static func col2im(_ col: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        let (oh, ow) = (g.outHeight, g.outWidth)
+        let (od, oh, ow) = (g.outDepth, g.outHeight, g.outWidth)
+        let planeSize = g.height * g.width
         forEachChannel(g) { channels in
             for c in channels {
-                let plane = x + c * g.height * g.width
-                plane.update(repeating: 0, count: g.height * g.width)
-                for ki in 0..<g.kernelH {
-                    for kj in 0..<g.kernelW {
-                        let srcRows = col + ((c * g.kernelH + ki) * g.kernelW + kj) * oh * ow
-                        let (lo, hi) = g.validColumns(kernelColumn: kj)
+                (x + c * g.depth * planeSize).update(repeating: 0, count: g.depth * planeSize)
+                for a in 0..<g.kernelD { for ki in 0..<g.kernelH { for kj in 0..<g.kernelW {
+                    let row = ((c * g.kernelD + a) * g.kernelH + ki) * g.kernelW + kj
+                    let (lo, hi) = g.validColumns(kernelColumn: kj)
+                    for s in 0..<od {
+                        let id = s * g.strideD - g.padD + a
+                        guard id >= 0 && id < g.depth else { continue }
+                        let srcRows = col + (row * od + s) * oh * ow
+                        let plane = x + (c * g.depth + id) * planeSize
                         for r in 0..<oh {
                             let ih = r * g.strideH - g.padH + ki
                             guard ih >= 0 && ih < g.height else { continue }
@@ -95,14 +122,14 @@ enum Im2col {
                             }
                         }
                     }
-                }
+                } } }
             }
         }
     }
 
     /// Splits over channels (disjoint rows of col, disjoint planes of x) when the work is large.
     private static func forEachChannel(_ g: ConvGeometry, _ body: (Range<Int>) -> Void) {
-        let perChannel = g.kernelH * g.kernelW * g.columnCount
+        let perChannel = g.kernelSize * g.columnCount
         if g.channels * perChannel < Elementwise.parallelThreshold { body(0..<g.channels) } else {
             Parallel.forEachChunk(count: g.channels, minimumChunk: max(1, Elementwise.minimumChunk / max(1, perChannel)), body)
         }
