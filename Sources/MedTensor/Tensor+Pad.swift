@@ -40,3 +40,37 @@ extension Tensor {
         padded(top: amount, bottom: amount, left: amount, right: amount, mode: mode)
     }
 }
+
+extension Tensor {
+    /// This tensor with its last three dimensions (depth, height, width of NCDHW) padded.
+    ///
+    /// Composed of two planar paddings: the last two dimensions first, then the depth, viewing each slice as one
+    /// row of a [D, H·W] plane (the padding rules are the same per dimension), so the gradient comes for free.
+    /// - Parameters:
+    ///   - front: slices added before the first.
+    ///   - back: slices added after the last.
+    ///   - top: rows added above.
+    ///   - bottom: rows added below.
+    ///   - left: columns added on the left.
+    ///   - right: columns added on the right.
+    ///   - mode: how the new voxels are filled; `.reflect` needs every pad smaller than the extent it pads.
+    /// - Returns: shape `[…, D + front + back, H + top + bottom, W + left + right]`.
+    public func padded(front: Int, back: Int, top: Int, bottom: Int, left: Int, right: Int,
+                       mode: PaddingMode = .zero) -> Tensor {
+        precondition(rank >= 3, "3-D padding needs at least 3 dimensions, shape is \(shape)")
+        let d = shape[rank - 3]
+        precondition(mode != .reflect || max(front, back) < d,
+                     "reflection padding (\(front), \(back)) of the depth must be smaller than the depth \(d)")
+        let planar = padded(top: top, bottom: bottom, left: left, right: right, mode: mode)
+        let (h, w) = (planar.shape[rank - 2], planar.shape[rank - 1])
+        let leading = Array(shape.dropLast(3))
+        let slices = planar.reshaped([leading.reduce(1, *), d, h * w])
+            .padded(top: front, bottom: back, left: 0, right: 0, mode: mode)
+        return slices.reshaped(leading + [d + front + back, h, w])
+    }
+
+    /// This tensor with `amount` voxels added on all six sides of its last three dimensions.
+    public func padded3d(_ amount: Int, mode: PaddingMode = .zero) -> Tensor {
+        padded(front: amount, back: amount, top: amount, bottom: amount, left: amount, right: amount, mode: mode)
+    }
+}

@@ -53,6 +53,26 @@ import Testing
         GradCheck.check([TestData.randn([1, 2, 4, 5], seed: 2)]) { $0[0].padded(top: 2, bottom: 1, left: 3, right: 2, mode: mode) }
     }
 
+    @Test(arguments: PaddingMode.allCases)
+    func volumePadMatchesDefinition(mode: PaddingMode) {
+        let (d, h, w) = (4, 5, 3)
+        let x = TestData.randn([2, 1, d, h, w], seed: 5)
+        let (front, back, top, bottom, left, right) = (2, 1, 3, 0, 1, 2)
+        let y = x.padded(front: front, back: back, top: top, bottom: bottom, left: left, right: right, mode: mode)
+        #expect(y.shape == [2, 1, d + 3, h + 3, w + 3])
+        for n in 0..<2 { for z in 0..<(d + 3) { for r in 0..<(h + 3) { for q in 0..<(w + 3) {
+            let sz = PadKernel.sourceIndex(z, before: front, extent: d, mode: mode)
+            let sr = PadKernel.sourceIndex(r, before: top, extent: h, mode: mode)
+            let sq = PadKernel.sourceIndex(q, before: left, extent: w, mode: mode)
+            let expected = sz < 0 || sr < 0 || sq < 0 ? 0 : x[n, 0, sz, sr, sq]
+            #expect(y[n, 0, z, r, q] == expected)
+        } } } }
+        GradCheck.check([TestData.randn([1, 2, 3, 3, 4], seed: 6)]) {
+            $0[0].padded(front: 1, back: 2, top: 2, bottom: 1, left: 0, right: 2, mode: mode)
+        }
+        #expect(x.padded3d(1, mode: mode).shape == [2, 1, d + 2, h + 2, w + 2])
+    }
+
     @Test func shapeOpGradients() {
         let x = TestData.randn([2, 3, 4], seed: 3)
         GradCheck.check([x]) { $0[0].reshaped([4, 6]) }
