@@ -2,7 +2,7 @@
 /// Shapes below are written for 2-D; in 3-D every spatial H, W gains a leading D (kernel kd, output OD).
 ///
 /// The three kernels are the forward pass and its two adjoints; a transposed convolution uses the same three
-/// with the roles exchanged (its forward is `backwardData`, see Conv2d.swift). The column matrix lives in a
+/// with the roles exchanged (its forward is `backwardData`, see Convolution.swift). The column matrix lives in a
 /// block from `ScratchPool` (skipped entirely for 1×1, stride-1, unpadded kernels, where it equals the image).
 enum ConvKernel {
     /// x: [N, C, H, W], w: [K, C, kh, kw], bias: [K] or nil -> y: [N, K, OH, OW].
