@@ -46,3 +46,23 @@ import Testing
         }
     }
 }
+
+/// 3-D pooling against the window definition, and its gradients.
+@Suite struct Pool3dTests {
+    @Test(arguments: [[2, 2, 0], [3, 2, 1], [3, 1, 1]])
+    func forwardMatchesDefinitionAndGradients(_ c: [Int]) {
+        let x = TestData.randn([2, 2, 5, 6, 7], seed: 125)
+        let g = PoolGeometry(planes: 4, depth: 5, height: 6, width: 7, kernelD: c[0], kernelH: c[0], kernelW: c[0],
+                             strideD: c[1], strideH: c[1], strideW: c[1], padD: c[2], padH: c[2], padW: c[2])
+        let m = x.maxPool3d(kernel: c[0], stride: c[1], padding: c[2])
+        #expect(m.shape == [2, 2, g.outDepth, g.outHeight, g.outWidth])
+        #expect(m.scalars == PoolKernel.reference(x.scalars, g, max: true))
+        expectClose(x.avgPool3d(kernel: c[0], stride: c[1], padding: c[2]).scalars,
+                    PoolKernel.reference(x.scalars, g, max: false), rtol: 1e-5, atol: 1e-6)
+        expectClose(x.avgPool3d(kernel: c[0], stride: c[1], padding: c[2], countIncludePad: false).scalars,
+                    PoolKernel.reference(x.scalars, g, max: false, countIncludePad: false), rtol: 1e-5, atol: 1e-6)
+        let distinct = Tensor((0..<72).map { Float(($0 * 29) % 72) * 0.1 }, shape: [1, 2, 3, 4, 3])
+        GradCheck.check([distinct]) { $0[0].maxPool3d(kernel: c[0], stride: c[1], padding: c[2]) }
+        GradCheck.check([TestData.randn([1, 2, 3, 4, 3], seed: 126)]) { $0[0].avgPool3d(kernel: c[0], stride: c[1], padding: c[2]) }
+    }
+}
