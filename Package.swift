@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "MedIO", targets: ["MedIO"]),
         .library(name: "MedSynthesis", targets: ["MedSynthesis"]),
         .library(name: "MedMetrics", targets: ["MedMetrics"]),
+        .library(name: "MedTensor", targets: ["MedTensor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +38,9 @@ let package = Package(
         .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue"]),
         .target(name: "MedSynthesis", dependencies: ["MedCore", "MedIO"]),
         .target(name: "MedMetrics", dependencies: ["MedCore", "MedIO"]),
+        // Float32 tensors with tape-based reverse-mode autodiff; matrix products and convolutions go through
+        // OpenBLAS sgemm.
+        .target(name: "MedTensor", dependencies: ["MedCore", "COpenBLAS"]),
         .executableTarget(
             name: "medsynth",
             dependencies: [
@@ -50,6 +54,7 @@ let package = Package(
         .testTarget(name: "MedCoreTests", dependencies: ["MedCore", "MedTestSupport"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedCore", "MedTestSupport", "CHDF5"]),
         .testTarget(name: "MedMetricsTests", dependencies: ["MedMetrics", "MedIO", "MedCore", "MedTestSupport"]),
+        .testTarget(name: "MedTensorTests", dependencies: ["MedTensor", "MedCore", "MedTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["COpenBLAS", "CZlib", "MedTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MedCore", "MedIO", "MedTestSupport"]),
         .testTarget(name: "MedSynthesisTests", dependencies: ["MedSynthesis", "MedIO", "MedCore", "MedTestSupport"]),

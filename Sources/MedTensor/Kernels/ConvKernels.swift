@@ -1,0 +1,154 @@
+/// 2-D and 3-D convolution (cross-correlation, as in PyTorch) by im2col + sgemm, one image of the batch at a time.
+/// Shapes below are written for 2-D; in 3-D every spatial H, W gains a leading D (kernel kd, output OD).
+///
+/// The three kernels are the forward pass and its two adjoints; a transposed convolution uses the same three
+/// with the roles exchanged (its forward is `backwardData`, see Convolution.swift). The column matrix lives in a
+/// block from `ScratchPool` (skipped entirely for 1×1, stride-1, unpadded kernels, where it equals the image).
+enum ConvKernel {
+    /// x: [N, C, H, W], w: [K, C, kh, kw], bias: [K] or nil -> y: [N, K, OH, OW].
+    /// y[n, k] = Σ_{c,i,j} w[k, c, i, j] · x[n, c, oh·s − p + i, ow·s − p + j] + bias[k].
+    static func forward(_ x: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
+                        outChannels k: Int, bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>) {
+        let (rows, cols) = (g.columnRows, g.columnCount)
+        withColumnBuffer(g) { col in
+            for n in 0..<batch {
+                let xn = x + n * g.imageSize, yn = y + n * k * cols
+                let colMatrix: UnsafePointer<Float>
+                if let col { Im2col.im2col(xn, col, g); colMatrix = UnsafePointer(col) } else { colMatrix = xn }
+                if let bias {
+                    for o in 0..<k { (yn + o * cols).update(repeating: bias[o], count: cols) }
+                }
+                // yn [K, OH·OW] = w [K, C·kh·kw] · col [C·kh·kw, OH·OW] (+ bias rows)
+                Gemm.sgemm(m: k, n: cols, k: rows, a: w, lda: rows, b: colMatrix, ldb: cols,
+                           beta: bias == nil ? 0 : 1, c: yn, ldc: cols)
+            }
+        }
+    }
+
+    /// gy: [N, K, OH, OW], w: [K, C, kh, kw] -> gx: [N, C, H, W], the gradient of `forward` with respect to x
+    /// (overwrites gx).
+    static func backwardData(_ gy: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
+                             outChannels k: Int, _ gx: UnsafeMutablePointer<Float>) {
+        let (rows, cols) = (g.columnRows, g.columnCount)
+        withColumnBuffer(g) { col in
+            for n in 0..<batch {
+                let gyn = gy + n * k * cols, gxn = gx + n * g.imageSize
+                // colGrad [C·kh·kw, OH·OW] = wᵀ [C·kh·kw, K] · gy [K, OH·OW]
+                Gemm.sgemm(transA: true, m: rows, n: cols, k: k, a: w, lda: rows, b: gyn, ldb: cols,
+                           c: col ?? gxn, ldc: cols)
+                if let col { Im2col.col2im(col, gxn, g) }
+            }
+        }
+    }
+
+    /// x: [N, C, H, W], gy: [N, K, OH, OW] -> gw: [K, C, kh, kw], the gradient of `forward` with respect to w,
+    /// summed over the batch (overwrites gw).
+    static func backwardWeight(_ x: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry,
+                               outChannels k: Int, _ gw: UnsafeMutablePointer<Float>) {
+        let (rows, cols) = (g.columnRows, g.columnCount)
+        if batch == 0 { gw.update(repeating: 0, count: k * rows); return }
+        withColumnBuffer(g) { col in
+            for n in 0..<batch {
+                let xn = x + n * g.imageSize, gyn = gy + n * k * cols
+                let colMatrix: UnsafePointer<Float>
+                if let col { Im2col.im2col(xn, col, g); colMatrix = UnsafePointer(col) } else { colMatrix = xn }
+                // gw [K, C·kh·kw] (+)= gy [K, OH·OW] · colᵀ [OH·OW, C·kh·kw]
+                Gemm.sgemm(transB: true, m: k, n: rows, k: cols, a: gyn, lda: cols, b: colMatrix, ldb: cols,
+                           beta: n == 0 ? 0 : 1, c: gw, ldc: rows)
+            }
+        }
+    }
+
+    /// y: [N, K, S] += bias: [K] broadcast over the batch and the S spatial positions.
+    static func addBias(_ bias: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, batch: Int, channels k: Int,
+                        spatial: Int) {
+        for n in 0..<batch {
+            for o in 0..<k {
+                let row = y + (n * k + o) * spatial, b = bias[o]
+                for i in 0..<spatial { row[i] += b }
+            }
+        }
+    }
+
+    /// Calls `body` with a column-matrix scratch buffer, or nil when the image itself serves as the column matrix.
+    private static func withColumnBuffer(_ g: ConvGeometry, _ body: (UnsafeMutablePointer<Float>?) -> Void) {
+        if g.isIdentity { body(nil); return }
+        ScratchPool.shared.withBuffer(count: g.columnRows * g.columnCount) { body($0) }
+    }
+
+    // MARK: - Reference (direct loops in Double: the test oracle)
+
+    /// The flat index of pixel (c, d, h, w) of image n, or nil when it lies in the padding.
+    private static func pixel(_ g: ConvGeometry, _ n: Int, _ c: Int, _ d: Int, _ h: Int, _ w: Int) -> Int? {
+        guard d >= 0 && d < g.depth && h >= 0 && h < g.height && w >= 0 && w < g.width else { return nil }
+        return (((n * g.channels + c) * g.depth + d) * g.height + h) * g.width + w
+    }
+
+    /// Calls `body(outputIndex, inputIndex, weightIndex)` for every term of the convolution sum that does
+    /// not read padding, in the order of the direct loops.
+    private static func forEachTerm(_ g: ConvGeometry, batch: Int, outChannels k: Int,
+                                    _ body: (Int, Int, Int) -> Void) {
+        let (od, oh, ow) = (g.outDepth, g.outHeight, g.outWidth)
+        for n in 0..<batch { for o in 0..<k { for s in 0..<od { for r in 0..<oh { for q in 0..<ow {
+            let out = (((n * k + o) * od + s) * oh + r) * ow + q
+            for c in 0..<g.channels { for a in 0..<g.kernelD { for i in 0..<g.kernelH { for j in 0..<g.kernelW {
+                guard let input = pixel(g, n, c, s * g.strideD - g.padD + a, r * g.strideH - g.padH + i,
+                                        q * g.strideW - g.padW + j) else { continue }
+                body(out, input, (((o * g.channels + c) * g.kernelD + a) * g.kernelH + i) * g.kernelW + j)
+            } } } }
+        } } } } }
+    }
+
+    /// The convolution sum written out, x: [N, C, (D,) H, W], w: [K, C, (kd,) kh, kw], bias: [K] or empty
+    /// -> [N, K, (OD,) OH, OW].
+    static func forwardReference(_ x: [Float], batch: Int, _ g: ConvGeometry, weight w: [Float], outChannels k: Int,
+                                 bias: [Float]) -> [Float] {
+        let spatial = g.columnCount
+        var y = (0..<(batch * k * spatial)).map { bias.isEmpty ? 0.0 : Double(bias[($0 / spatial) % k]) }
+        forEachTerm(g, batch: batch, outChannels: k) { out, input, weight in y[out] += Double(x[input]) * Double(w[weight]) }
+        return y.map { Float($0) }
+    }
+
+    /// dL/dx by scattering each output gradient back through the window, gy: [N, K, (OD,) OH, OW] -> x's shape.
+    static func backwardDataReference(_ gy: [Float], batch: Int, _ g: ConvGeometry, weight w: [Float],
+                                      outChannels k: Int) -> [Float] {
+        var gx = [Double](repeating: 0, count: batch * g.imageSize)
+        forEachTerm(g, batch: batch, outChannels: k) { out, input, weight in gx[input] += Double(gy[out]) * Double(w[weight]) }
+        return gx.map { Float($0) }
+    }
+
+    /// dL/dw summed over the batch, x and gy -> [K, C, (kd,) kh, kw].
+    static func backwardWeightReference(_ x: [Float], _ gy: [Float], batch: Int, _ g: ConvGeometry,
+                                        outChannels k: Int) -> [Float] {
+        var gw = [Double](repeating: 0, count: k * g.columnRows)
+        forEachTerm(g, batch: batch, outChannels: k) { out, input, weight in gw[weight] += Double(gy[out]) * Double(x[input]) }
+        return gw.map { Float($0) }
+    }
+
+    /// The transposed convolution by its definition (every input pixel scatters a weighted kernel into the output),
+    /// x: [N, Cin, (D,) H, W], w: [Cin, Cout, (kd,) kh, kw], bias: [Cout] or empty -> y: [N, Cout, (OD,) OH, OW]
+    /// with OH = (H − 1)·s − 2p + kh + outputPadding (likewise OD, OW). `inputSize` and `kernel` list the spatial
+    /// extents (2 or 3 of them).
+    static func transposedReference(_ x: [Float], batch: Int, inChannels cin: Int, inputSize: [Int], weight w: [Float],
+                                    outChannels cout: Int, kernel: [Int], stride s: Int, padding p: Int,
+                                    outputPadding op: Int, bias: [Float]) -> [Float] {
+        // Pad the spatial lists to three dimensions (a 2-D case is depth 1).
+        let size = [Int](repeating: 1, count: 3 - inputSize.count) + inputSize
+        let ks = [Int](repeating: 1, count: 3 - kernel.count) + kernel
+        let is3D = inputSize.count == 3
+        let out = (0..<3).map { d in d == 0 && !is3D ? 1 : (size[d] - 1) * s - 2 * p + ks[d] + op }
+        let outSpatial = out.reduce(1, *), inSpatial = size.reduce(1, *)
+        var y = (0..<(batch * cout * outSpatial)).map { bias.isEmpty ? 0.0 : Double(bias[($0 / outSpatial) % cout]) }
+        for n in 0..<batch { for ci in 0..<cin { for v in 0..<inSpatial {
+            let (iz, iy, ix) = (v / (size[1] * size[2]), (v / size[2]) % size[1], v % size[2])
+            let xv = Double(x[(n * cin + ci) * inSpatial + v])
+            for co in 0..<cout { for a in 0..<ks[0] { for i in 0..<ks[1] { for j in 0..<ks[2] {
+                let z = is3D ? iz * s - p + a : 0, r = iy * s - p + i, q = ix * s - p + j
+                guard z >= 0 && z < out[0] && r >= 0 && r < out[1] && q >= 0 && q < out[2] else { continue }
+                let wv = Double(w[(((ci * cout + co) * ks[0] + a) * ks[1] + i) * ks[2] + j])
+                y[(n * cout + co) * outSpatial + (z * out[1] + r) * out[2] + q] += xv * wv
+            } } } }
+        } } }
+        return y.map { Float($0) }
+    }
+}
