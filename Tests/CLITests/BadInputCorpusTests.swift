@@ -17,7 +17,9 @@ import MedTestSupport
         #expect(Self.corpus.count >= 10, "expected a bad-input corpus under Tests/Fixtures/bad-input, found \(Self.corpus)")
     }
 
-    @Test(arguments: corpus)
+    /// In-process reads of every non-HDF5 file. HDF5 files are read in-process only by the serialized HDF5
+    /// suite (its leak check counts identifiers process-wide); here they go through the CLI below.
+    @Test(arguments: corpus.filter { !$0.hasSuffix(".h5") })
     func libraryThrowsNamingTheFile(name: String) {
         let url = Fixtures.url("bad-input/\(name)")
         do {

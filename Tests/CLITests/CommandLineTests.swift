@@ -54,9 +54,11 @@ import MedTestSupport
             let vb = try VolumeIO.read(b.appendingPathComponent(name)).volume
             #expect(va == vb, "\(name) differs between two runs with the same seed")
         }
-        let ca = try HDF5VolumeStore.read(a.appendingPathComponent("phantom.h5"), dataset: "/cases/case001/PET").volume
-        let cb = try HDF5VolumeStore.read(b.appendingPathComponent("phantom.h5"), dataset: "/cases/case001/PET").volume
-        #expect(ca.voxels == cb.voxels)
+        // The HDF5 files are compared byte for byte (MedSynth stores no timestamps), not read in-process: the
+        // serialized HDF5 suite's leak check counts identifiers across the whole test process.
+        let ha = try Data(contentsOf: a.appendingPathComponent("phantom.h5"))
+        let hb = try Data(contentsOf: b.appendingPathComponent("phantom.h5"))
+        #expect(ha == hb)
     }
 
     @Test func convertRoundTripsThroughEveryFormat() throws {
