@@ -39,7 +39,7 @@ public enum NIfTIFile {
     ///   4D series, ANALYZE and .hdr/.img pairs; `.tooLarge` for extents beyond `VolumeShape.maximumVoxelCount`.
     public static func read(_ url: URL) throws -> LoadedVolume {
         let path = url.path
-        let fileSize = try inputFileSize(url)
+        let fileSize = try InputFile.checkedSize(url, expecting: "a NIfTI file")
         let name = url.lastPathComponent.lowercased()
         let compressed = name.hasSuffix(".nii.gz")
         guard compressed || name.hasSuffix(".nii") else {
@@ -212,23 +212,5 @@ extension NIfTIFile {
     /// A NUL-terminated C message buffer as a String.
     static func cString(_ buffer: [CChar]) -> String {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// The size of an input file, after checking that it exists and is a readable regular file.
-    /// - Throws: `MedSynthError(.notFound)` or `.unreadable` naming the file.
-    static func inputFileSize(_ url: URL) throws -> Int {
-        let path = url.path
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw MedSynthError(.notFound, path, "no such file")
-        }
-        guard !isDir.boolValue else { throw MedSynthError(.unreadable, path, "is a folder, expected a NIfTI file") }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw MedSynthError(.unreadable, path, "permission denied")
-        }
-        guard let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue else {
-            throw MedSynthError(.unreadable, path, "cannot read the file size")
-        }
-        return size
     }
 }

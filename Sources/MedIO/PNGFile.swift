@@ -34,7 +34,7 @@ public enum PNGFile {
     ///   `VolumeShape.maximumVoxelCount` or than the file's compressed data can hold.
     public static func read(_ url: URL) throws -> LoadedVolume {
         let path = url.path
-        let fileSize = try inputFileSize(url)
+        let fileSize = try InputFile.checkedSize(url, expecting: "a PNG file")
         guard fileSize > 0 else {
             throw MedSynthError(.corrupt, path, "the file is empty (0 bytes); expected a PNG image")
         }
@@ -141,26 +141,5 @@ public enum PNGFile {
         case Int32(MS_PNG_ERR_CORRUPT): throw MedSynthError(.corrupt, path, "damaged or truncated PNG (\(text))")
         default: throw MedSynthError(.corrupt, path, text.isEmpty ? "PNG error \(rc)" : text)
         }
-    }
-}
-
-extension PNGFile {
-    /// The size of an input file, after checking that it exists and is a readable regular file.
-    /// - Throws: `MedSynthError(.notFound)` or `.unreadable` naming the file.
-    static func inputFileSize(_ url: URL) throws -> Int {
-        let path = url.path
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw MedSynthError(.notFound, path, "no such file")
-        }
-        guard !isDir.boolValue else { throw MedSynthError(.unreadable, path, "is a folder, expected a PNG file") }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw MedSynthError(.unreadable, path, "permission denied")
-        }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        guard let size = (attributes?[.size] as? NSNumber)?.intValue else {
-            throw MedSynthError(.unreadable, path, "cannot read the file size")
-        }
-        return size
     }
 }
