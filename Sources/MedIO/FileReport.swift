@@ -16,16 +16,24 @@ public struct FileReport: Codable, Sendable {
     public var images: [VolumeSummary]
 
     /// Reads `url` and builds its report.
-    /// - Throws: `MedSynthError` naming the file when it cannot be read.
-    public static func make(_ url: URL) throws -> FileReport {
+    /// - Parameters:
+    ///   - url: the file.
+    ///   - dataset: HDF5 only: summarise just this dataset (the tree is still listed).
+    ///   - statistics: HDF5 only: false lists the tree without reading any voxels (fast on large datasets).
+    /// - Throws: `MedSynthError` naming the file when it cannot be read, or a dataset option on a non-HDF5 file.
+    public static func make(_ url: URL, dataset: String? = nil, statistics: Bool = true) throws -> FileReport {
         let format = try FileFormatDetector.detect(url)
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         if format == .hdf5 {
             let tree = try HDF5VolumeStore.tree(of: url)
-            let images = try HDF5VolumeStore.datasetPaths(in: url).map {
+            let paths = statistics ? try dataset.map { [$0] } ?? HDF5VolumeStore.datasetPaths(in: url) : []
+            let images = try paths.map {
                 VolumeSummary(file: url.path, dataset: $0, loaded: try HDF5VolumeStore.read(url, dataset: $0))
             }
             return FileReport(file: url.path, format: format.rawValue, sizeBytes: size, tree: tree, images: images)
+        }
+        if dataset != nil {
+            throw MedSynthError(.invalidArgument, url.path, "--dataset applies to HDF5 files; this file is \(format.rawValue)")
         }
         let loaded = try VolumeIO.read(url)
         return FileReport(file: url.path, format: loaded.format.rawValue, sizeBytes: size, tree: nil,
@@ -43,7 +51,7 @@ public struct FileReport: Codable, Sendable {
                 lines.append("  " + node.summaryLine)
                 for a in node.attributes { lines.append("      @\(a.name) = \(a.value)") }
             }
-            if images.isEmpty { lines.append("(no 2D or 3D numeric datasets)") }
+            if images.isEmpty { lines.append("(no image statistics: none requested, or no 2D/3D numeric datasets)") }
             for image in images {
                 lines.append("")
                 lines.append("dataset:  \(image.dataset ?? "")")

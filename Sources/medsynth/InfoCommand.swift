@@ -9,23 +9,31 @@ struct InfoCommand: ParsableCommand {
         commandName: "info",
         abstract: "Describe a PNG, NIfTI or HDF5 file: format, shape, spacing, dtype, min/max/mean/std.",
         discussion: """
-        For HDF5 files, prints the group/dataset tree and the summary of every 2D/3D numeric dataset.
+        For HDF5 files, prints the group/dataset tree and the summary of every 2D/3D numeric dataset (reading
+        each one); --dataset limits the summary to one dataset, --tree-only reads no voxels.
 
         Examples:
           medsynth info ct.nii.gz
           medsynth info Outputs/demo/phantom.h5 --json
+          medsynth info Outputs/demo/phantom.h5 --dataset /cases/case000/T1
         """
     )
 
     @Argument(help: "The file to describe (.png, .nii, .nii.gz, .h5).")
     var file: String
 
+    @Option(help: "HDF5: summarise only this dataset.")
+    var dataset: String?
+
+    @Flag(help: "HDF5: list the tree without reading voxels.")
+    var treeOnly = false
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
     func run() throws {
         let url = URL(fileURLWithPath: file)
-        let report = try FileReport.make(url)
+        let report = try FileReport.make(url, dataset: dataset, statistics: !treeOnly)
         if json {
             print(try report.jsonString())
         } else {

@@ -92,3 +92,25 @@ import MedTestSupport
         #expect(info.stdout.contains("/cases/ct/CT"))
     }
 }
+
+extension CommandLineTests {
+    @Test func infoOnHDF5CanSkipOrSelectStatistics() throws {
+        let dir = try Fixtures.temporaryFolder("cli-info-h5")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try CommandRunner.run(["demo", "--cases", "1", "--shape", "8", "16", "16", "--out", dir.path])
+        let h5 = dir.appendingPathComponent("phantom.h5").path
+        func images(_ extra: [String]) throws -> [[String: Any]] {
+            let r = try CommandRunner.run(["info", h5, "--json"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            #expect((json["tree"] as? [Any])?.isEmpty == false)
+            return json["images"] as! [[String: Any]]
+        }
+        #expect(try images([]).count == 6)
+        #expect(try images(["--tree-only"]).isEmpty)
+        let one = try images(["--dataset", "/cases/case000/PET"])
+        #expect(one.count == 1 && one[0]["unit"] as? String == "SUV")
+        let wrong = try CommandRunner.run(["info", dir.appendingPathComponent("case000_CT.nii.gz").path, "--dataset", "/x"])
+        #expect(wrong.status == 1 && wrong.stderr.contains("HDF5"))
+    }
+}
