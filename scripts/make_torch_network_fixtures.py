@@ -3,6 +3,7 @@
 weights, one input and the PyTorch output, so the Swift networks (MedNN) can be checked against PyTorch.
 
 Run from the repository root:  python3 scripts/make_torch_network_fixtures.py
+                     or, to check the committed files against this torch:  ... --check
 Needs torch and h5py (CI does not: the outputs are committed). Deterministic on CPU for a given torch version.
 
 The architectures below are re-written from the public `models/networks.py` of
@@ -325,6 +326,29 @@ def make_fixture(arch, input_shape, gain, seed):
     return net, x, y, rounding
 
 
+def check(folder, read_checkpoint):
+    """Reloads every fixture through the checkpoint reader and compares PyTorch's output with the stored one."""
+    import h5py
+    worst = 0.0
+    for name, *_ in FIXTURES:
+        path = os.path.join(folder, f"{name}.h5")
+        state, attrs, _ = read_checkpoint(path)
+        net = build_network(json.loads(attrs["architecture"]))
+        net.load_state_dict(state)
+        net.eval()
+        with h5py.File(path, "r") as f:
+            x = torch.from_numpy(f["fixture/input"][()])
+            expected = torch.from_numpy(f["fixture/expected_output"][()])
+        with open(os.path.join(folder, f"{name}.keys.txt")) as f:
+            listed = [line.split()[0] for line in f if line.strip()]
+        with torch.no_grad():
+            diff = float((net(x) - expected).abs().max())
+        worst = max(worst, diff)
+        print(f"{name}: keys.txt {'matches' if listed == list(state) else 'DIFFERS from'} the checkpoint, "
+              f"max |torch - expected_output| = {diff:.2e}")
+    return 0 if worst <= 1e-5 else 1
+
+
 def shape_text(t):
     return "x".join(str(s) for s in t.shape) if t.dim() > 0 else "scalar"
 
@@ -332,12 +356,16 @@ def shape_text(t):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=OUT, help="output folder (default Tests/Fixtures/networks)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing: load each committed fixture, run its network in PyTorch and compare")
     args = parser.parse_args()
     sys.path.insert(0, SCRIPTS)
     from convert_pth_checkpoint import write_checkpoint, read_checkpoint
 
     import h5py
     import numpy as np
+    if args.check:
+        sys.exit(check(args.out, read_checkpoint))
     os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(1)
     for seed, (name, arch, input_shape, description, gain) in enumerate(FIXTURES, start=1):
