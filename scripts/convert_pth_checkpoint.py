@@ -107,6 +107,12 @@ def normalise_state_dict(state, arch, source):
             lines.append(f"  unexpected ({len(unexpected)}): {', '.join(unexpected[:8])}"
                          f"{' …' if len(unexpected) > 8 else ''}")
         lines += ["  shape " + s for s in shapes[:8]]
+        has_stats = any(k.endswith(".running_mean") for k in state)
+        if arch["norm"] != "instance" and not has_stats and any(k.endswith(".bias") for k in unexpected):
+            lines.append("  hint: biases without running statistics look like norm 'instance' (CycleGAN's "
+                         "default; the architecture's default is 'batch', as in the reference's define_G)")
+        elif arch["norm"] != "batch" and has_stats:
+            lines.append("  hint: running statistics look like norm 'batch' (pix2pix's default)")
         raise ConversionError("\n".join(lines))
     out = collections.OrderedDict()
     for k, ref in reference.items():
