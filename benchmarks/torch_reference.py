@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""PyTorch CPU peer timings for MedSynth's CycleGAN: ms per training step, ms per translated slice, peak RSS.
+
+The step is the standard CycleGAN step of pytorch-CycleGAN-and-pix2pix (as the project's peer anchor defines
+it): two ResNet generators (G_A: A→B, G_B: B→A), two 70×70 PatchGANs (D_A judges B, D_B judges A; ndf = ngf),
+instance norm, batch 1, 1-channel images; generator loss LSGAN + cycle L1 × 10 + identity L1 × 10 × 0.5, one
+Adam step for both generators (discriminators frozen); then each discriminator 0.5 × (LSGAN(real, 1) +
+LSGAN(fake.detach(), 0)) and one Adam step for both; Adam lr 2e-4, β (0.5, 0.999). No image pool (it does not
+change the work). Networks are those of scripts/make_torch_network_fixtures.py (same state_dict keys as the
+reference), initialised normal(0, 0.02) like the reference.
+
+Each configuration runs in its own subprocess so that peak RSS (getrusage ru_maxrss) is per configuration.
+Timings: `--warmup` untimed steps, then the median (and mean, min) of `--steps` individually timed steps;
+translate = G_A forward under torch.no_grad, median of 4 × steps calls. Conv work per step is counted with
+hooks: 2·MACs for each convolution forward, plus the same again for each gradient it needs (input, weight).
+
+Usage:
+  python3 benchmarks/torch_reference.py                         # all three configs, JSON on stdout
+  python3 benchmarks/torch_reference.py --configs 64 --steps 10 --json Outputs/torch_reference.json
+  python3 benchmarks/torch_reference.py --configs 64:32:6,256:64:9 --threads 2
+Configs are `size:ngf:blocks`, or just the size of one of the standard ones (64, 128, 256).
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+STANDARD = {64: (64, 32, 6), 128: (128, 64, 6), 256: (256, 64, 9)}
+DEFAULT_STEPS = {64: 10, 128: 5, 256: 3}
+LAMBDA_CYCLE, LAMBDA_IDENTITY, LR, BETA1 = 10.0, 0.5, 2e-4, 0.5
+
+
+def parse_configs(text):
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if ":" in part:
+            size, ngf, blocks = (int(v) for v in part.split(":"))
+        elif int(part) in STANDARD:
+            size, ngf, blocks = STANDARD[int(part)]
+        else:
+            raise SystemExit(f"--configs: {part!r} is neither size:ngf:blocks nor one of {sorted(STANDARD)}")
+        out.append((size, ngf, blocks))
+    return out
+
+
+class ConvCounter:
+    """Counts convolution FLOPs (2·MAC) of forward passes and of the gradients autograd will compute."""
+
+    def __init__(self, modules):
+        self.forward = self.total = 0.0
+        self.enabled = False
+        self.handles = [m.register_forward_hook(self.hook) for m in modules
+                        if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+
+    def hook(self, m, inputs, output):
+        if not self.enabled:
+            return
+        x = inputs[0]
+        k = m.kernel_size[0] * m.kernel_size[1] * m.in_channels * m.out_channels / m.groups
+        spatial = (x.shape[2] * x.shape[3]) if isinstance(m, torch.nn.ConvTranspose2d) else \
+            (output.shape[2] * output.shape[3])
+        flops = 2.0 * k * spatial * x.shape[0]
+        grads = int(x.requires_grad) + int(m.weight.requires_grad) if torch.is_grad_enabled() else 0
+        self.forward += flops
+        self.total += flops * (1 + grads)
+
+
+def run_one(size, ngf, blocks, steps, warmup, threads, seed):
+    torch.set_num_threads(threads)
+    sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
+    from make_torch_network_fixtures import ResnetGenerator, NLayerDiscriminator, init_weights
+
+    torch.manual_seed(seed)
+    G_A, G_B = (ResnetGenerator(1, 1, ngf, norm="instance", n_blocks=blocks) for _ in range(2))
+    D_A, D_B = (NLayerDiscriminator(1, ngf, n_layers=3, norm="instance") for _ in range(2))
+    for net in (G_A, G_B, D_A, D_B):
+        init_weights(net)
+    d_params = list(D_A.parameters()) + list(D_B.parameters())
+    opt_G = torch.optim.Adam(list(G_A.parameters()) + list(G_B.parameters()), LR, betas=(BETA1, 0.999))
+    opt_D = torch.optim.Adam(d_params, LR, betas=(BETA1, 0.999))
+    mse, l1 = torch.nn.MSELoss(), torch.nn.L1Loss()
+    real_A, real_B = torch.rand(1, 1, size, size) * 2 - 1, torch.rand(1, 1, size, size) * 2 - 1
+    counter = ConvCounter([m for net in (G_A, G_B, D_A, D_B) for m in net.modules()])
+
+    def step():
+        fake_B = G_A(real_A); rec_A = G_B(fake_B)
+        fake_A = G_B(real_B); rec_B = G_A(fake_A)
+        for p in d_params:
+            p.requires_grad_(False)
+        opt_G.zero_grad()
+        pred_a, pred_b = D_A(fake_B), D_B(fake_A)
+        loss_G = (mse(pred_a, torch.ones_like(pred_a)) + mse(pred_b, torch.ones_like(pred_b))
+                  + LAMBDA_CYCLE * l1(rec_A, real_A) + LAMBDA_CYCLE * l1(rec_B, real_B)
+                  + LAMBDA_CYCLE * LAMBDA_IDENTITY * l1(G_A(real_B), real_B)
+                  + LAMBDA_CYCLE * LAMBDA_IDENTITY * l1(G_B(real_A), real_A))
+        loss_G.backward()
+        opt_G.step()
+        for p in d_params:
+            p.requires_grad_(True)
+        opt_D.zero_grad()
+        for D, real, fake in ((D_A, real_B, fake_B), (D_B, real_A, fake_A)):
+            pred_real, pred_fake = D(real), D(fake.detach())
+            (0.5 * (mse(pred_real, torch.ones_like(pred_real)) + mse(pred_fake, torch.zeros_like(pred_fake)))
+             ).backward()
+        opt_D.step()
+
+    counter.enabled = True
+    step()
+    counter.enabled = False
+    for _ in range(max(warmup - 1, 0)):
+        step()
+    times = []
+    for _ in range(steps):
+        t = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t) * 1000)
+    x = torch.rand(1, 1, size, size) * 2 - 1
+    with torch.no_grad():
+        G_A(x)
+        translate = []
+        for _ in range(4 * steps):
+            t = time.perf_counter()
+            G_A(x)
+            translate.append((time.perf_counter() - t) * 1000)
+    train_median = statistics.median(times)
+    return {
+        "size": size, "ngf": ngf, "n_blocks": blocks, "steps_timed": steps, "warmup_steps": warmup,
+        "train_ms_median": round(train_median, 2), "train_ms_mean": round(statistics.mean(times), 2),
+        "train_ms_min": round(min(times), 2), "train_ms_all": [round(t, 1) for t in times],
+        "translate_ms_median": round(statistics.median(translate), 3),
+        "translate_ms_min": round(min(translate), 3),
+        "conv_gflop_per_step": round(counter.total / 1e9, 2),
+        "conv_gflop_forward_per_step": round(counter.forward / 1e9, 2),
+        "effective_conv_gflops": round(counter.total / 1e9 / (train_median / 1000), 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "parameters_G": sum(p.numel() for p in G_A.parameters()),
+        "parameters_D": sum(p.numel() for p in D_A.parameters()),
+    }
+
+
+def machine(threads):
+    info = {"python": platform.python_version(), "torch": torch.__version__, "threads": threads,
+            "cpu_count": os.cpu_count(), "platform": platform.platform()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            info["cpu"] = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return info
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--configs", default="64,128,256", help="comma-separated size:ngf:blocks or 64/128/256")
+    p.add_argument("--steps", type=int, help="timed steps per config (default 10 / 5 / 3 by size)")
+    p.add_argument("--warmup", type=int, default=2, help="untimed steps first (default 2)")
+    p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2, the project's rule)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", help="also write the JSON result to this file")
+    p.add_argument("--child", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        size, ngf, blocks = (int(v) for v in args.child.split(":"))
+        print(json.dumps(run_one(size, ngf, blocks, args.steps, args.warmup, args.threads, args.seed)))
+        return
+    results = []
+    for size, ngf, blocks in parse_configs(args.configs):
+        steps = args.steps or DEFAULT_STEPS.get(size, 3)
+        load_before = os.getloadavg()
+        cmd = [sys.executable, os.path.abspath(__file__), "--child", f"{size}:{ngf}:{blocks}", "--steps",
+               str(steps), "--warmup", str(args.warmup), "--threads", str(args.threads), "--seed", str(args.seed)]
+        t = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            sys.exit(f"config {size}:{ngf}:{blocks} failed:\n{proc.stderr}")
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        r["wall_s"] = round(time.perf_counter() - t, 1)
+        r["loadavg_1min_before_after"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
+        results.append(r)
+        print(f"# {size}px ngf {ngf} blocks {blocks}: train {r['train_ms_median']:.1f} ms/step (median of "
+              f"{steps}), translate {r['translate_ms_median']:.2f} ms/slice, {r['conv_gflop_per_step']} GFLOP/step, "
+              f"peak RSS {r['peak_rss_mb']:.0f} MB, load {r['loadavg_1min_before_after']}", file=sys.stderr)
+    out = {"benchmark": "cyclegan_step_pytorch_cpu", "machine": machine(args.threads), "results": results}
+    text = json.dumps(out, indent=1)
+    print(text)
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
