@@ -30,6 +30,9 @@ import Testing
         let rates = metrics.map { s.step(metric: $0) }
         #expect(rates == [1, 1, 0.5, 0.5, 0.5, 0.25, 0.25])
         #expect(s.best == 5)
+        // The state survives a JSON round trip (resuming a run).
+        let restored = try! JSONDecoder().decode(PlateauScheduler.self, from: try! JSONEncoder().encode(s))
+        #expect(restored == s)
         var floor = PlateauScheduler(learningRate: 1e-3, factor: 0.1, patience: 0, minimumLearningRate: 5e-4)
         _ = floor.step(metric: 1)
         #expect(floor.step(metric: 1) == 5e-4 && floor.step(metric: 1) == 5e-4)

@@ -20,8 +20,8 @@ public struct PlateauScheduler: Codable, Equatable, Sendable {
     public var minimumLearningRate: Float
     /// Reductions smaller than this are skipped, 1e-8.
     public var eps: Float
-    /// The best metric so far (+∞ at the start).
-    public private(set) var best: Float = .infinity
+    /// The best metric so far (nil before the first step; PyTorch starts at +∞, which JSON cannot hold).
+    public private(set) var best: Float?
     /// Consecutive epochs without improvement.
     public private(set) var badEpochs = 0
     /// Epochs of cooldown left.
@@ -44,7 +44,7 @@ public struct PlateauScheduler: Codable, Equatable, Sendable {
     /// Records one epoch's metric (lower is better) and returns the learning rate for the next epoch.
     @discardableResult
     public mutating func step(metric: Float) -> Float {
-        if metric < best * (1 - threshold) {
+        if best.map({ metric < $0 * (1 - threshold) }) ?? true {
             best = metric
             badEpochs = 0
         } else {
