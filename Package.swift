@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "MedSynthesis", targets: ["MedSynthesis"]),
         .library(name: "MedMetrics", targets: ["MedMetrics"]),
         .library(name: "MedTensor", targets: ["MedTensor"]),
+        .library(name: "MedNN", targets: ["MedNN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,6 +42,9 @@ let package = Package(
         // Float32 tensors with tape-based reverse-mode autodiff; matrix products and convolutions go through
         // OpenBLAS sgemm.
         .target(name: "MedTensor", dependencies: ["MedCore", "COpenBLAS"]),
+        // Modules found by reflection (PyTorch-style dotted keys), layers, losses, optimizers, LR schedules,
+        // initialisers and the reference networks (ResNet/U-Net generators, PatchGAN, U-Net segmenter).
+        .target(name: "MedNN", dependencies: ["MedCore", "MedTensor"]),
         .executableTarget(
             name: "medsynth",
             dependencies: [
@@ -55,6 +59,7 @@ let package = Package(
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedCore", "MedTestSupport", "CHDF5"]),
         .testTarget(name: "MedMetricsTests", dependencies: ["MedMetrics", "MedIO", "MedCore", "MedTestSupport"]),
         .testTarget(name: "MedTensorTests", dependencies: ["MedTensor", "MedCore", "MedTestSupport"]),
+        .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedTensor", "MedCore", "MedTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["COpenBLAS", "CZlib", "MedTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MedCore", "MedIO", "MedMetrics", "MedTestSupport"]),
         .testTarget(name: "MedSynthesisTests", dependencies: ["MedSynthesis", "MedIO", "MedCore", "MedTestSupport"]),
