@@ -92,6 +92,10 @@ extension HDF5Tests {
         }
 
         @Test func objectCountReturnsToZeroAfterFilesAreReleased() throws {
+            try HDF5TestGate.exclusive { try checkObjectCountReturnsToZero() }
+        }
+
+        private func checkObjectCountReturnsToZero() throws {
             let dir = try HDF5TestSupport.folder("count")
             defer { try? FileManager.default.removeItem(at: dir) }
             let before = HDF5Library.transientIdentifierCounts()
