@@ -95,9 +95,10 @@ public struct AugmentationPipeline: Sendable {
     }
 
     /// A `DecodingError` as a one-line message naming the YAML path.
-    static func describe(_ error: DecodingError) -> MedSynthError {
+    /// - Parameter droppingPrefix: leading coding-path keys to leave out (the entry's own location).
+    static func describe(_ error: DecodingError, droppingPrefix: Int = 0) -> MedSynthError {
         func path(_ keys: [CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+            keys.dropFirst(droppingPrefix).map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
         }
         switch error {
         case let .typeMismatch(type, context), let .valueNotFound(type, context):
@@ -105,6 +106,12 @@ public struct AugmentationPipeline: Sendable {
         case let .keyNotFound(key, context):
             return MedSynthError(.invalidArgument, path(context.codingPath + [key]), "is missing")
         case let .dataCorrupted(context):
+            // Yams wraps errors thrown while decoding (our MedSynthErrors included) as dataCorrupted.
+            if let inner = context.underlyingError as? MedSynthError { return inner }
+            if let inner = context.underlyingError as? DecodingError { return describe(inner, droppingPrefix: droppingPrefix) }
+            if let inner = context.underlyingError, context.codingPath.isEmpty {
+                return MedSynthError(.invalidArgument, "augmentation YAML", "is not valid YAML: \(inner)")
+            }
             return MedSynthError(.invalidArgument, path(context.codingPath).isEmpty ? "augmentation YAML" : path(context.codingPath),
                                  "is invalid: \(context.debugDescription)")
         @unknown default:
@@ -160,7 +167,7 @@ private struct PipelineEntry: Decodable {
         } catch let e as MedSynthError {
             throw MedSynthError(e.kind, "\(location) (\(name)).\(e.subject ?? "")", e.message)
         } catch let e as DecodingError {
-            let inner = AugmentationPipeline.describe(e)
+            let inner = AugmentationPipeline.describe(e, droppingPrefix: decoder.codingPath.count)
             throw MedSynthError(inner.kind, "\(location) (\(name)).\(inner.subject ?? "")", inner.message)
         }
     }

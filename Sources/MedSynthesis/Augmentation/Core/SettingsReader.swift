@@ -42,7 +42,7 @@ final class SettingsReader {
     func finish() throws {
         let unknown = container.allKeys.map(\.stringValue).filter { !read.contains($0) }.sorted()
         if let key = unknown.first {
-            throw MedSynthError(.invalidArgument, "\(transform).\(key)",
+            throw MedSynthError(.invalidArgument, key,
                                 "is not a setting of '\(transform)'; expected one of: \(read.sorted().joined(separator: ", "))")
         }
     }

@@ -84,7 +84,6 @@ public struct GhostingAugmentation: AugmentationTransform {
         guard parameters.axis != .depth, parameters.ghostCount >= 1 else {
             throw MedSynthError(.invalidArgument, Self.name, "parameters \(parameters) need an in-plane axis and a ghost count >= 1")
         }
-        guard parameters.intensity != 0 else { return augmentationCase }
         let shape = augmentationCase.geometry.shape
         let (h, w) = (shape.height, shape.width)
         let half = w / 2 + 1

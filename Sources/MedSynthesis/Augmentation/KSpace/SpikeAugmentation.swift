@@ -78,7 +78,7 @@ public struct SpikeAugmentation: AugmentationTransform {
     }
 
     public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        guard parameters.intensity != 0, !parameters.spikes.isEmpty else { return augmentationCase }
+        guard !parameters.spikes.isEmpty else { return augmentationCase }
         let shape = augmentationCase.geometry.shape
         let (h, w) = (shape.height, shape.width)
         let half = w / 2 + 1
