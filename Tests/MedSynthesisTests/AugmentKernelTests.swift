@@ -84,10 +84,10 @@ import MedTestSupport
         let shape = VolumeShape(depth: 3, height: 12, width: 10)
         let v = AugmentFixture.randomVolume(shape, seed: 8).voxels
         let fft = SliceFFT(height: 12, width: 10)
-        let out = fft.transformSlices(v, depth: 3, spectra: 1) { _, slice, b in
+        let out = fft.transformSlices(v, depth: 3, spectra: 1) { _, slice, out, b in
             b.real.update(from: slice, count: 120)
             fft.forward(b.real, b.spectra[0])
-            fft.inverse(b.spectra[0], slice)
+            fft.inverse(b.spectra[0], out)
         }
         #expect(Approx.maxAbsDifference(out, v) < 1e-5)
     }

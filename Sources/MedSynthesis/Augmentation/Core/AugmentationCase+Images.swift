@@ -34,17 +34,32 @@ enum VoxelMap {
         }
     }
 
-    /// Calls `body(k, slicePointer)` for every slice of a copy of `v` (parallel over slices) and returns it.
-    static func perSlice(_ v: [Float], shape: VolumeShape, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-        var out = v
-        let n = shape.sliceCount
-        out.withUnsafeMutableBufferPointer { p in
+    /// v[n] = f(v[n]) in place.
+    @inline(__always)
+    static func update(_ v: inout [Float], _ f: (Float) -> Float) {
+        let count = v.count
+        v.withUnsafeMutableBufferPointer { p in
             let base = p.baseAddress!
-            Parallel.forEachChunk(count: shape.depth) { slices in
-                for k in slices { body(k, base + k * n) }
+            let blocks = (count + blockVoxels - 1) / blockVoxels
+            Parallel.forEachChunk(count: blocks) { range in
+                let lo = range.lowerBound * blockVoxels, hi = min(count, range.upperBound * blockVoxels)
+                for n in lo..<hi { base[n] = f(base[n]) }
             }
         }
-        return out
+    }
+
+    /// A new volume whose slice k is written by `body(k, source slice, destination slice)`, parallel over slices.
+    /// `body` must write every voxel of its destination slice.
+    static func perSlice(_ v: [Float], shape: VolumeShape,
+                         _ body: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+        let n = shape.sliceCount
+        return v.withUnsafeBufferPointer { src in
+            VoxelPointers.withNewArray(voxels: v.count) { dst in
+                Parallel.forEachChunk(count: shape.depth) { slices in
+                    for k in slices { body(k, src.baseAddress! + k * n, dst + k * n) }
+                }
+            }
+        }
     }
 }
 

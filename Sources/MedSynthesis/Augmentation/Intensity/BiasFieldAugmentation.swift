@@ -61,14 +61,14 @@ public struct BiasFieldAugmentation: AugmentationTransform {
         func normalised(_ i: Int, _ n: Int) -> Double { n > 1 ? 2 * Double(i) / Double(n - 1) - 1 : 0 }
         let xs = (0..<w).map { Float(normalised($0, w)) }
         return augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
-            VoxelMap.perSlice(volume.voxels, shape: shape) { k, slice in
+            VoxelMap.perSlice(volume.voxels, shape: shape) { k, src, dst in
                 let z = normalised(k, d)
                 for j in 0..<h {
                     let r = SIMD4<Float>(parameters.rowPolynomial(y: normalised(j, h), z: z))
-                    let row = slice + j * w
+                    let from = src + j * w, to = dst + j * w
                     for i in 0..<w {
                         let x = xs[i]
-                        row[i] *= exp(r[0] + x * (r[1] + x * (r[2] + x * r[3])))
+                        to[i] = from[i] * exp(r[0] + x * (r[1] + x * (r[2] + x * r[3])))
                     }
                 }
             }

@@ -54,9 +54,9 @@ public struct GaussianNoiseAugmentation: AugmentationTransform {
         let sigma = Float(parameters.standardDeviation)
         let shape = augmentationCase.geometry.shape
         return augmentationCase.mappingImages(matching: settings.modalities) { name, volume in
-            VoxelMap.perSlice(volume.voxels, shape: shape) { k, slice in
+            VoxelMap.perSlice(volume.voxels, shape: shape) { k, src, dst in
                 var noise = NoiseStreams.stream(seed: parameters.noiseSeed, image: name, slice: k)
-                for n in 0..<shape.sliceCount { slice[n] += sigma * noise.nextNormal() }
+                for n in 0..<shape.sliceCount { dst[n] = src[n] + sigma * noise.nextNormal() }
             }
         }
     }

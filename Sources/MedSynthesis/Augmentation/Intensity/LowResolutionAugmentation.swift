@@ -124,20 +124,19 @@ enum AxisLines {
             case .depth: return l
             }
         }
-        var out = voxels
-        out.withUnsafeMutableBufferPointer { p in
-            let v = p.baseAddress!
-            Parallel.forEachChunk(count: lineCount, minimumChunk: 64) { lines in
-                let line = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n)
-                defer { line.deallocate() }
-                for l in lines {
-                    let b = base(l)
-                    for q in 0..<n { line[q] = v[b + q * stride] }
-                    body(line, line + n, n)
-                    for q in 0..<n { v[b + q * stride] = line[q] }
+        return voxels.withUnsafeBufferPointer { src in
+            VoxelPointers.withNewArray(voxels: voxels.count) { dst in
+                Parallel.forEachChunk(count: lineCount, minimumChunk: 64) { lines in
+                    let line = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n)
+                    defer { line.deallocate() }
+                    for l in lines {
+                        let b = base(l)
+                        for q in 0..<n { line[q] = src[b + q * stride] }
+                        body(line, line + n, n)
+                        for q in 0..<n { dst[b + q * stride] = line[q] }
+                    }
                 }
             }
         }
-        return out
     }
 }

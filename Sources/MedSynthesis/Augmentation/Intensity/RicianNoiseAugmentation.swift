@@ -45,11 +45,11 @@ public struct RicianNoiseAugmentation: AugmentationTransform {
         let sigma = Float(parameters.standardDeviation)
         let shape = augmentationCase.geometry.shape
         return augmentationCase.mappingImages(matching: settings.modalities) { name, volume in
-            VoxelMap.perSlice(volume.voxels, shape: shape) { k, slice in
+            VoxelMap.perSlice(volume.voxels, shape: shape) { k, src, dst in
                 var noise = NoiseStreams.stream(seed: parameters.noiseSeed, image: name, slice: k)
                 for n in 0..<shape.sliceCount {
                     let z1 = noise.nextNormal(), z2 = noise.nextNormal()
-                    slice[n] = RicianNoise.sample(signal: slice[n], sigma: sigma, z1: z1, z2: z2)
+                    dst[n] = RicianNoise.sample(signal: src[n], sigma: sigma, z1: z1, z2: z2)
                 }
             }
         }

@@ -60,9 +60,16 @@ public struct SharpenAugmentation: AugmentationTransform {
         let kernels = PaddedBlur.kernels(sigmaMM: SIMD3(repeating: parameters.sigmaMM), spacingMM: g.spacingMM)
         let a = Float(parameters.amount)
         return augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
-            let blurred = PaddedBlur.blur(volume.voxels, shape: g.shape, kernels: kernels)
-            var out = volume.voxels
-            for n in out.indices { out[n] += a * (out[n] - blurred[n]) }
+            var out = PaddedBlur.blur(volume.voxels, shape: g.shape, kernels: kernels)
+            volume.voxels.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    let x = src.baseAddress!, y = dst.baseAddress!
+                    let count = src.count, block = VoxelMap.blockVoxels
+                    Parallel.forEachChunk(count: (count + block - 1) / block) { range in
+                        for n in (range.lowerBound * block)..<min(count, range.upperBound * block) { y[n] = x[n] + a * (x[n] - y[n]) }
+                    }
+                }
+            }
             return out
         }
     }

@@ -97,7 +97,7 @@ public struct GhostingAugmentation: AugmentationTransform {
             return (k + n / 2) % parameters.ghostCount == 0 && Double(abs(k)) > parameters.restoreFraction * Double(n) / 2
         }
         return augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
-            fft.transformSlices(volume.voxels, depth: shape.depth, spectra: 1) { _, slice, b in
+            fft.transformSlices(volume.voxels, depth: shape.depth, spectra: 1) { _, slice, out, b in
                 let spec = b.spectra[0]
                 b.real.update(from: slice, count: h * w)
                 fft.forward(b.real, spec)
@@ -108,7 +108,7 @@ public struct GhostingAugmentation: AugmentationTransform {
                         row[2 * kx + 1] *= gain
                     }
                 }
-                fft.inverse(spec, slice)
+                fft.inverse(spec, out)
             }
         }
     }

@@ -111,7 +111,7 @@ public struct MotionAugmentation: AugmentationTransform {
         let fft = SliceFFT(height: h, width: w)
         return augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
             let fill = IntensityStatistics.minimum(volume.voxels)
-            return fft.transformSlices(volume.voxels, depth: g.shape.depth, spectra: 3) { _, slice, b in
+            return fft.transformSlices(volume.voxels, depth: g.shape.depth, spectra: 3) { _, slice, out, b in
                 let rest = b.spectra[0], composite = b.spectra[1], moved = b.spectra[2]
                 b.real.update(from: slice, count: h * w)
                 fft.forward(b.real, rest)
@@ -121,16 +121,19 @@ public struct MotionAugmentation: AugmentationTransform {
                     if rows.isEmpty { continue }
                     var source = rest
                     if let rotation {
-                        let original = Array(UnsafeBufferPointer(start: slice, count: h * w))
-                        let rotated = Resampler.resample([Resampler.Channel(source: original, interpolation: .linear, fill: fill)],
-                                                         shape: sliceShape) { _, j, xs, ys, zs in rotation.fillRow(k: 0, j: j, xs, ys, zs) }[0]
-                        rotated.withUnsafeBufferPointer { b.real.update(from: $0.baseAddress!, count: h * w) }
+                        // Bilinear rotation of the slice into the real buffer (the resampler's row kernel on a
+                        // one-slice grid, so the rotation matches `affine`'s exactly).
+                        let xs = b.coordinates, ys = xs + w, zs = ys + w
+                        for j in 0..<h {
+                            rotation.fillRow(k: 0, j: j, xs, ys, zs)
+                            Resampler.linearRow(slice, shape: sliceShape, xs: xs, ys: ys, zs: zs, fill: fill, out: b.real + j * w)
+                        }
                         fft.forward(b.real, moved)
                         source = moved
                     }
                     Self.copyRows(from: source, to: composite, rows: rows, half: half, height: h, width: w, shift: shifts[m])
                 }
-                fft.inverse(composite, slice)
+                fft.inverse(composite, out)
             }
         }
     }

@@ -48,8 +48,11 @@ final class SliceFFT: @unchecked Sendable {
         let real: UnsafeMutablePointer<Float>
         /// `spectra` spectra of `spectrumCount` complex values each, interleaved (re, im).
         let spectra: [UnsafeMutablePointer<Float>]
+        /// Three rows of `width` Floats: source coordinates x, y, z for in-slice resampling.
+        let coordinates: UnsafeMutablePointer<Float>
 
         init(fft: SliceFFT, spectra count: Int) {
+            coordinates = .allocate(capacity: 3 * fft.width)
             real = fftwf_alloc_real(fft.height * fft.width)!
             spectra = (0..<count).map { _ in
                 UnsafeMutableRawPointer(fftwf_alloc_complex(fft.spectrumCount)!).assumingMemoryBound(to: Float.self)
@@ -59,6 +62,7 @@ final class SliceFFT: @unchecked Sendable {
         deinit {
             fftwf_free(real)
             for s in spectra { fftwf_free(s) }
+            coordinates.deallocate()
         }
     }
 
@@ -82,20 +86,19 @@ final class SliceFFT: @unchecked Sendable {
     /// The signed frequency of FFT row `index` of `count` rows: 0, 1, …, ⌊count/2⌋, then negative.
     static func signedFrequency(_ index: Int, count: Int) -> Int { index <= count / 2 ? index : index - count }
 
-    /// Runs `body(k, slice, buffers)` for every slice of a copy of `voxels`, parallel over slices with one set of
-    /// buffers per worker; `body` reads and writes the slice (height × width Floats) in place.
+    /// A new volume whose slice k is written by `body(k, source, destination, buffers)`, parallel over slices
+    /// with one set of buffers per worker. `body` must write all height × width voxels of its destination.
     func transformSlices(_ voxels: [Float], depth: Int, spectra: Int,
-                         _ body: (Int, UnsafeMutablePointer<Float>, Buffers) -> Void) -> [Float] {
-        var out = voxels
+                         _ body: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Buffers) -> Void) -> [Float] {
         let sliceCount = height * width
-        precondition(out.count == depth * sliceCount, "volume of \(out.count) voxels is not \(depth) slices of \(height)x\(width)")
-        out.withUnsafeMutableBufferPointer { p in
-            let base = p.baseAddress!
-            Parallel.forEachChunk(count: depth) { slices in
-                let buffers = Buffers(fft: self, spectra: spectra)
-                for k in slices { body(k, base + k * sliceCount, buffers) }
+        precondition(voxels.count == depth * sliceCount, "volume of \(voxels.count) voxels is not \(depth) slices of \(height)x\(width)")
+        return voxels.withUnsafeBufferPointer { src in
+            VoxelPointers.withNewArray(voxels: voxels.count) { dst in
+                Parallel.forEachChunk(count: depth) { slices in
+                    let buffers = Buffers(fft: self, spectra: spectra)
+                    for k in slices { body(k, src.baseAddress! + k * sliceCount, dst + k * sliceCount, buffers) }
+                }
             }
         }
-        return out
     }
 }

@@ -93,13 +93,13 @@ public struct SpikeAugmentation: AugmentationTransform {
         let fft = SliceFFT(height: h, width: w)
         let intensity = Float(parameters.intensity)
         return augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
-            fft.transformSlices(volume.voxels, depth: shape.depth, spectra: 1) { _, slice, b in
+            fft.transformSlices(volume.voxels, depth: shape.depth, spectra: 1) { _, slice, out, b in
                 let spec = b.spectra[0]
                 b.real.update(from: slice, count: h * w)
                 fft.forward(b.real, spec)
                 let dc = spec[0]
                 for (row, column, weight) in positions { spec[2 * (row * half + column)] += weight * intensity * dc }
-                fft.inverse(spec, slice)
+                fft.inverse(spec, out)
             }
         }
     }

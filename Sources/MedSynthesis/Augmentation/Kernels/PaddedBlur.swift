@@ -20,6 +20,7 @@ enum PaddedBlur {
         let pad = Float(IntensityStatistics.borderMean(voxels, shape: shape))
         var v = VoxelMap.map(voxels) { $0 - pad }
         GaussianBlur3D.blurSeparable(&v, shape: shape, kernels: kernels)
-        return VoxelMap.map(v) { $0 + pad }
+        VoxelMap.update(&v) { $0 + pad }
+        return v
     }
 }

@@ -36,37 +36,36 @@ enum Resampler {
     static func resample(_ channels: [Channel], shape: VolumeShape, map: RowMap) -> [[Float]] {
         let (w, h, d) = (shape.width, shape.height, shape.depth)
         for c in channels { precondition(c.source.count == shape.voxelCount, "channel of \(c.source.count) voxels on grid \(shape)") }
-        let outs = channels.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: shape.voxelCount) }
-        defer { for p in outs { p.deallocate() } }
-        VoxelPointers.withBaseAddresses(channels.map(\.source)) { srcPointers in
-            Parallel.forEachChunk(count: d) { slices in
-                let xs = UnsafeMutablePointer<Float>.allocate(capacity: w)
-                let ys = UnsafeMutablePointer<Float>.allocate(capacity: w)
-                let zs = UnsafeMutablePointer<Float>.allocate(capacity: w)
-                defer { xs.deallocate(); ys.deallocate(); zs.deallocate() }
-                for k in slices {
-                    for j in 0..<h {
-                        map(k, j, xs, ys, zs)
-                        let row = (k * h + j) * w
-                        for (n, channel) in channels.enumerated() {
-                            switch channel.interpolation {
-                            case .linear:
-                                linearRow(srcPointers[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: channel.fill, out: outs[n] + row)
-                            case .nearest:
-                                nearestRow(srcPointers[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: channel.fill, out: outs[n] + row)
+        return VoxelPointers.withNewArrays(count: channels.count, voxels: shape.voxelCount) { outs in
+            VoxelPointers.withBaseAddresses(channels.map(\.source)) { srcPointers in
+                Parallel.forEachChunk(count: d) { slices in
+                    let xs = UnsafeMutablePointer<Float>.allocate(capacity: w)
+                    let ys = UnsafeMutablePointer<Float>.allocate(capacity: w)
+                    let zs = UnsafeMutablePointer<Float>.allocate(capacity: w)
+                    defer { xs.deallocate(); ys.deallocate(); zs.deallocate() }
+                    for k in slices {
+                        for j in 0..<h {
+                            map(k, j, xs, ys, zs)
+                            let row = (k * h + j) * w
+                            for (n, channel) in channels.enumerated() {
+                                switch channel.interpolation {
+                                case .linear:
+                                    linearRow(srcPointers[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: channel.fill, out: outs[n] + row)
+                                case .nearest:
+                                    nearestRow(srcPointers[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: channel.fill, out: outs[n] + row)
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        return outs.map { Array(UnsafeBufferPointer(start: $0, count: shape.voxelCount)) }
     }
 
     /// Trilinear samples of one output row. Interior points (all eight neighbours inside) take the fast path;
     /// the rest weigh each neighbour outside the grid with `fill`.
     @inline(__always)
-    private static func linearRow(_ src: UnsafePointer<Float>, shape: VolumeShape, xs: UnsafePointer<Float>,
+    static func linearRow(_ src: UnsafePointer<Float>, shape: VolumeShape, xs: UnsafePointer<Float>,
                                   ys: UnsafePointer<Float>, zs: UnsafePointer<Float>, fill: Float,
                                   out: UnsafeMutablePointer<Float>) {
         let (w, h, d) = (shape.width, shape.height, shape.depth)
