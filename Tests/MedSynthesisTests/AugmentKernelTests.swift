@@ -28,6 +28,32 @@ import MedTestSupport
         }
     }
 
+    /// The one-slice bilinear kernel (motion's in-plane rotation) equals the per-voxel reference on a depth-1 grid.
+    @Test func bilinearRowMatchesReference() {
+        let shape = VolumeShape(depth: 1, height: 13, width: 16)
+        let source = AugmentFixture.randomVolume(shape, seed: 31).voxels
+        let p = AffineAugmentation.Parameters(rotationDegrees: SIMD3(0, 0, 23))
+        let map = VoxelAffineMap(physicalInverse: p.forwardMatrix.inverse!, translationMM: SIMD3(0.7, -1.1, 0),
+                                 spacingMM: SIMD3(0.9, 1.2, 3), extents: SIMD3(16, 13, 1))
+        var fast = [Float](repeating: 0, count: shape.voxelCount)
+        var xs = [Float](repeating: 0, count: 16), ys = xs, zs = xs
+        source.withUnsafeBufferPointer { src in
+            fast.withUnsafeMutableBufferPointer { out in
+                for j in 0..<13 {
+                    map.fillRow(k: 0, j: j, &xs, &ys, &zs)
+                    Resampler.bilinearRow(src.baseAddress!, shape: shape, xs: xs, ys: ys, fill: -2, out: out.baseAddress! + j * 16)
+                }
+            }
+        }
+        let reference = Resampler.resampleReference(.init(source: source, interpolation: .linear, fill: -2), shape: shape) { _, j, i in
+            let base = map.a.apply(SIMD3(0, Double(j), 0)) + map.b
+            let fi = Float(i)
+            return SIMD3(Double(Float(base.x) + fi * Float(map.a[0, 0])), Double(Float(base.y) + fi * Float(map.a[1, 0])), 0)
+        }
+        #expect(Approx.maxAbsDifference(fast, reference) < 2e-5)
+        #expect(fast.contains(-2))
+    }
+
     /// Cubic B-spline weights are a partition of unity and give a constant field for constant control values.
     @Test func bSplineWeightsSumToOne() {
         for f in stride(from: Float(0), through: 1, by: 0.125) {

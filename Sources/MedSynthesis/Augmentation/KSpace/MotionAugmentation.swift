@@ -106,8 +106,11 @@ public struct MotionAugmentation: AugmentationTransform {
             let inverse = AffineAugmentation.Parameters(rotationDegrees: SIMD3(0, 0, m.rotationDegrees)).forwardMatrix.inverse!
             return VoxelAffineMap(physicalInverse: inverse, translationMM: .zero, spacingMM: g.spacingMM, extents: SIMD3(w, h, 1))
         }
-        // Phase ramps per movement: shifts in voxels.
-        let shifts = parameters.movements.map { SIMD2<Double>($0.translationMM.x / g.spacingMM.x, $0.translationMM.y / g.spacingMM.y) }
+        // Phase ramps per movement (shifts in voxels) and the FFT rows each pose contributes.
+        let ramps = parameters.movements.map {
+            PhaseRamp(shift: SIMD2($0.translationMM.x / g.spacingMM.x, $0.translationMM.y / g.spacingMM.y), height: h, width: w)
+        }
+        let rowsOfPose = (0...parameters.movements.count).map { m in pose.indices.filter { pose[$0] == m } }
         let fft = SliceFFT(height: h, width: w)
         return augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
             let fill = IntensityStatistics.minimum(volume.voxels)
@@ -115,42 +118,56 @@ public struct MotionAugmentation: AugmentationTransform {
                 let rest = b.spectra[0], composite = b.spectra[1], moved = b.spectra[2]
                 b.real.update(from: slice, count: h * w)
                 fft.forward(b.real, rest)
-                Self.copyRows(from: rest, to: composite, rows: pose.indices.filter { pose[$0] == 0 }, half: half)
+                Self.copyRows(from: rest, to: composite, rows: rowsOfPose[0], half: half)
                 for (m, rotation) in rotations.enumerated() {
-                    let rows = pose.indices.filter { pose[$0] == m + 1 }
+                    let rows = rowsOfPose[m + 1]
                     if rows.isEmpty { continue }
                     var source = rest
                     if let rotation {
-                        // Bilinear rotation of the slice into the real buffer (the resampler's row kernel on a
-                        // one-slice grid, so the rotation matches `affine`'s exactly).
+                        // Bilinear rotation of the slice into the real buffer (the resampler's one-slice row kernel;
+                        // the voxel map is `affine`'s).
                         let xs = b.coordinates, ys = xs + w, zs = ys + w
                         for j in 0..<h {
                             rotation.fillRow(k: 0, j: j, xs, ys, zs)
-                            Resampler.linearRow(slice, shape: sliceShape, xs: xs, ys: ys, zs: zs, fill: fill, out: b.real + j * w)
+                            Resampler.bilinearRow(slice, shape: sliceShape, xs: xs, ys: ys, fill: fill, out: b.real + j * w)
                         }
                         fft.forward(b.real, moved)
                         source = moved
                     }
-                    Self.copyRows(from: source, to: composite, rows: rows, half: half, height: h, width: w, shift: shifts[m])
+                    Self.copyRows(from: source, to: composite, rows: rows, half: half, ramp: ramps[m])
                 }
                 fft.inverse(composite, out)
             }
         }
     }
 
-    /// Copies spectrum rows, multiplied by the phase ramp of a shift (tx, ty) in voxels when given.
+    /// The phase ramp of a shift (tx, ty) in voxels as separable factors: row factors exp(−2πi·ky·ty/H) for every
+    /// FFT row and column factors exp(−2πi·kx·tx/W) for kx = 0…W/2, interleaved (re, im); nil for no shift.
+    struct PhaseRamp {
+        let rows: [SIMD2<Float>]
+        let columns: [SIMD2<Float>]
+
+        init?(shift: SIMD2<Double>, height: Int, width: Int) {
+            guard shift != .zero else { return nil }
+            func factor(_ phase: Double) -> SIMD2<Float> { SIMD2(Float(cos(phase)), Float(sin(phase))) }
+            rows = (0..<height).map { factor(-2 * Double.pi * Double(SliceFFT.signedFrequency($0, count: height)) * shift.y / Double(height)) }
+            columns = (0..<(width / 2 + 1)).map { factor(-2 * Double.pi * Double($0) * shift.x / Double(width)) }
+        }
+    }
+
+    /// Copies spectrum rows, multiplied by a phase ramp when given.
     private static func copyRows(from src: UnsafeMutablePointer<Float>, to dst: UnsafeMutablePointer<Float>, rows: [Int],
-                                 half: Int, height: Int = 1, width: Int = 1, shift: SIMD2<Double>? = nil) {
+                                 half: Int, ramp: PhaseRamp? = nil) {
         for ky in rows {
             let s = src + 2 * ky * half, d = dst + 2 * ky * half
-            guard let shift, shift != .zero else {
+            guard let ramp else {
                 d.update(from: s, count: 2 * half)
                 continue
             }
-            let fy = Double(SliceFFT.signedFrequency(ky, count: height)) * shift.y / Double(height)
+            let r = ramp.rows[ky]
             for kx in 0..<half {
-                let phase = -2 * Double.pi * (Double(kx) * shift.x / Double(width) + fy)
-                let c = Float(cos(phase)), sn = Float(sin(phase))
+                let col = ramp.columns[kx]
+                let c = r.x * col.x - r.y * col.y, sn = r.x * col.y + r.y * col.x
                 let re = s[2 * kx], im = s[2 * kx + 1]
                 d[2 * kx] = re * c - im * sn
                 d[2 * kx + 1] = re * sn + im * c

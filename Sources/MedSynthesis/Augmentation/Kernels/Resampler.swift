@@ -91,6 +91,27 @@ enum Resampler {
         }
     }
 
+    /// Bilinear samples of one output row of a one-slice grid (`shape.depth == 1`; the z coordinates are ignored
+    /// and taken as 0). `linearRow` would send every point of such a grid down its border path.
+    static func bilinearRow(_ src: UnsafePointer<Float>, shape: VolumeShape, xs: UnsafePointer<Float>,
+                            ys: UnsafePointer<Float>, fill: Float, out: UnsafeMutablePointer<Float>) {
+        let (w, h) = (shape.width, shape.height)
+        let xMax = Float(w - 1), yMax = Float(h - 1)
+        for i in 0..<w {
+            let x = xs[i], y = ys[i]
+            if x >= 0, x < xMax, y >= 0, y < yMax {
+                let x0 = Int(x), y0 = Int(y)
+                let fx = x - Float(x0), fy = y - Float(y0)
+                let p = src + (y0 * w + x0)
+                let c0 = p[0] + fx * (p[1] - p[0])
+                let c1 = p[w] + fx * (p[w + 1] - p[w])
+                out[i] = c0 + fy * (c1 - c0)
+            } else {
+                out[i] = linearBorder(src, w: w, h: h, d: 1, x: x, y: y, z: 0, fill: fill)
+            }
+        }
+    }
+
     /// Trilinear sample at a point near or outside the border: neighbours outside the grid read `fill`.
     private static func linearBorder(_ src: UnsafePointer<Float>, w: Int, h: Int, d: Int, x: Float, y: Float, z: Float,
                                      fill: Float) -> Float {
