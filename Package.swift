@@ -17,6 +17,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML augmentation pipelines (Codable decoding) in MedSynthesis.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // MARK: - C libraries (Debian packages; shim header + module map, linked with pkg-config)
@@ -24,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // FFTW 3 single precision (fftwf_*): k-space MR artifacts in MedSynthesis's augmentations.
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         // libpng reports errors with longjmp, which must not cross Swift frames: this C glue catches them.
         .target(name: "CPNGGlue", dependencies: ["CLibPNG"]),
         // libnifti2 ships no .pc file and its header includes <znzlib.h> by bare name, so the glue is compiled
@@ -37,7 +41,10 @@ let package = Package(
         // MARK: - Implementation
         .target(name: "MedCore"),
         .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue"]),
-        .target(name: "MedSynthesis", dependencies: ["MedCore", "MedIO"]),
+        .target(
+            name: "MedSynthesis",
+            dependencies: ["MedCore", "MedIO", "CFFTW", .product(name: "Yams", package: "Yams")]
+        ),
         .target(name: "MedMetrics", dependencies: ["MedCore", "MedIO"]),
         // Float32 tensors with tape-based reverse-mode autodiff; matrix products and convolutions go through
         // OpenBLAS sgemm.

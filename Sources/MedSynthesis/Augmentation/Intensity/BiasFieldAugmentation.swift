@@ -1,0 +1,83 @@
+import MedCore
+import MedIO
+
+/// A smooth multiplicative MR bias field (TorchIO's RandomBiasField): x′ = x·exp(P(x̂, ŷ, ẑ)), P a polynomial of
+/// total degree ≤ `order` in coordinates normalised to [−1, 1] across the grid, with every non-constant
+/// coefficient uniform in `coefficients` (the constant term is 0: global brightness is `contrast`'s job).
+/// MR images only by default. The field is `BiasField`, the phantom's own model, evaluated with Horner's rule.
+public struct BiasFieldAugmentation: AugmentationTransform {
+    /// Bias-field settings (defaults are TorchIO's: order 3, coefficients in [−0.5, 0.5]).
+    public struct Settings: Codable, Sendable, Equatable {
+        /// Total polynomial degree, 0…3. Default 3.
+        public var order = 3
+        /// Range of each coefficient. Default [−0.5, 0.5].
+        public var coefficients = ValueRange(-0.5, 0.5)
+        /// The modalities changed. Default T1, T2, FLAIR.
+        public var modalities: [Modality]? = [.t1, .t2, .flair]
+
+        /// The defaults.
+        public init() {}
+
+        public init(from decoder: Decoder) throws {
+            let r = try SettingsReader(decoder, transform: BiasFieldAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
+            let defaults = Settings()
+            order = try r.value("order", default: defaults.order)
+            coefficients = try r.value("coefficients", default: defaults.coefficients)
+            modalities = try r.value("modalities", default: defaults.modalities)
+            try r.finish()
+        }
+    }
+
+    /// The drawn field.
+    public typealias Parameters = BiasField
+
+    public static let name = "biasField"
+    public let settings: Settings
+
+    /// - Throws: `MedSynthError(.invalidArgument)` for an order outside 0…3 or coefficients outside [−2, 2].
+    public init(settings: Settings = Settings()) throws {
+        try SettingsCheck.value(settings.order, within: 0...3, "order")
+        try SettingsCheck.range(settings.coefficients, within: -2...2, "coefficients")
+        self.settings = settings
+    }
+
+    public func draw(using generator: inout SeededGenerator, geometry: AugmentationGeometry) -> Parameters {
+        let terms = BiasField.exponents(degree: settings.order)
+        return BiasField(degree: settings.order, coefficients: terms.map {
+            let c = settings.coefficients.draw(using: &generator)
+            return $0 == .zero ? 0 : c
+        })
+    }
+
+    /// - Throws: `MedSynthError(.invalidArgument)` for a record with the wrong number of coefficients.
+    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
+        guard (0...3).contains(parameters.degree),
+              parameters.coefficients.count == BiasField.exponents(degree: parameters.degree).count else {
+            throw MedSynthError(.invalidArgument, Self.name, "degree \(parameters.degree) with \(parameters.coefficients.count) coefficients is malformed")
+        }
+        guard parameters.coefficients.contains(where: { $0 != 0 }) else { return augmentationCase }
+        let shape = augmentationCase.geometry.shape
+        let (w, h, d) = (shape.width, shape.height, shape.depth)
+        func normalised(_ i: Int, _ n: Int) -> Double { n > 1 ? 2 * Double(i) / Double(n - 1) - 1 : 0 }
+        let xs = (0..<w).map { Float(normalised($0, w)) }
+        return augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
+            VoxelMap.perSlice(volume.voxels, shape: shape) { k, src, dst in
+                let z = normalised(k, d)
+                for j in 0..<h {
+                    let r = SIMD4<Float>(parameters.rowPolynomial(y: normalised(j, h), z: z))
+                    let from = src + j * w, to = dst + j * w
+                    for i in 0..<w {
+                        let x = xs[i]
+                        to[i] = from[i] * exp(r[0] + x * (r[1] + x * (r[2] + x * r[3])))
+                    }
+                }
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif

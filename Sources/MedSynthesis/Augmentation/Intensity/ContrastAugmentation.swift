@@ -1,0 +1,66 @@
+import MedCore
+import MedIO
+
+/// Random contrast and brightness: x′ = μ + c·(x − μ) + b·(max − min), with μ the image mean, c the contrast
+/// factor and b the brightness shift as a fraction of the image's intensity range.
+public struct ContrastAugmentation: AugmentationTransform {
+    /// Contrast settings.
+    public struct Settings: Codable, Sendable, Equatable {
+        /// Contrast factor c. Default [0.75, 1.25].
+        public var contrastFactor = ValueRange(0.75, 1.25)
+        /// Brightness shift b, a fraction of (max − min). Default [−0.05, 0.05].
+        public var brightnessShiftFraction = ValueRange(-0.05, 0.05)
+        /// The modalities changed (all images when nil, the default).
+        public var modalities: [Modality]?
+
+        /// The defaults.
+        public init() {}
+
+        public init(from decoder: Decoder) throws {
+            let r = try SettingsReader(decoder, transform: ContrastAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
+            let defaults = Settings()
+            contrastFactor = try r.value("contrastFactor", default: defaults.contrastFactor)
+            brightnessShiftFraction = try r.value("brightnessShiftFraction", default: defaults.brightnessShiftFraction)
+            modalities = try r.optional("modalities")
+            try r.finish()
+        }
+    }
+
+    /// The drawn factors.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// c.
+        public var contrastFactor: Double
+        /// b.
+        public var brightnessShiftFraction: Double
+        /// Creates parameters.
+        public init(contrastFactor: Double, brightnessShiftFraction: Double) {
+            self.contrastFactor = contrastFactor
+            self.brightnessShiftFraction = brightnessShiftFraction
+        }
+    }
+
+    public static let name = "contrast"
+    public let settings: Settings
+
+    /// - Throws: `MedSynthError(.invalidArgument)` for c outside [0, 10] or b outside [−1, 1].
+    public init(settings: Settings = Settings()) throws {
+        try SettingsCheck.range(settings.contrastFactor, within: 0...10, "contrastFactor")
+        try SettingsCheck.range(settings.brightnessShiftFraction, within: -1...1, "brightnessShiftFraction")
+        self.settings = settings
+    }
+
+    public func draw(using generator: inout SeededGenerator, geometry: AugmentationGeometry) -> Parameters {
+        let c = settings.contrastFactor.draw(using: &generator)
+        return Parameters(contrastFactor: c, brightnessShiftFraction: settings.brightnessShiftFraction.draw(using: &generator))
+    }
+
+    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
+        augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
+            let r = IntensityStatistics.range(volume.voxels)
+            let mean = Float(IntensityStatistics.mean(volume.voxels))
+            let c = Float(parameters.contrastFactor)
+            let offset = mean + Float(parameters.brightnessShiftFraction) * (r.upperBound - r.lowerBound)
+            return VoxelMap.map(volume.voxels) { x in offset + c * (x - mean) }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import MedCore
+import MedIO
+
+/// Additive Gaussian noise (TorchIO's RandomNoise): x′ = x + σ·z, z standard normal, σ in the image's own unit
+/// (HU for CT). Restrict it with `modalities` and give each modality its own entry when units differ.
+public struct GaussianNoiseAugmentation: AugmentationTransform {
+    /// Noise settings.
+    public struct Settings: Codable, Sendable, Equatable {
+        /// σ in the image's unit. Default [0, 10].
+        public var standardDeviation = ValueRange(0, 10)
+        /// The modalities changed (all images when nil, the default).
+        public var modalities: [Modality]?
+
+        /// The defaults.
+        public init() {}
+
+        public init(from decoder: Decoder) throws {
+            let r = try SettingsReader(decoder, transform: GaussianNoiseAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
+            standardDeviation = try r.value("standardDeviation", default: Settings().standardDeviation)
+            modalities = try r.optional("modalities")
+            try r.finish()
+        }
+    }
+
+    /// The drawn σ and the seed of the per-voxel noise (see `NoiseStreams`).
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// σ in the image's unit.
+        public var standardDeviation: Double
+        /// The noise seed.
+        public var noiseSeed: UInt64
+        /// Creates parameters.
+        public init(standardDeviation: Double, noiseSeed: UInt64) {
+            self.standardDeviation = standardDeviation
+            self.noiseSeed = noiseSeed
+        }
+    }
+
+    public static let name = "gaussianNoise"
+    public let settings: Settings
+
+    /// - Throws: `MedSynthError(.invalidArgument)` for a σ range outside [0, 1e6].
+    public init(settings: Settings = Settings()) throws {
+        try SettingsCheck.range(settings.standardDeviation, within: 0...1e6, "standardDeviation")
+        self.settings = settings
+    }
+
+    public func draw(using generator: inout SeededGenerator, geometry: AugmentationGeometry) -> Parameters {
+        let sigma = settings.standardDeviation.draw(using: &generator)
+        return Parameters(standardDeviation: sigma, noiseSeed: generator.next())
+    }
+
+    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
+        guard parameters.standardDeviation > 0 else { return augmentationCase }
+        let sigma = Float(parameters.standardDeviation)
+        let shape = augmentationCase.geometry.shape
+        return augmentationCase.mappingImages(matching: settings.modalities) { name, volume in
+            VoxelMap.perSlice(volume.voxels, shape: shape) { k, src, dst in
+                var noise = NoiseStreams.stream(seed: parameters.noiseSeed, image: name, slice: k)
+                for n in 0..<shape.sliceCount { dst[n] = src[n] + sigma * noise.nextNormal() }
+            }
+        }
+    }
+}

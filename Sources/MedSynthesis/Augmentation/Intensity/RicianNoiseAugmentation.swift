@@ -1,0 +1,57 @@
+import MedCore
+import MedIO
+
+/// Rician noise, the noise of MR magnitude images: x′ = |x + σz₁ + iσz₂| (see `RicianNoise`), σ in the image's
+/// unit. MR images only by default.
+public struct RicianNoiseAugmentation: AugmentationTransform {
+    /// Noise settings.
+    public struct Settings: Codable, Sendable, Equatable {
+        /// σ in the image's unit. Default [0, 20] (the phantom's MR receiver gain is 1000).
+        public var standardDeviation = ValueRange(0, 20)
+        /// The modalities changed. Default T1, T2, FLAIR.
+        public var modalities: [Modality]? = [.t1, .t2, .flair]
+
+        /// The defaults.
+        public init() {}
+
+        public init(from decoder: Decoder) throws {
+            let r = try SettingsReader(decoder, transform: RicianNoiseAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
+            let defaults = Settings()
+            standardDeviation = try r.value("standardDeviation", default: defaults.standardDeviation)
+            modalities = try r.value("modalities", default: defaults.modalities)
+            try r.finish()
+        }
+    }
+
+    /// The drawn σ and noise seed.
+    public typealias Parameters = GaussianNoiseAugmentation.Parameters
+
+    public static let name = "ricianNoise"
+    public let settings: Settings
+
+    /// - Throws: `MedSynthError(.invalidArgument)` for a σ range outside [0, 1e6].
+    public init(settings: Settings = Settings()) throws {
+        try SettingsCheck.range(settings.standardDeviation, within: 0...1e6, "standardDeviation")
+        self.settings = settings
+    }
+
+    public func draw(using generator: inout SeededGenerator, geometry: AugmentationGeometry) -> Parameters {
+        let sigma = settings.standardDeviation.draw(using: &generator)
+        return Parameters(standardDeviation: sigma, noiseSeed: generator.next())
+    }
+
+    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
+        guard parameters.standardDeviation > 0 else { return augmentationCase }
+        let sigma = Float(parameters.standardDeviation)
+        let shape = augmentationCase.geometry.shape
+        return augmentationCase.mappingImages(matching: settings.modalities) { name, volume in
+            VoxelMap.perSlice(volume.voxels, shape: shape) { k, src, dst in
+                var noise = NoiseStreams.stream(seed: parameters.noiseSeed, image: name, slice: k)
+                for n in 0..<shape.sliceCount {
+                    let z1 = noise.nextNormal(), z2 = noise.nextNormal()
+                    dst[n] = RicianNoise.sample(signal: src[n], sigma: sigma, z1: z1, z2: z2)
+                }
+            }
+        }
+    }
+}

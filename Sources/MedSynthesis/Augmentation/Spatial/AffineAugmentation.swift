@@ -1,0 +1,147 @@
+import MedCore
+import MedIO
+
+/// A random affine transform about the volume centre (TorchIO's RandomAffine), in physical units: rotations in
+/// degrees, scaling, shearing and translation in mm. One resampling pass: images trilinear (outside filled with
+/// each image's minimum), labels nearest neighbour (outside filled with 0, background).
+///
+/// Geometry: with voxel spacing S = diag(sx, sy, sz) and centre c = (extent − 1)/2, voxel o sits at
+/// p = S(o − c) mm in the grid's own frame. The content moves by T(p) = R·H·Z·p + t (R = Rz·Ry·Rx, H the shear,
+/// Z the scale); output voxel o reads the input at S⁻¹·T⁻¹(S(o − c)) + c.
+public struct AffineAugmentation: AugmentationTransform {
+    /// Affine settings (defaults follow TorchIO's RandomAffine, except a 10 mm translation range instead of 0).
+    public struct Settings: Codable, Sendable, Equatable {
+        /// Rotation about x, y, z in degrees. Default [−10, 10] on every axis.
+        public var rotationDegrees = AxisRanges(all: ValueRange(-10, 10))
+        /// Scale factor per axis. Default [0.9, 1.1].
+        public var scale = AxisRanges(all: ValueRange(0.9, 1.1))
+        /// When true (default) one scale factor, drawn from `scale.x`, applies to all axes.
+        public var isotropicScale = true
+        /// Shear coefficients (x by y, x by z, y by z), each drawn from this range. Default [0, 0] (none).
+        public var shear = ValueRange(0, 0)
+        /// Translation along x, y, z in mm. Default [−10, 10].
+        public var translationMM = AxisRanges(all: ValueRange(-10, 10))
+
+        /// The defaults.
+        public init() {}
+
+        public init(from decoder: Decoder) throws {
+            let r = try SettingsReader(decoder, transform: AffineAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
+            let defaults = Settings()
+            rotationDegrees = try r.value("rotationDegrees", default: defaults.rotationDegrees)
+            scale = try r.value("scale", default: defaults.scale)
+            isotropicScale = try r.value("isotropicScale", default: defaults.isotropicScale)
+            shear = try r.value("shear", default: defaults.shear)
+            translationMM = try r.value("translationMM", default: defaults.translationMM)
+            try r.finish()
+        }
+    }
+
+    /// The drawn transform.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// Rotation about x, y, z (degrees).
+        public var rotationDegrees: SIMD3<Double>
+        /// Scale along x, y, z.
+        public var scale: SIMD3<Double>
+        /// Shear coefficients (xy, xz, yz).
+        public var shear: SIMD3<Double>
+        /// Translation (mm).
+        public var translationMM: SIMD3<Double>
+
+        /// Creates parameters.
+        public init(rotationDegrees: SIMD3<Double> = .zero, scale: SIMD3<Double> = .one, shear: SIMD3<Double> = .zero,
+                    translationMM: SIMD3<Double> = .zero) {
+            self.rotationDegrees = rotationDegrees
+            self.scale = scale
+            self.shear = shear
+            self.translationMM = translationMM
+        }
+
+        /// The physical forward matrix M = R·H·Z (3×3, row-major).
+        public var forwardMatrix: Matrix3 {
+            let r = rotationDegrees * (Double.pi / 180)
+            let rx = Matrix3(rows: [1, 0, 0, 0, cos(r.x), -sin(r.x), 0, sin(r.x), cos(r.x)])
+            let ry = Matrix3(rows: [cos(r.y), 0, sin(r.y), 0, 1, 0, -sin(r.y), 0, cos(r.y)])
+            let rz = Matrix3(rows: [cos(r.z), -sin(r.z), 0, sin(r.z), cos(r.z), 0, 0, 0, 1])
+            let h = Matrix3(rows: [1, shear.x, shear.y, 0, 1, shear.z, 0, 0, 1])
+            let z = Matrix3(rows: [scale.x, 0, 0, 0, scale.y, 0, 0, 0, scale.z])
+            return rz * ry * rx * h * z
+        }
+    }
+
+    public static let name = "affine"
+    public let settings: Settings
+
+    /// - Throws: `MedSynthError(.invalidArgument)` naming the setting: rotations outside [−180, 180]°, scales
+    ///   outside [0.2, 5], shear outside [−1, 1], translations outside [−1000, 1000] mm.
+    public init(settings: Settings = Settings()) throws {
+        try SettingsCheck.ranges(settings.rotationDegrees, within: -180...180, "rotationDegrees")
+        try SettingsCheck.ranges(settings.scale, within: 0.2...5, "scale")
+        try SettingsCheck.range(settings.shear, within: -1...1, "shear")
+        try SettingsCheck.ranges(settings.translationMM, within: -1000...1000, "translationMM")
+        self.settings = settings
+    }
+
+    public func draw(using generator: inout SeededGenerator, geometry: AugmentationGeometry) -> Parameters {
+        let rotation = settings.rotationDegrees.draw(using: &generator)
+        var scale = settings.scale.draw(using: &generator)
+        if settings.isotropicScale { scale = SIMD3(repeating: scale.x) }
+        let shear = SIMD3(settings.shear.draw(using: &generator), settings.shear.draw(using: &generator),
+                          settings.shear.draw(using: &generator))
+        let translation = settings.translationMM.draw(using: &generator)
+        return Parameters(rotationDegrees: rotation, scale: scale, shear: shear, translationMM: translation)
+    }
+
+    /// - Throws: `MedSynthError(.invalidArgument)` for a singular (non-invertible) transform.
+    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
+        guard let inverse = parameters.forwardMatrix.inverse else {
+            throw MedSynthError(.invalidArgument, Self.name, "parameters \(parameters) give a singular matrix")
+        }
+        let g = augmentationCase.geometry
+        let map = VoxelAffineMap(physicalInverse: inverse, translationMM: parameters.translationMM,
+                                 spacingMM: g.spacingMM, extents: g.extentsXYZ)
+        return SpatialResampling.resample(augmentationCase) { k, j, xs, ys, zs in map.fillRow(k: k, j: j, xs, ys, zs) }
+    }
+}
+
+/// src = A·o + b in voxel coordinates for a physical inverse transform about the grid centre:
+/// A = S⁻¹M⁻¹S, b = c − A·c − S⁻¹M⁻¹t. A is built entry by entry as M⁻¹[r][c]·s[c]/s[r], so the identity gives
+/// exactly A = I, b = 0 and resampling copies the input bit for bit.
+struct VoxelAffineMap: Sendable {
+    /// The 3×3 voxel matrix.
+    let a: Matrix3
+    /// The voxel offset.
+    let b: SIMD3<Double>
+    /// The number of voxels per row (the grid's width).
+    let width: Int
+
+    init(physicalInverse m: Matrix3, translationMM t: SIMD3<Double>, spacingMM s: SIMD3<Double>, extents: SIMD3<Int>) {
+        var rows = [Double](repeating: 0, count: 9)
+        for r in 0..<3 { for c in 0..<3 { rows[r * 3 + c] = r == c ? m[r, c] : m[r, c] * s[c] / s[r] } }
+        a = Matrix3(rows: rows)
+        let centre = SIMD3<Double>(extents &- 1) * 0.5
+        b = centre - a.apply(centre) - m.apply(t) / s
+        width = extents.x
+    }
+
+    /// Source coordinates of output row (k, j): xs[i] = base.x + i·A[0][0] and so on.
+    @inline(__always)
+    func fillRow(k: Int, j: Int, _ xs: UnsafeMutablePointer<Float>, _ ys: UnsafeMutablePointer<Float>,
+                 _ zs: UnsafeMutablePointer<Float>) {
+        let base = a.apply(SIMD3(0, Double(j), Double(k))) + b
+        let bx = Float(base.x), by = Float(base.y), bz = Float(base.z)
+        let dx = Float(a[0, 0]), dy = Float(a[1, 0]), dz = Float(a[2, 0])
+        for i in 0..<width {
+            let fi = Float(i)
+            xs[i] = bx + fi * dx
+            ys[i] = by + fi * dy
+            zs[i] = bz + fi * dz
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif

@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+import MedCore
+import MedIO
+@testable import MedSynthesis
+
+@Suite struct AugmentBenchmarkTests {
+    /// The benchmark runs every transform on a small grid and reports positive times.
+    @Test func benchmarkRunsOnASmallGrid() throws {
+        let entries = try AugmentationBenchmark.run(repetitions: 1, shape: VolumeShape(depth: 8, height: 32, width: 32))
+        #expect(entries.map(\.transform) == AugmentationRegistry.names)
+        #expect(entries.allSatisfy { $0.medianMS > 0 && $0.timesMS.count == 1 })
+        #expect(AugmentationBenchmark.table(entries).contains("RandomMotion"))
+        #expect(throws: MedSynthError.self) { try AugmentationBenchmark.run(repetitions: 0) }
+    }
+
+    /// The full-size benchmark, only when MEDSYNTH_AUGMENT_BENCH gives the repetitions; writes the JSON to
+    /// MEDSYNTH_AUGMENT_BENCH_JSON if set (input for `benchmarks/augment_peer.py --compare`).
+    @Test func fullSizeBenchmarkWhenRequested() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let reps = env["MEDSYNTH_AUGMENT_BENCH"].flatMap(Int.init) else { return }
+        let entries = try AugmentationBenchmark.run(repetitions: reps)
+        print(AugmentationBenchmark.table(entries))
+        if let path = env["MEDSYNTH_AUGMENT_BENCH_JSON"] {
+            try PrettyJSON.data(entries).write(to: URL(fileURLWithPath: path))
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Testing
+import MedCore
+import MedIO
+import MedTestSupport
+@testable import MedSynthesis
+
+@Suite struct AugmentKSpaceTests {
+    /// A small MR-only case: a random T1 on a 6 × 32 × 24 grid plus a CT that k-space transforms must not touch.
+    static func mrCase() throws -> AugmentationCase {
+        let shape = VolumeShape(depth: 6, height: 32, width: 24)
+        let t1 = AugmentFixture.randomVolume(shape, seed: 12, lo: 100, hi: 900, spacingMM: SIMD3(0.9, 0.9, 2))
+        let ct = AugmentFixture.randomVolume(shape, seed: 13, lo: -1000, hi: 1000, spacingMM: SIMD3(0.9, 0.9, 2), modality: .ct)
+        return try AugmentationCase(images: ["T1": t1, "CT": ct])
+    }
+
+    /// Zero strength goes through the forward and inverse FFTs and gives the input back within round-off.
+    @Test func zeroStrengthIsIdentity() throws {
+        let c = try Self.mrCase()
+        let t1 = c.images["T1"]!.voxels
+        let ghost = try GhostingAugmentation().apply(.init(ghostCount: 4, intensity: 0, axis: .height, restoreFraction: 0.02), to: c)
+        let spike = try SpikeAugmentation().apply(.init(spikes: [.init(kyFraction: 0.2, kxFraction: 0.1)], intensity: 0), to: c)
+        let still = MotionAugmentation.Movement(startFraction: 0.3, rotationDegrees: 0, translationMM: .zero)
+        let motion = try MotionAugmentation().apply(.init(movements: [still, still]), to: c)
+        for out in [ghost, spike, motion] {
+            #expect(Approx.maxAbsDifference(out.images["T1"]!.voxels, t1) < 1e-3 * 900)
+            #expect(out.images["CT"] == c.images["CT"])
+        }
+    }
+
+    /// A movement during the whole acquisition by a whole number of voxels is a circular shift of every slice (the
+    /// phase ramp is exact).
+    @Test func motionTranslationIsAShiftInKSpace() throws {
+        let c = try Self.mrCase()
+        let move = MotionAugmentation.Movement(startFraction: 0, rotationDegrees: 0, translationMM: SIMD2(2 * 0.9, -3 * 0.9))
+        let out = try MotionAugmentation().apply(.init(movements: [move]), to: c)
+        let a = c.images["T1"]!, b = out.images["T1"]!
+        let (h, w) = (a.shape.height, a.shape.width)
+        var worst: Float = 0
+        for k in 0..<a.shape.depth { for j in 0..<h { for i in 0..<w {
+            worst = max(worst, abs(b[k, j, i] - a[k, (j + 3) % h, (i - 2 + w) % w]))
+        } } }
+        #expect(worst < 0.05)
+    }
+
+    /// Motion with a rotation mid-scan changes the image but keeps its mean (the DC line is acquired once).
+    @Test func motionWithRotationBlursButKeepsTheMean() throws {
+        let c = AugmentFixture.augmentationCase
+        let m = MotionAugmentation.Movement(startFraction: 0.6, rotationDegrees: 8, translationMM: SIMD2(3, 0))
+        let out = try MotionAugmentation().apply(.init(movements: [m]), to: c)
+        let before = c.images["T1"]!.voxels, after = out.images["T1"]!.voxels
+        #expect(Approx.maxAbsDifference(before, after) > 10)
+        #expect(Approx.isClose(IntensityStatistics.mean(after), IntensityStatistics.mean(before), rtol: 1e-3))
+        #expect(out.labels == c.labels && out.images["CT"] == c.images["CT"])
+    }
+
+    /// Ghosting with the lines ky ≡ 0 (mod n), DC excepted, removed: the image loses the comb of those lines, so
+    /// a point of 100 becomes 78.125 with copies of −21.875 at ±H/n rows and
+    /// +3.125 elsewhere in its column, for H = 32 and n = 4 (8 comb lines of which the DC line stays).
+    @Test func ghostingMakesShiftedCopies() throws {
+        // One bright point in the middle of each slice of a 32 × 32 grid; n = 4 gives ghosts 8 rows away.
+        let shape = VolumeShape(depth: 2, height: 32, width: 32)
+        var v = Volume(shape: shape, filledWith: 0, modality: .t1)
+        v[0, 16, 16] = 100
+        v[1, 16, 16] = 100
+        let c = try AugmentationCase(images: ["T1": v])
+        let out = try GhostingAugmentation().apply(.init(ghostCount: 4, intensity: 1, axis: .height, restoreFraction: 0), to: c)
+        let t = out.images["T1"]!
+        #expect(abs(t[0, 16, 16] - 78.125) < 1e-3)
+        #expect(abs(t[0, 24, 16] + 21.875) < 1e-3 && abs(t[0, 8, 16] + 21.875) < 1e-3 && abs(t[0, 0, 16] + 21.875) < 1e-3)
+        #expect(abs(t[0, 4, 16] - 3.125) < 1e-3 && abs(t[1, 5, 3]) < 1e-3)
+    }
+
+    /// A spike adds stripes of amplitude intensity × slice mean.
+    @Test func spikeAddsStripesOfTheRequestedAmplitude() throws {
+        let shape = VolumeShape(depth: 2, height: 16, width: 16)
+        let v = Volume(shape: shape, filledWith: 10, modality: .t1)
+        let c = try AugmentationCase(images: ["T1": v])
+        let out = try SpikeAugmentation().apply(.init(spikes: [.init(kyFraction: 0.125, kxFraction: 0.25)], intensity: 0.5), to: c)
+        let t = out.images["T1"]!
+        let deviation = t.voxels.map { abs($0 - 10) }.max()!
+        #expect(abs(deviation - 5) < 1e-3)
+        // Stripe (ky, kx) = (2, 4): 10 + 5·cos(2π(4i/16 + 2j/16)).
+        #expect(abs(t[0, 0, 0] - 15) < 1e-3 && abs(t[0, 0, 2] - 5) < 1e-3 && abs(t[0, 0, 1] - 10) < 1e-3)
+    }
+}
