@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MedCore
 import MedMetrics
+import MedSynthesis
 
 /// `medsynth bench …`: timings of MedSynth's own kernels, for comparison with the peers in the same run
 /// (`benchmarks/compare_*.py` run both sides and print the ratios).
@@ -12,9 +13,11 @@ struct BenchCommand: ParsableCommand {
         discussion: """
         Examples:
           medsynth bench metrics --json
+          medsynth bench augment --only affine elastic
           python3 benchmarks/compare_metrics.py      # runs this and scikit-image/scipy side by side
+          python3 benchmarks/compare_augment.py      # runs this and TorchIO side by side
         """,
-        subcommands: [BenchMetricsCommand.self]
+        subcommands: [BenchMetricsCommand.self, BenchAugmentCommand.self]
     )
 }
 
@@ -63,6 +66,44 @@ struct BenchMetricsCommand: ParsableCommand {
         for r in results {
             print(r.name.padding(toLength: 16, withPad: " ", startingAt: 0)
                   + String(format: "%11.2f %10.2f   %.9g", r.medianMS, r.minMS, r.value))
+        }
+    }
+}
+
+/// `medsynth bench augment`: each augmentation transform on a 256×256×128 volume.
+struct BenchAugmentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "augment",
+        abstract: "Time each augmentation transform on a 256x256x128 float volume (median of N).",
+        discussion: """
+        `--json` prints the entries (with the name of the TorchIO transform each is compared with);
+        benchmarks/augment_peer.py --compare FILE computes the speed-ups against TorchIO.
+
+        Examples:
+          medsynth bench augment
+          medsynth bench augment --only affine elastic motion --repetitions 9 --json
+        """
+    )
+
+    @Option(help: "Timed repetitions per transform (the median is reported).")
+    var repetitions: Int = 5
+
+    @Option(parsing: .upToNextOption, help: "Only these transforms (names as in Configs/augment-default.yaml).")
+    var only: [String] = []
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func validate() throws {
+        guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
+    }
+
+    func run() throws {
+        let entries = try AugmentationBenchmark.run(repetitions: repetitions, only: only.isEmpty ? nil : only)
+        if json {
+            print(try PrettyJSON.string(entries))
+        } else {
+            print(AugmentationBenchmark.table(entries))
         }
     }
 }
