@@ -48,17 +48,19 @@ public struct LesionDatasetBuilder: Sendable {
         }
         let images = stored.volumes.filter { $0.modality != .label }
         let mask = VolumeLesionMask.fromLabels(labels, allowed: allowedLabels)
-        let result: LesionInsertionResult
-        do {
-            result = try inserter.insert(into: images, labels: labels, mask: mask,
-                                         using: SeededGenerator(seed: seed).split(UInt64(index)), count: perCase)
-        } catch let e as MedSynthError {
-            throw MedSynthError(e.kind, source.path, "case '\(id)': \(e.subject.map { "\($0): " } ?? "")\(e.message)")
-        }
-        // The new lesions are appended to the source's own list.
+        // The new lesions are appended to the source's own list, and keep clear of those lesions' boxes.
         var lesions: [Any] = []
         if let json = stored.provenance?.lesionsJSON,
            let old = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any] { lesions = old }
+        let oldBoxes = lesions.compactMap { ($0 as? [String: Any]).flatMap { Self.box(from: $0["box"]) } }
+        let result: LesionInsertionResult
+        do {
+            result = try inserter.insert(into: images, labels: labels, mask: mask,
+                                         using: SeededGenerator(seed: seed).split(UInt64(index)), count: perCase,
+                                         avoiding: oldBoxes)
+        } catch let e as MedSynthError {
+            throw MedSynthError(e.kind, source.path, "case '\(id)': \(e.subject.map { "\($0): " } ?? "")\(e.message)")
+        }
         let added = try JSONSerialization.jsonObject(with: Data(try ProvenanceJSON.string(result.lesions).utf8)) as? [Any] ?? []
         let lesionsData = try JSONSerialization.data(withJSONObject: lesions + added, options: [.sortedKeys, .withoutEscapingSlashes])
         let provenance = CaseProvenance(
@@ -70,5 +72,12 @@ public struct LesionDatasetBuilder: Sendable {
             v.modality == .label ? result.labels : result.images.first { $0.modality == v.modality }!
         })
         return DatasetCase(id: id, volumes: volumes, provenance: provenance)
+    }
+
+    /// A `LesionBox` from its JSON object in a lesion record.
+    static func box(from value: Any?) -> LesionBox? {
+        guard let object = value as? [String: Any],
+              let data = try? JSONSerialization.data(withJSONObject: object) else { return nil }
+        return try? JSONDecoder().decode(LesionBox.self, from: data)
     }
 }

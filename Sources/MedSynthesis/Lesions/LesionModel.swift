@@ -44,7 +44,9 @@ public struct LesionModel: Sendable {
     ///   - mask: where lesions may go.
     ///   - stream: the lesions' random stream (see the type's documentation).
     ///   - count: the number of lesions; nil draws it from `settings.countRange`.
-    public func place(on mask: some LesionPlacementMask, using stream: SeededGenerator, count: Int? = nil) -> [PlacedLesion] {
+    ///   - existing: boxes of lesions already there (from their records), kept clear like placed ones.
+    public func place(on mask: some LesionPlacementMask, using stream: SeededGenerator, count: Int? = nil,
+                      avoiding existing: [LesionBox] = []) -> [PlacedLesion] {
         var countStream = stream.split(0)
         let range = settings.countRange
         let n = count ?? (range.lowerBound + Int(countStream.next() % UInt64(range.count)))
@@ -53,7 +55,7 @@ public struct LesionModel: Sendable {
             let lesionStream = stream.split(UInt64(index) + 1)
             var drawStream = lesionStream.split(0), placeStream = lesionStream.split(1)
             let parameters = LesionParameters.draw(settings: settings, using: &drawStream)
-            if let lesion = placeOne(parameters, on: mask, avoiding: placed.map(\.coverage.box), using: &placeStream) {
+            if let lesion = placeOne(parameters, on: mask, avoiding: existing + placed.map(\.coverage.box), using: &placeStream) {
                 placed.append(lesion)
             }
         }

@@ -39,10 +39,12 @@ public struct VolumeLesionInserter: Sendable {
     ///   - mask: where lesions may go (values clamped to 0…1 are allowed fractions).
     ///   - stream: the random stream (see `LesionModel`).
     ///   - count: the number of lesions; nil draws it from the settings.
+    ///   - existing: the boxes of lesions already in `labels` (from their records): new lesions keep clear of
+    ///     them, so every lesion's box keeps holding only its own voxels.
     /// - Throws: `MedSynthError`: `.mismatch` when the grids differ, `.invalidArgument` for an image of unknown
     ///   modality or a mask with no voxel ≥ 0.5.
     public func insert(into images: [Volume], labels: Volume?, mask: Volume, using stream: SeededGenerator,
-                       count: Int? = nil) throws -> LesionInsertionResult {
+                       count: Int? = nil, avoiding existing: [LesionBox] = []) throws -> LesionInsertionResult {
         for (n, image) in images.enumerated() {
             guard image.shape == mask.shape, image.affine.isClose(to: mask.affine, tolerance: 1e-3) else {
                 throw MedSynthError(.mismatch, "image \(n) (\(image.modality.rawValue))",
@@ -54,7 +56,7 @@ public struct VolumeLesionInserter: Sendable {
             }
         }
         let placement = try VolumeLesionMask(mask: mask, labels: labels)
-        let placed = model.place(on: placement, using: stream, count: count)
+        let placed = model.place(on: placement, using: stream, count: count, avoiding: existing)
         var out = images
         var labelMap = labels ?? Volume(shape: mask.shape, filledWith: 0, affine: mask.affine, modality: .label)
         let grid = mask.shape
