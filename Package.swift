@@ -35,7 +35,7 @@ let package = Package(
 
         // MARK: - Implementation
         .target(name: "MedCore"),
-        .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue"]),
+        .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue", "CZlib"]),
         .target(name: "MedSynthesis", dependencies: ["MedCore", "MedIO"]),
         .target(name: "MedMetrics", dependencies: ["MedCore", "MedIO"]),
         // Float32 tensors with tape-based reverse-mode autodiff; matrix products and convolutions go through

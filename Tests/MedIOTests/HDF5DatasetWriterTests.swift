@@ -60,6 +60,29 @@ extension HDF5Tests {
             #expect(try a.root.group("cases/case001").attributeNames() == CaseProvenance.attributeNames.sorted())
         }
 
+        @Test func parallelSliceCompressionDecodesBitExactThroughHDF5Filters() throws {
+            let dir = try HDF5TestSupport.folder("dataset-chunks")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            // More slices than one compression batch, awkward values, a slice of noise and a constant one.
+            let shape = VolumeShape(depth: 3 * Parallel.workerCount * SliceChunkCompressor.slicesPerWorkerAndBatch + 1, height: 7, width: 9)
+            var g = SeededGenerator(seed: 3)
+            var voxels = (0..<shape.voxelCount).map { _ in Float(g.nextNormal() * 1000) }
+            voxels[0] = .nan; voxels[1] = -.infinity; voxels[2] = -0.0; voxels[3] = .leastNonzeroMagnitude
+            for n in 0..<shape.sliceCount { voxels[shape.sliceCount + n] = 42 }
+            let volume = Volume(shape: shape, voxels: voxels, modality: .pet)
+            for level in [nil, 0, 1, 9] as [Int?] {
+                let url = dir.appendingPathComponent("l\(level.map(String.init) ?? "none").h5")
+                let w = try MedSynthDatasetWriter(url: url, configuration: Self.configuration, plannedCaseCount: 1,
+                                                  overwrite: false, deflateLevel: level)
+                try w.write(DatasetCase(id: "c", volumes: [volume], provenance: CaseProvenance(commandLine: "", seed: 0, caseIndex: 0)))
+                try w.close()
+                let back = try MedSynthDataset.readCase("c", in: url).volumes[0]
+                #expect(back.voxels.map(\.bitPattern) == voxels.map(\.bitPattern), "level \(level.map(String.init) ?? "none")")
+                let ds = try HDF5File.open(url).root.dataset("cases/c/PET")
+                #expect(ds.filters == (level.map { ["shuffle", "deflate(\($0))"] } ?? []))
+            }
+        }
+
         @Test func resumesWithTheSameArgumentsAndRefusesOthers() throws {
             let dir = try HDF5TestSupport.folder("dataset-resume")
             defer { try? FileManager.default.removeItem(at: dir) }

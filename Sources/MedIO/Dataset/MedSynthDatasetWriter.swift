@@ -127,14 +127,19 @@ public final class MedSynthDatasetWriter {
     // MARK: - Steps
 
     /// One dataset as `HDF5VolumeStore` lays it out: float32 (depth, height, width), one chunk per slice,
-    /// shuffle + deflate, attributes modality, unit, spacing_mm, affine, medsynth_version.
+    /// shuffle + deflate, attributes modality, unit, spacing_mm, affine, medsynth_version. Compressed slices are
+    /// made on all cores (`SliceChunkCompressor`).
     private func writeVolume(_ volume: Volume, into group: HDF5Group) throws {
         let s = volume.shape
         let dataset = try group.createDataset(
             HDF5VolumeStore.datasetName(for: volume.modality), elementType: .float32,
             shape: [s.depth, s.height, s.width], chunkShape: [1, s.height, s.width],
             shuffle: deflateLevel != nil, deflateLevel: deflateLevel)
-        try dataset.write(volume.voxels)
+        if let level = deflateLevel {
+            try SliceChunkCompressor.write(volume.voxels, shape: s, level: level, to: dataset)
+        } else {
+            try dataset.write(volume.voxels)
+        }
         let spacing = volume.spacingMM
         try dataset.attributes.set("modality", volume.modality.rawValue)
         try dataset.attributes.set("unit", volume.unit.rawValue)

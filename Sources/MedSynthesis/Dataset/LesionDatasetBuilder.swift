@@ -61,7 +61,13 @@ public struct LesionDatasetBuilder: Sendable {
         } catch let e as MedSynthError {
             throw MedSynthError(e.kind, source.path, "case '\(id)': \(e.subject.map { "\($0): " } ?? "")\(e.message)")
         }
-        let added = try JSONSerialization.jsonObject(with: Data(try ProvenanceJSON.string(result.lesions).utf8)) as? [Any] ?? []
+        // Indices continue the source's list.
+        let renumbered = result.lesions.enumerated().map { n, record -> LesionRecord in
+            var r = record
+            r.index = lesions.count + n
+            return r
+        }
+        let added = try JSONSerialization.jsonObject(with: Data(try ProvenanceJSON.string(renumbered).utf8)) as? [Any] ?? []
         let lesionsData = try JSONSerialization.data(withJSONObject: lesions + added, options: [.sortedKeys, .withoutEscapingSlashes])
         let provenance = CaseProvenance(
             commandLine: commandLine, seed: Int(seed), caseIndex: index, sourceCaseID: id,
