@@ -40,7 +40,7 @@ let package = Package(
 
         // MARK: - Implementation
         .target(name: "MedCore"),
-        .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue"]),
+        .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue", "CZlib"]),
         .target(
             name: "MedSynthesis",
             dependencies: ["MedCore", "MedIO", "CFFTW", .product(name: "Yams", package: "Yams")]

@@ -1,0 +1,65 @@
+import MedCore
+import MedIO
+
+/// Makes the cases of a `medsynth phantom` dataset: head-phantom cases, optionally with lesions, with their
+/// provenance. Case n is a pure function of (settings, seed, n), so resumed runs equal uninterrupted ones.
+public struct PhantomDatasetBuilder: Sendable {
+    /// The phantom.
+    public let phantom: HeadPhantom
+    /// Lesions, or nil for none.
+    public let lesions: PhantomLesionInserter?
+    /// The dataset seed.
+    public let seed: UInt64
+    /// The number of cases.
+    public let caseCount: Int
+    /// The command line recorded in every case's provenance.
+    public let commandLine: String
+
+    /// Creates a builder.
+    /// - Parameters:
+    ///   - phantom: the phantom (its settings fix the grid).
+    ///   - lesionSettings: lesion settings, or nil for cases without lesions.
+    ///   - seed: the dataset seed (at most `Int64.max`: provenance stores it as int64).
+    ///   - caseCount: the number of cases (≥ 1).
+    ///   - commandLine: what provenance records as `command_line`.
+    /// - Throws: `MedSynthError(.invalidArgument)` for a seed above `Int64.max`, a count below 1 or invalid settings.
+    public init(phantom: HeadPhantom, lesionSettings: LesionSettings?, seed: UInt64, caseCount: Int, commandLine: String) throws {
+        guard seed <= UInt64(Int64.max) else {
+            throw MedSynthError(.invalidArgument, "--seed", "is \(seed); expected at most \(Int64.max) (stored as int64)")
+        }
+        guard caseCount >= 1 else { throw MedSynthError(.invalidArgument, "--cases", "is \(caseCount); expected at least 1") }
+        self.phantom = phantom
+        self.lesions = try lesionSettings.map { try PhantomLesionInserter(phantom: phantom, settings: $0) }
+        self.seed = seed
+        self.caseCount = caseCount
+        self.commandLine = commandLine
+    }
+
+    /// Case names: `case000`, `case001`, … (more digits when there are more than 1000 cases).
+    public var caseIDs: [String] {
+        let digits = max(3, String(caseCount - 1).count)
+        return (0..<caseCount).map { n in
+            let s = String(n)
+            return "case" + String(repeating: "0", count: digits - s.count) + s
+        }
+    }
+
+    /// Makes case `index`: the label map and CT, T1, T2, FLAIR, PET, with provenance.
+    /// - Throws: `MedSynthError` from rendering or encoding.
+    public func makeCase(_ index: Int) throws -> DatasetCase {
+        let rendered: HeadPhantomCase
+        var records: [LesionRecord] = []
+        if let lesions {
+            let c = try lesions.makeCase(seed: seed, index: index)
+            rendered = c.phantomCase
+            records = c.lesions
+        } else {
+            rendered = try phantom.makeCase(seed: seed, index: index)
+        }
+        let provenance = CaseProvenance(
+            commandLine: commandLine, seed: Int(seed), caseIndex: index,
+            phantomParametersJSON: try ProvenanceJSON.string(rendered.parameters),
+            lesionsJSON: try ProvenanceJSON.string(records), transformsJSON: "[]")
+        return DatasetCase(id: caseIDs[index], volumes: rendered.volumes, provenance: provenance)
+    }
+}

@@ -1,0 +1,203 @@
+import ArgumentParser
+import Foundation
+import MedCore
+import MedIO
+import MedSynthesis
+
+/// `medsynth lesions`: adds synthetic lesions to an existing MedSynth dataset (a new dataset) or to a NIfTI
+/// volume inside a mask (a new volume and label map).
+struct LesionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesions",
+        abstract: "Add synthetic lesions to a MedSynth HDF5 dataset, or to a NIfTI volume inside a mask.",
+        discussion: """
+        Dataset mode (--in FILE.h5 --out NEW.h5): every case is copied with lesions blended into all its
+        modalities where its label map has an allowed label (--allowed-labels, default brain tissues 7,8,9);
+        its label map gets the lesion labels and its provenance the source case id and the lesion metadata.
+        Atomic per case and resumable like `medsynth phantom`.
+
+        Volume mode (--in VOLUME.nii.gz --mask MASK.nii.gz --out OUT.nii.gz): lesions go where the mask is
+        non-zero; writes OUT and the label map OUT_label.nii.gz (the --label map updated, or a new one).
+        The volume's modality comes from its header (MedSynth NIfTI) or --modality.
+
+        Lesion labels: 10, or with --sub-regions 11 necrotic core, 12 oedema, 13 enhancing rim.
+
+        Examples:
+          medsynth lesions --in Outputs/phantom.h5 --out Outputs/phantom_lesions.h5 --per-case 2 --seed 3
+          medsynth lesions --in flair.nii.gz --mask brain.nii.gz --modality FLAIR --out flair_lesion.nii.gz
+          medsynth lesions --in t1.nii.gz --mask wm.nii.gz --label seg.nii.gz --out t1_lesion.nii.gz --json
+        """
+    )
+
+    @Option(help: "Input: a MedSynth HDF5 dataset, or a NIfTI volume.")
+    var `in`: String
+
+    @Option(help: "Output: a new .h5 dataset (dataset mode) or a .nii/.nii.gz volume (volume mode).")
+    var out: String
+
+    @Option(help: "Lesions per case (exactly K; the lesion is dropped if it does not fit).")
+    var perCase: Int = 1
+
+    @Option(help: "Volume mode: where lesions may go (non-zero voxels; values in 0..1 are fractions).")
+    var mask: String?
+
+    @Option(help: "Volume mode: an existing label map to update (new lesions avoid its lesions).")
+    var label: String?
+
+    @Option(help: "Volume mode: the input's modality when its header does not say (CT, T1, T2, FLAIR, PET).")
+    var modality: String?
+
+    @Option(help: "Dataset mode: label values where lesions may go (comma-separated).")
+    var allowedLabels: String = "7,8,9"
+
+    @Option(help: "Random seed (0 … 2^63-1).")
+    var seed: UInt64 = 2026
+
+    @Flag(help: "Lesions with BraTS-like sub-regions (necrotic core 11, oedema 12, enhancing rim 13).")
+    var subRegions = false
+
+    @Option(help: "Median lesion radius in mm (log-normal).")
+    var lesionRadius: Double = LesionSettings().radiusMedianMM
+
+    @Flag(help: "Dataset mode: replace an existing output instead of resuming it.")
+    var overwrite = false
+
+    @Flag(help: "Print the summary (with the lesion metadata in volume mode) as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard (1...100).contains(perCase) else { throw ValidationError("--per-case must be 1…100, got \(perCase)") }
+        guard seed <= UInt64(Int64.max) else { throw ValidationError("--seed must be at most \(Int64.max), got \(seed)") }
+        guard lesionRadius > 0 && lesionRadius.isFinite else { throw ValidationError("--lesion-radius must be positive, got \(lesionRadius)") }
+    }
+
+    private var lesionSettings: LesionSettings {
+        var s = LesionSettings()
+        s.countRange = perCase...perCase
+        s.subRegions = subRegions
+        s.radiusMedianMM = lesionRadius
+        s.radiusRangeMM = min(s.radiusRangeMM.lowerBound, lesionRadius)...max(s.radiusRangeMM.upperBound, lesionRadius)
+        return s
+    }
+
+    func run() throws {
+        let input = URL(fileURLWithPath: self.in)
+        switch try FileFormatDetector.detect(input) {
+        case .hdf5: try runDataset(input)
+        case .nifti1, .nifti2: try runVolume(input)
+        case .png: throw MedSynthError(.unsupported, self.in, "is a PNG; expected a MedSynth HDF5 dataset or a NIfTI volume")
+        }
+    }
+
+    private func runDataset(_ input: URL) throws {
+        let url = URL(fileURLWithPath: out)
+        guard FileFormatDetector.formatFromName(url) == .hdf5 else {
+            throw MedSynthError(.invalidArgument, out, "the input is a dataset, so the output is one too; expected a name ending in .h5")
+        }
+        guard mask == nil, label == nil, modality == nil else {
+            throw MedSynthError(.invalidArgument, "--mask", "--mask, --label and --modality are for NIfTI input; a dataset's cases use their own label maps (--allowed-labels)")
+        }
+        guard input.standardizedFileURL.path != url.standardizedFileURL.path else {
+            throw MedSynthError(.invalidArgument, out, "is the input; write the lesioned dataset to a new file")
+        }
+        let allowed = try parseLabels(allowedLabels)
+        let builder = try LesionDatasetBuilder(source: input, settings: lesionSettings, allowedLabels: allowed, seed: seed,
+                                               perCase: perCase, commandLine: CaseProvenance.quotedCommandLine(CommandLine.arguments))
+        let configuration = DatasetRunConfiguration([
+            "command": "lesions", "input": input.standardizedFileURL.path, "per_case": String(perCase),
+            "seed": String(seed), "sub_regions": String(subRegions), "lesion_radius_mm": String(lesionRadius),
+            "allowed_labels": allowed.sorted().map(String.init).joined(separator: ","),
+            "input_cases": builder.caseIDs.joined(separator: ","),
+        ])
+        let writer = try MedSynthDatasetWriter(url: url, configuration: configuration, plannedCaseCount: builder.caseIDs.count,
+                                               overwrite: overwrite)
+        let reporter = ProgressReporter(command: "lesions")
+        reporter.resumed(present: writer.resumedCaseIDs.count, total: builder.caseIDs.count, file: out)
+        let summary: DatasetWriteSummary
+        do {
+            defer { reporter.finish() }
+            summary = try writer.writeMissing(caseIDs: builder.caseIDs, make: builder.makeCase, progress: reporter.update)
+        }
+        try writer.close()
+        let report = DatasetRunReport(summary: summary, shape: nil, seed: seed)
+        print(json ? try PrettyJSON.string(report) : report.line(command: "lesions"))
+    }
+
+    private func runVolume(_ input: URL) throws {
+        guard let mask else {
+            throw MedSynthError(.invalidArgument, "--mask", "is required for a NIfTI input: lesions go where the mask is non-zero")
+        }
+        let outURL = URL(fileURLWithPath: out)
+        guard FileFormatDetector.formatFromName(outURL) == .nifti1 else {
+            throw MedSynthError(.invalidArgument, out, "the input is NIfTI, so the output is too; expected a name ending in .nii or .nii.gz")
+        }
+        var image = try VolumeIO.read(input).volume
+        if let modality {
+            guard let m = Modality(name: modality), m != .label, m != .unknown else {
+                throw MedSynthError(.invalidArgument, "--modality", "'\(modality)' is not one of CT, T1, T2, FLAIR, PET")
+            }
+            image.modality = m
+            image.unit = m.defaultUnit
+        }
+        var maskVolume = try VolumeIO.read(URL(fileURLWithPath: mask)).volume
+        guard maskVolume.shape == image.shape else {
+            throw MedSynthError(.mismatch, mask, "has shape \(maskVolume.shape); the input \(self.in) has \(image.shape)")
+        }
+        maskVolume.affine = image.affine   // same grid; small header differences must not refuse it
+        var labels: Volume? = nil
+        if let label {
+            var l = try VolumeIO.read(URL(fileURLWithPath: label)).volume
+            guard l.shape == image.shape else {
+                throw MedSynthError(.mismatch, label, "has shape \(l.shape); the input \(self.in) has \(image.shape)")
+            }
+            l.modality = .label
+            l.unit = .label
+            l.affine = image.affine
+            labels = l
+        }
+        let inserter = try VolumeLesionInserter(settings: lesionSettings)
+        let result: LesionInsertionResult
+        do {
+            result = try inserter.insert(into: [image], labels: labels, mask: maskVolume,
+                                         using: SeededGenerator(seed: seed), count: perCase)
+        } catch let e as MedSynthError {
+            throw MedSynthError(e.kind, self.in, "\(e.subject.map { "\($0) " } ?? "")\(e.message)")
+        }
+        let labelURL = Self.labelURL(for: outURL)
+        try VolumeIO.write(result.images[0], to: outURL)
+        let maxLabel = result.labels.voxels.max() ?? 0
+        try VolumeIO.write(result.labels, to: labelURL,
+                           options: VolumeWriteOptions(niftiDataType: maxLabel <= 255 && (result.labels.voxels.min() ?? 0) >= 0 ? .uint8 : .int16))
+        let report = VolumeLesionReport(input: self.in, output: out, labels: labelURL.path, seed: seed, lesions: result.lesions)
+        if json {
+            print(try PrettyJSON.string(report))
+        } else {
+            let volume = result.lesions.reduce(0) { $0 + $1.volumeMM3 }
+            print(String(format: "medsynth lesions: %d lesion(s), %.0f mm³ in all, added to %@ → %@ (labels %@)",
+                         result.lesions.count, volume, self.in, out, labelURL.path))
+        }
+    }
+
+    /// `OUT_label.nii.gz` beside `OUT.nii(.gz)`.
+    static func labelURL(for out: URL) -> URL {
+        out.deletingLastPathComponent().appendingPathComponent(VolumeIO.stem(of: out) + "_label.nii.gz")
+    }
+
+    private func parseLabels(_ text: String) throws -> Set<Int> {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap { Int($0) }
+        guard !values.isEmpty, values.count == parts.count else {
+            throw MedSynthError(.invalidArgument, "--allowed-labels", "'\(text)' is not a comma-separated list of label values")
+        }
+        return Set(values)
+    }
+}
+
+/// The summary of `medsynth lesions` on a volume.
+struct VolumeLesionReport: Codable {
+    var input: String
+    var output: String
+    var labels: String
+    var seed: UInt64
+    var lesions: [LesionRecord]
+}

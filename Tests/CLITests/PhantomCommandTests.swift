@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+import MedCore
+import MedIO
+import MedTestSupport
+
+/// End-to-end tests of `medsynth phantom` and `medsynth lesions`. HDF5 files are inspected through the binary
+/// (`medsynth info --json`), never opened in this process (the serialized HDF5 suite counts identifiers
+/// process-wide); NIfTI files are read here.
+@Suite struct PhantomCommandTests {
+    /// The arguments that made Tests/Fixtures/dataset/h5py_check_output.txt (with `--out dataset.h5`), from
+    /// `python3 scripts/check_dataset_h5py.py dataset.h5`.
+    static let fixtureArguments = ["phantom", "--cases", "2", "--shape", "32", "64", "64", "--seed", "11", "--lesions", "2",
+                                   "--sub-regions", "--lesion-radius", "10"]
+
+    @Test(arguments: [["phantom", "--help"], ["lesions", "--help"]])
+    func helpShowsExamples(arguments: [String]) throws {
+        let r = try CommandRunner.run(arguments)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("Examples:") && r.stdout.contains("medsynth \(arguments[0]) --"), "\(r.stdout)")
+    }
+
+    /// `medsynth info --json`'s tree of an HDF5 file.
+    static func tree(_ path: String) throws -> [[String: Any]] {
+        let r = try CommandRunner.run(["info", path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        return try #require(json?["tree"] as? [[String: Any]])
+    }
+
+    /// The tree as the listing lines of scripts/check_dataset_h5py.py.
+    static func listing(_ tree: [[String: Any]]) -> [String] {
+        tree.map { node -> (String, String) in
+            let path = node["path"] as? String ?? "?"
+            let attrs = ((node["attributes"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }.sorted().joined(separator: ",")
+            guard node["kind"] as? String == "dataset" else { return (path, "G \(path) attrs=\(attrs)") }
+            let shape = (node["shape"] as? [Int] ?? []).map(String.init).joined(separator: ", ")
+            let chunks = (node["chunkShape"] as? [Int]).map { "(" + $0.map(String.init).joined(separator: ", ") + ")" } ?? "none"
+            let filters = (node["filters"] as? [String] ?? []).joined(separator: ",")
+            return (path, "D \(path) \(node["elementType"] as? String ?? "?") (\(shape)) chunks=\(chunks) filters=\(filters.isEmpty ? "none" : filters) attrs=\(attrs)")
+        }.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    @Test func writerOutputMatchesTheCommittedH5pyCheck() throws {
+        let scratch = try Fixtures.temporaryFolder("phantom-fixture")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let r = try CommandRunner.run(Self.fixtureArguments + ["--out", "dataset.h5"], in: scratch)
+        #expect(r.status == 0, "\(r.stderr)")
+        let fixture = try String(contentsOf: Fixtures.url("dataset/h5py_check_output.txt"), encoding: .utf8)
+        let lines = fixture.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try #require(lines.firstIndex(of: "## listing")), end = try #require(lines.firstIndex(of: "## cases"))
+        let expected = Array(lines[(start + 1)..<end])
+        let actual = Self.listing(try Self.tree(scratch.appendingPathComponent("dataset.h5").path))
+        #expect(actual == expected, "\(actual.joined(separator: "\n"))")
+        #expect(fixture.contains("0 failed"), "the committed h5py check reports failures")
+    }
+
+    @Test func resumingWithOtherArgumentsIsRefusedInOneLine() throws {
+        let scratch = try Fixtures.temporaryFolder("phantom-refuse")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let base = ["phantom", "--cases", "2", "--shape", "8", "16", "16", "--out", "d.h5"]
+        let first = try CommandRunner.run(base + ["--seed", "1", "--json"], in: scratch)
+        #expect(first.status == 0, "\(first.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any]
+        #expect(json?["written"] as? Int == 2 && json?["skipped"] as? Int == 0 && json?["total"] as? Int == 2)
+
+        let again = try CommandRunner.run(base + ["--seed", "1"], in: scratch)
+        #expect(again.status == 0 && again.stdout.contains("(0 written now, 2 already present)"), "\(again.stdout)")
+        #expect(again.stderr.contains("resuming"), "\(again.stderr)")
+
+        let other = try CommandRunner.run(base + ["--seed", "2"], in: scratch)
+        #expect(other.status == 1)
+        #expect(other.stderr.hasPrefix("medsynth: error: ") && other.stderr.filter { $0 == "\n" }.count == 1, "\(other.stderr)")
+        #expect(other.stderr.contains("seed: '1' in the file, '2' now") && other.stderr.contains("--overwrite"), "\(other.stderr)")
+
+        let overwritten = try CommandRunner.run(base + ["--seed", "2", "--overwrite"], in: scratch)
+        #expect(overwritten.status == 0 && overwritten.stdout.contains("(2 written now, 0 already present)"), "\(overwritten.stdout)")
+    }
+
+    @Test func badArgumentsAreRefused() throws {
+        for arguments in [["phantom", "--cases", "0", "--out", "x.h5"], ["phantom", "--cases", "1", "--out", "x.nii"],
+                          ["phantom", "--cases", "1", "--sub-regions", "--out", "x.h5"],
+                          ["phantom", "--cases", "1", "--shape", "4", "4", "--out", "x.h5"]] {
+            let r = try CommandRunner.run(arguments)
+            #expect(r.status != 0, "\(arguments) was accepted")
+        }
+    }
+
+    @Test func lesionsOnADatasetRecordTheSourceAndAddLabels() throws {
+        let scratch = try Fixtures.temporaryFolder("lesions-dataset")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        #expect(try CommandRunner.run(["phantom", "--cases", "2", "--shape", "32", "64", "64", "--seed", "3", "--out", "src.h5"], in: scratch).status == 0)
+        let r = try CommandRunner.run(["lesions", "--in", "src.h5", "--out", "les.h5", "--per-case", "2", "--seed", "5",
+                                       "--lesion-radius", "10"], in: scratch)
+        #expect(r.status == 0, "\(r.stderr)")
+        let tree = try Self.tree(scratch.appendingPathComponent("les.h5").path)
+        let case0 = try #require(tree.first { $0["path"] as? String == "/cases/case000" })
+        let attrs = Dictionary(uniqueKeysWithValues: ((case0["attributes"] as? [[String: Any]]) ?? []).map {
+            ($0["name"] as! String, $0["value"] as! String)
+        })
+        #expect(attrs["source_case_id"] == "\"case000\"")
+        #expect(attrs["lesions"]?.hasPrefix("\"[{") == true, "\(attrs["lesions"] ?? "")")
+        // The label map now holds lesion labels: its maximum is 10.
+        let info = try CommandRunner.run(["info", scratch.appendingPathComponent("les.h5").path, "--json"])
+        let images = (try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])?["images"] as? [[String: Any]] ?? []
+        let label = try #require(images.first { $0["dataset"] as? String == "/cases/case000/label" })
+        #expect(label["max"] as? Double == 10)
+        // Its input left alone, the output is resumable like any dataset.
+        let again = try CommandRunner.run(["lesions", "--in", "src.h5", "--out", "les.h5", "--per-case", "2", "--seed", "5",
+                                           "--lesion-radius", "10"], in: scratch)
+        #expect(again.status == 0 && again.stdout.contains("(0 written now, 2 already present)"), "\(again.stdout)")
+    }
+
+    @Test func lesionsOnAVolumeWriteTheImageAndItsLabelMap() throws {
+        let scratch = try Fixtures.temporaryFolder("lesions-volume")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let grid = VolumeShape(depth: 36, height: 64, width: 64)
+        let affine = Affine(spacingMM: SIMD3(1, 1, 2))
+        var g = SeededGenerator(seed: 1)
+        let flair = Volume(shape: grid, voxels: (0..<grid.voxelCount).map { _ in Float(500 + 10 * g.nextNormal()) }, affine: affine, modality: .unknown)
+        var mask = Volume(shape: grid, filledWith: 0, affine: affine, modality: .label)
+        for k in 4..<32 { for j in 6..<58 { for i in 6..<58 { mask[k, j, i] = 1 } } }
+        let input = scratch.appendingPathComponent("flair.nii.gz"), maskURL = scratch.appendingPathComponent("mask.nii.gz")
+        try VolumeIO.write(flair, to: input)
+        try VolumeIO.write(mask, to: maskURL, options: VolumeWriteOptions(niftiDataType: .uint8))
+        let out = scratch.appendingPathComponent("out.nii.gz")
+        // The modality is needed: the NIfTI does not say.
+        let missing = try CommandRunner.run(["lesions", "--in", input.path, "--mask", maskURL.path, "--out", out.path])
+        #expect(missing.status == 1 && missing.stderr.contains("--modality"), "\(missing.stderr)")
+        let r = try CommandRunner.run(["lesions", "--in", input.path, "--mask", maskURL.path, "--modality", "FLAIR",
+                                       "--out", out.path, "--per-case", "2", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let labels = try VolumeIO.read(scratch.appendingPathComponent("out_label.nii.gz")).volume
+        let image = try VolumeIO.read(out).volume
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let lesions = try #require(json?["lesions"] as? [[String: Any]])
+        #expect(lesions.count == 2)
+        let lesionVoxels = labels.voxels.indices.filter { labels.voxels[$0] == 10 }
+        #expect(lesions.reduce(0) { $0 + ($1["voxelCount"] as? Int ?? 0) } == lesionVoxels.count)
+        #expect(abs(lesions.reduce(0.0) { $0 + ($1["volumeMM3"] as? Double ?? 0) } - Double(lesionVoxels.count) * 2) < 1e-6)
+        #expect(lesionVoxels.allSatisfy { mask.voxels[$0] == 1 })
+        let inside = lesionVoxels.map { Double(image.voxels[$0]) }.reduce(0, +) / Double(lesionVoxels.count)
+        #expect(inside > 560, "FLAIR inside the lesions \(inside), host 500")   // FLAIR hyperintense
+    }
+}
