@@ -1,0 +1,79 @@
+import Foundation
+import MedCore
+import MedIO
+
+/// Makes the cases of a `medsynth augment` dataset: each case of a MedSynth dataset augmented `perCase` times
+/// by an `AugmentationPipeline`. Output case n is augmentation `n % perCase` of source case `n / perCase`, named
+/// `<source-id>_aug<k>`, and draws from `SeededGenerator(seed: seed).split(n)`, so any case can be remade alone
+/// (which is what lets an interrupted run resume).
+///
+/// Provenance: the source case id; the source's transforms followed by this pipeline's record (each entry:
+/// step, transform name, drawn parameters); the source's phantom parameters and lesion metadata are carried
+/// over unchanged — lesion volumes and centroids describe the source geometry, before these transforms.
+public struct AugmentDatasetBuilder: Sendable {
+    /// The source dataset.
+    public let source: URL
+    /// The source's case ids, in order.
+    public let sourceCaseIDs: [String]
+    /// The pipeline.
+    public let pipeline: AugmentationPipeline
+    /// Augmented copies per source case.
+    public let perCase: Int
+    /// The seed.
+    public let seed: UInt64
+    /// The command line recorded in provenance.
+    public let commandLine: String
+
+    /// Creates a builder.
+    /// - Throws: `MedSynthError` when the source cannot be listed or has no cases, or `perCase` / `seed` are
+    ///   out of range.
+    public init(source: URL, pipeline: AugmentationPipeline, perCase: Int, seed: UInt64, commandLine: String) throws {
+        guard perCase >= 1 else { throw MedSynthError(.invalidArgument, "--per-case", "is \(perCase); expected at least 1") }
+        guard seed <= UInt64(Int64.max) else {
+            throw MedSynthError(.invalidArgument, "--seed", "is \(seed); expected at most \(Int64.max) (stored as int64)")
+        }
+        self.source = source
+        sourceCaseIDs = try MedSynthDataset.caseIDs(in: source)
+        guard !sourceCaseIDs.isEmpty else { throw MedSynthError(.invalidArgument, source.path, "has no cases under /cases") }
+        self.pipeline = pipeline
+        self.perCase = perCase
+        self.seed = seed
+        self.commandLine = commandLine
+    }
+
+    /// The output case ids, in order: `<source>_aug<k>` for every source case and k in 0..<perCase.
+    public var caseIDs: [String] {
+        sourceCaseIDs.flatMap { id in (0..<perCase).map { "\(id)_aug\($0)" } }
+    }
+
+    /// Makes output case `index`.
+    /// - Throws: `MedSynthError` naming the source when its case cannot be read or augmented.
+    public func makeCase(_ index: Int) throws -> DatasetCase {
+        let sourceID = sourceCaseIDs[index / perCase]
+        let stored = try MedSynthDataset.readCase(sourceID, in: source)
+        let images = stored.volumes.filter { $0.modality != .label }
+        let input = try AugmentationCase(images: images.reduce(into: [:]) { $0[$1.modality.rawValue] = $1 },
+                                         labels: stored.volume(.label))
+        var generator = SeededGenerator(seed: seed).split(UInt64(index))
+        let result: AugmentationResult
+        do {
+            result = try pipeline.apply(to: input, using: &generator)
+        } catch let e as MedSynthError {
+            throw MedSynthError(e.kind, source.path, "case '\(sourceID)': \(e.subject.map { "\($0): " } ?? "")\(e.message)")
+        }
+        // The source's transforms (if it was augmented before) followed by this run's.
+        var transforms: [Any] = []
+        if let json = stored.provenance?.transformsJSON,
+           let old = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any] { transforms = old }
+        let added = try JSONSerialization.jsonObject(with: Data(try ProvenanceJSON.string(result.record.applied).utf8)) as? [Any] ?? []
+        let transformsData = try JSONSerialization.data(withJSONObject: transforms + added, options: [.sortedKeys, .withoutEscapingSlashes])
+        let provenance = CaseProvenance(
+            commandLine: commandLine, seed: Int(seed), caseIndex: index, sourceCaseID: sourceID,
+            phantomParametersJSON: stored.provenance?.phantomParametersJSON ?? "null",
+            lesionsJSON: stored.provenance?.lesionsJSON ?? "[]",
+            transformsJSON: String(decoding: transformsData, as: UTF8.self))
+        let out = result.augmentationCase
+        let volumes = stored.volumes.map { v in v.modality == .label ? out.labels! : out.images[v.modality.rawValue]! }
+        return DatasetCase(id: caseIDs[index], volumes: volumes, provenance: provenance)
+    }
+}
