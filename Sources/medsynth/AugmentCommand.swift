@@ -81,17 +81,8 @@ struct AugmentCommand: ParsableCommand {
             "seed": String(seed), "deflate_level": String(deflateLevel), "pipeline_yaml": yaml,
             "input_cases": builder.sourceCaseIDs.joined(separator: ","),
         ])
-        let caseIDs = builder.caseIDs
-        let writer = try MedSynthDatasetWriter(url: url, configuration: configuration, plannedCaseCount: caseIDs.count,
-                                               overwrite: overwrite, deflateLevel: deflateLevel)
-        let reporter = ProgressReporter(command: "augment")
-        reporter.resumed(present: writer.resumedCaseIDs.count, total: caseIDs.count, file: out)
-        let summary: DatasetWriteSummary
-        do {
-            defer { reporter.finish() }
-            summary = try writer.writeMissing(caseIDs: caseIDs, make: builder.makeCase, progress: reporter.update)
-        }
-        try writer.close()
+        let summary = try DatasetRun.write(command: "augment", to: url, configuration: configuration, caseIDs: builder.caseIDs,
+                                           overwrite: overwrite, deflateLevel: deflateLevel, make: builder.makeCase)
         let report = DatasetRunReport(summary: summary, shape: nil, seed: seed)
         print(json ? try PrettyJSON.string(report) : report.line(command: "augment"))
     }

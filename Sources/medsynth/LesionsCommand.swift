@@ -109,16 +109,8 @@ struct LesionsCommand: ParsableCommand {
             "allowed_labels": allowed.sorted().map(String.init).joined(separator: ","),
             "input_cases": builder.caseIDs.joined(separator: ","),
         ])
-        let writer = try MedSynthDatasetWriter(url: url, configuration: configuration, plannedCaseCount: builder.caseIDs.count,
-                                               overwrite: overwrite)
-        let reporter = ProgressReporter(command: "lesions")
-        reporter.resumed(present: writer.resumedCaseIDs.count, total: builder.caseIDs.count, file: out)
-        let summary: DatasetWriteSummary
-        do {
-            defer { reporter.finish() }
-            summary = try writer.writeMissing(caseIDs: builder.caseIDs, make: builder.makeCase, progress: reporter.update)
-        }
-        try writer.close()
+        let summary = try DatasetRun.write(command: "lesions", to: url, configuration: configuration, caseIDs: builder.caseIDs,
+                                           overwrite: overwrite, make: builder.makeCase)
         let report = DatasetRunReport(summary: summary, shape: nil, seed: seed)
         print(json ? try PrettyJSON.string(report) : report.line(command: "lesions"))
     }

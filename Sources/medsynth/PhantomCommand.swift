@@ -90,50 +90,13 @@ struct PhantomCommand: ParsableCommand {
             "seed": String(seed), "lesions": String(lesions), "sub_regions": String(subRegions),
             "lesion_radius_mm": String(lesionRadius), "deflate_level": String(deflateLevel),
         ])
-        let writer = try MedSynthDatasetWriter(url: url, configuration: configuration, plannedCaseCount: cases,
-                                               overwrite: overwrite, deflateLevel: deflateLevel)
-        let reporter = ProgressReporter(command: "phantom")
-        reporter.resumed(present: writer.resumedCaseIDs.count, total: cases, file: out)
-        let summary: DatasetWriteSummary
-        do {
-            defer { reporter.finish() }
-            summary = try writer.writeMissing(caseIDs: builder.caseIDs, make: builder.makeCase, progress: reporter.update)
-        }
-        try writer.close()
+        let summary = try DatasetRun.write(command: "phantom", to: url, configuration: configuration, caseIDs: builder.caseIDs,
+                                           overwrite: overwrite, deflateLevel: deflateLevel, make: builder.makeCase)
         let report = DatasetRunReport(summary: summary, shape: shape, seed: seed)
         if json {
             print(try PrettyJSON.string(report))
         } else {
             print(report.line(command: "phantom"))
         }
-    }
-}
-
-/// The summary of a dataset run: what `--json` prints.
-struct DatasetRunReport: Codable {
-    var file: String
-    var total: Int
-    var written: Int
-    var skipped: Int
-    var seconds: Double
-    var casesPerSecond: Double
-    var shape: [Int]?
-    var seed: UInt64
-
-    init(summary: DatasetWriteSummary, shape: [Int]?, seed: UInt64) {
-        file = summary.file
-        total = summary.total
-        written = summary.written
-        skipped = summary.skipped
-        seconds = summary.seconds
-        casesPerSecond = summary.seconds > 0 ? Double(summary.written) / summary.seconds : 0
-        self.shape = shape
-        self.seed = seed
-    }
-
-    /// "medsynth phantom: FILE holds 10 cases (7 written now, 3 already present) in 23.1 s, 0.30 cases/s".
-    func line(command: String) -> String {
-        String(format: "medsynth %@: %@ holds %d cases (%d written now, %d already present) in %.1f s, %.2f cases/s",
-               command, file, total, written, skipped, seconds, casesPerSecond)
     }
 }

@@ -1,0 +1,63 @@
+import Foundation
+import MedCore
+import MedIO
+
+/// The dataset-writing part shared by `medsynth phantom`, `lesions` and `augment`: open (or resume) the output,
+/// write the missing cases with progress on stderr, close.
+enum DatasetRun {
+    /// Writes every case of `caseIDs` that the file does not hold yet.
+    /// - Parameters:
+    ///   - command: the command's name, for progress lines.
+    ///   - url: the output dataset.
+    ///   - configuration: the run's arguments; an existing file started with others is refused unless `overwrite`.
+    ///   - caseIDs: the run's case ids, in order.
+    ///   - overwrite: replace an existing file instead of resuming it.
+    ///   - deflateLevel: gzip level with shuffle (nil: uncompressed).
+    ///   - make: makes case `index` of `caseIDs`.
+    /// - Returns: the writer's summary.
+    /// - Throws: `MedSynthError` from the writer or from `make`; cases committed before it stay in the file.
+    static func write(command: String, to url: URL, configuration: DatasetRunConfiguration, caseIDs: [String],
+                      overwrite: Bool, deflateLevel: Int? = HDF5VolumeStore.defaultDeflateLevel,
+                      make: @escaping @Sendable (Int) throws -> DatasetCase) throws -> DatasetWriteSummary {
+        let writer = try MedSynthDatasetWriter(url: url, configuration: configuration, plannedCaseCount: caseIDs.count,
+                                               overwrite: overwrite, deflateLevel: deflateLevel)
+        let reporter = ProgressReporter(command: command)
+        reporter.resumed(present: writer.resumedCaseIDs.count, total: caseIDs.count, file: url.path)
+        let summary: DatasetWriteSummary
+        do {
+            defer { reporter.finish() }
+            summary = try writer.writeMissing(caseIDs: caseIDs, make: make, progress: reporter.update)
+        }
+        try writer.close()
+        return summary
+    }
+}
+
+/// The summary of a dataset run: what `--json` prints.
+struct DatasetRunReport: Codable {
+    var file: String
+    var total: Int
+    var written: Int
+    var skipped: Int
+    var seconds: Double
+    var casesPerSecond: Double
+    var shape: [Int]?
+    var seed: UInt64
+
+    init(summary: DatasetWriteSummary, shape: [Int]?, seed: UInt64) {
+        file = summary.file
+        total = summary.total
+        written = summary.written
+        skipped = summary.skipped
+        seconds = summary.seconds
+        casesPerSecond = summary.seconds > 0 ? Double(summary.written) / summary.seconds : 0
+        self.shape = shape
+        self.seed = seed
+    }
+
+    /// "medsynth phantom: FILE holds 10 cases (7 written now, 3 already present) in 23.1 s, 0.30 cases/s".
+    func line(command: String) -> String {
+        String(format: "medsynth %@: %@ holds %d cases (%d written now, %d already present) in %.1f s, %.2f cases/s",
+               command, file, total, written, skipped, seconds, casesPerSecond)
+    }
+}
