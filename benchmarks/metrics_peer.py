@@ -14,35 +14,17 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 
 import numpy as np
 from scipy import ndimage as ndi
 from skimage.metrics import structural_similarity
 
-
-def _hash(n, salt):
-    x = (n.astype(np.uint64) + np.uint64(salt) * np.uint64(0x9E3779B9)) & np.uint64(0xFFFFFFFF)
-    x ^= x >> np.uint64(16); x = (x * np.uint64(0x7FEB352D)) & np.uint64(0xFFFFFFFF)
-    x ^= x >> np.uint64(15); x = (x * np.uint64(0x846CA68B)) & np.uint64(0xFFFFFFFF)
-    x ^= x >> np.uint64(16)
-    return x
-
-
-def _unit(n, salt):
-    return (_hash(n, salt) >> np.uint64(8)).astype(np.float64) * 2.0 ** -24
-
-
-def image_pair(shape):
-    """SyntheticMetricsInputs.imagePair: a = 0.6 s + 0.4 u1, b = 0.85 a + 0.15 u2 (float32)."""
-    d, h, w = shape
-    k, j, i = np.indices(shape, dtype=np.int64)
-    n = (k * h + j) * w + i
-    tri = lambda t, p: np.abs(t % p - p // 2).astype(np.float64) / (p // 2)
-    s = (tri(i, 64) + tri(j, 48) + tri(k, 40)) / 3
-    a = (0.6 * s + 0.4 * _unit(n, 1)).astype(np.float32)
-    b = (0.85 * a.astype(np.float64) + 0.15 * _unit(n, 2)).astype(np.float32)
-    return a, b
+# The closed-form inputs of Sources/MedMetrics/SyntheticMetricsInputs.swift live in the fixture script; both
+# the fixtures and this benchmark use that one copy.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from make_metrics_fixtures import _hash, synthetic_pair as image_pair  # noqa: E402
 
 
 def mask_pair(shape):
