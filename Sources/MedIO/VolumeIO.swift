@@ -92,17 +92,13 @@ public enum VolumeIO {
     }
 
     /// The window used for PNG output when none is given: CT's full range [-1024, 3071] HU, labels [0, 255],
-    /// otherwise the volume's finite min…max (a constant image gets min…min+1).
+    /// otherwise the volume's finite min…max (`IntensityWindow.covering`).
+    /// - Throws: `MedSynthError(.invalidArgument)` when the volume has no finite value.
     public static func defaultWindow(for volume: Volume) throws -> IntensityWindow {
         switch volume.modality {
         case .ct: return IntensityWindow.ctFull
         case .label: return try IntensityWindow(lowerValue: 0, upperValue: 255)
-        default:
-            let s = VolumeStatistics(volume.voxels)
-            guard s.min.isFinite else {
-                throw MedSynthError(.invalidArgument, nil, "the volume has no finite values; give a window explicitly")
-            }
-            return try IntensityWindow(lowerValue: s.min, upperValue: s.max > s.min ? s.max : s.min + 1)
+        default: return try IntensityWindow.covering(volume.voxels)
         }
     }
 
