@@ -4,8 +4,7 @@ import MedTestSupport
 
 /// `medsynth augment` end to end (through the binary: HDF5 files are not opened in-process here).
 @Suite struct AugmentCommandTests {
-    static let config = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Configs/augment-default.yaml").path
+    static let config = Fixtures.repositoryRoot.appendingPathComponent("Configs/augment-default.yaml").path
 
     @Test func augmentedDatasetIsDeterministicAndRecordsProvenance() throws {
         let dir = try Fixtures.temporaryFolder("augment-cli")

@@ -7,10 +7,7 @@ import MedTestSupport
 
 @Suite struct AugmentPipelineTests {
     /// The repository's default configuration.
-    static var defaultConfig: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Configs/augment-default.yaml")
-    }
+    static var defaultConfig: URL { Fixtures.repositoryRoot.appendingPathComponent("Configs/augment-default.yaml") }
 
     /// The error `init(yaml:)` throws, or nil.
     static func error(_ yaml: String) -> MedSynthError? {

@@ -6,6 +6,9 @@ public enum Fixtures {
     public static let root: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
 
+    /// The repository's root folder (for committed files outside `Tests/`, such as `Configs/`).
+    public static let repositoryRoot: URL = root.deletingLastPathComponent().deletingLastPathComponent()
+
     /// A fixture file or folder under `Tests/Fixtures/`.
     public static func url(_ relativePath: String) -> URL { root.appendingPathComponent(relativePath) }
 
