@@ -8,7 +8,7 @@ import MedCore
 /// `h5_array.transpose(2, 1, 0)` equals nibabel's `get_fdata()`. A 2D image is a volume with depth 1.
 public struct Volume: Equatable, Sendable {
     /// The extents.
-    public private(set) var shape: VolumeShape
+    public let shape: VolumeShape
     /// The voxel values, `shape.voxelCount` of them, in `unit`. Callers that replace the whole array keep the
     /// count (no observer checks it: an observer would copy the array on every element write).
     public var voxels: [Float]
@@ -86,16 +86,5 @@ public struct Volume: Equatable, Sendable {
         }
         return Volume(shape: VolumeShape(depth: depth, height: first.shape.height, width: first.shape.width),
                       voxels: voxels, affine: first.affine, modality: first.modality, unit: first.unit)
-    }
-
-    /// Reinterprets the voxels with a new shape of the same voxel count (geometry kept).
-    /// - Throws: `MedSynthError(.mismatch)` if the counts differ.
-    public func reshaped(to newShape: VolumeShape) throws -> Volume {
-        guard newShape.voxelCount == shape.voxelCount else {
-            throw MedSynthError(.mismatch, nil, "cannot reshape \(shape) (\(shape.voxelCount) voxels) to \(newShape)")
-        }
-        var v = self
-        v.shape = newShape
-        return v
     }
 }
