@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "MedMetrics", targets: ["MedMetrics"]),
         .library(name: "MedTensor", targets: ["MedTensor"]),
         .library(name: "MedNN", targets: ["MedNN"]),
+        .library(name: "MedTraining", targets: ["MedTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,10 +53,12 @@ let package = Package(
         // Modules found by reflection (PyTorch-style dotted keys), layers, losses, optimizers, LR schedules,
         // initialisers and the reference networks (ResNet/U-Net generators, PatchGAN, U-Net segmenter).
         .target(name: "MedNN", dependencies: ["MedCore", "MedTensor"]),
+        // Trainers (CycleGAN, …) behind one small protocol, the image pool, and the engine benchmark.
+        .target(name: "MedTraining", dependencies: ["MedCore", "MedTensor", "MedNN"]),
         .executableTarget(
             name: "medsynth",
             dependencies: [
-                "MedCore", "MedIO", "MedSynthesis", "MedMetrics",
+                "MedCore", "MedIO", "MedSynthesis", "MedMetrics", "MedTensor", "MedTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +71,7 @@ let package = Package(
         .testTarget(name: "MedTensorTests", dependencies: ["MedTensor", "MedCore", "MedTestSupport"]),
         .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedTensor", "MedCore", "MedTestSupport"]),
         .testTarget(name: "MedNNInteropTests", dependencies: ["MedNN", "MedTensor", "MedIO", "MedCore", "MedTestSupport"]),
+        .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedNN", "MedTensor", "MedCore", "MedTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["COpenBLAS", "CZlib", "MedTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MedCore", "MedIO", "MedMetrics", "MedTestSupport"]),
         .testTarget(name: "MedSynthesisTests", dependencies: ["MedSynthesis", "MedIO", "MedCore", "MedTestSupport"]),

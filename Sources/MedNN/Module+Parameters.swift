@@ -54,6 +54,12 @@ extension Module {
         for p in parameters() { p.zeroGrad() }
     }
 
+    /// Freezes (false) or unfreezes (true) every parameter: while frozen, backward passes through this module
+    /// still reach its inputs but compute no gradient for its parameters (the reference's `set_requires_grad`).
+    public func setRequiresGrad(_ requiresGrad: Bool) {
+        for p in parameters() { p.requiresGrad = requiresGrad }
+    }
+
     // MARK: - Mode
 
     /// Puts this module and all modules below it in training mode.

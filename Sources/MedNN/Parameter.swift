@@ -9,10 +9,16 @@ public final class Parameter {
     /// The leaf tensor itself.
     private var leaf: Tensor
 
-    /// The values, always a leaf that requires grad. Assigning stores a fresh leaf (the old gradient is
-    /// dropped); to change the values in place and keep the leaf, use `withUnsafeMutableValues(_:)`.
+    /// Whether ops on `value` are recorded so that `backward()` computes this parameter's gradient (true).
+    /// Set to false to freeze it — as the reference CycleGAN freezes the discriminators while the generators
+    /// step — so that backward passes neither compute nor store its gradient (PyTorch's `requires_grad_`).
+    public var requiresGrad = true
+
+    /// The values: the leaf that collects gradients, or, while frozen, the same values untracked. Assigning
+    /// stores a fresh leaf (the old gradient is dropped); to change the values in place and keep the leaf, use
+    /// `withUnsafeMutableValues(_:)`.
     public var value: Tensor {
-        get { leaf }
+        get { requiresGrad ? leaf : leaf.detached() }
         set { leaf = newValue.detached().requiringGrad() }
     }
 
@@ -31,10 +37,10 @@ public final class Parameter {
     public var shape: [Int] { value.shape }
 
     /// The gradient accumulated by `backward()` since the last `zeroGrad()`, or nil.
-    public var grad: Tensor? { value.grad }
+    public var grad: Tensor? { leaf.grad }
 
     /// Forgets the accumulated gradient.
-    public func zeroGrad() { value.zeroGrad() }
+    public func zeroGrad() { leaf.zeroGrad() }
 }
 
 /// A non-trainable tensor that is part of a module's state (PyTorch's registered buffer): batch-norm running

@@ -39,6 +39,7 @@ struct MedSynthCommand: ParsableCommand {
 
     /// Runs the command; library errors become one line on stderr and exit status 1.
     static func main() {
+        BLASRelaunch.ifNeeded()
         do {
             var command = try parseAsRoot(normalizedArguments(Array(CommandLine.arguments.dropFirst())))
             try command.run()

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import MedCore
+import MedTraining
+
+/// `medsynth bench engine`: the CycleGAN training step and one-slice translation, per configuration.
+struct BenchEngineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Time a CycleGAN training step and a translated slice (64/ngf32/6, 128/ngf64/6, 256/ngf64/9).",
+        discussion: """
+        The step is the reference CycleGAN step of ../shared/reference/torch_cyclegan_step.py: two ResNet
+        generators, two 70x70 PatchGANs, instance norm, LSGAN + cycle 10 + identity 0.5, Adam 2e-4 (0.5, 0.999),
+        batch 1, 1-channel images. Each configuration runs in its own process so that the peak resident memory
+        (getrusage) is its own. benchmarks/torch_reference.py runs the same work in PyTorch;
+        benchmarks/compare_engine.py runs both alternately and prints the ratios.
+
+        Examples:
+          medsynth bench engine
+          medsynth bench engine --configs 64 --steps 20 --json
+          medsynth bench engine --configs 64:32:6,128:64:6 --warmup 3
+        """
+    )
+
+    @Option(help: "Comma-separated size:ngf:blocks, or 64/128/256 for the standard configurations.")
+    var configs = "64,128,256"
+
+    @Option(help: "Timed steps per configuration (default 10 / 5 / 3 by size).")
+    var steps: Int?
+
+    @Option(help: "Untimed steps first.")
+    var warmup = 2
+
+    @Option(help: "Seed of the weights and inputs.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Print JSON (the same fields as benchmarks/torch_reference.py).")
+    var json = false
+
+    @Option(help: .hidden)
+    var child: String?
+
+    func validate() throws {
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0, got \(warmup)") }
+        _ = try parsedConfigs()
+    }
+
+    private func parsedConfigs() throws -> [EngineBenchConfig] {
+        try configs.split(separator: ",").map { part in
+            guard let c = EngineBenchConfig(parsing: String(part)) else {
+                throw ValidationError("--configs: '\(part)' is neither size:ngf:blocks (size a multiple of 4, ≥ 8)"
+                                      + " nor one of 64, 128, 256")
+            }
+            return c
+        }
+    }
+
+    func run() throws {
+        if let child {
+            // One configuration in this process: print its result as one JSON line.
+            guard let config = EngineBenchConfig(parsing: child) else { throw ValidationError("bad --child \(child)") }
+            let result = EngineBenchmark.run(config, steps: steps ?? config.defaultSteps, warmup: warmup, seed: seed) {
+                FileHandle.standardError.write(Data("  \(config): \($0)\n".utf8))
+            }
+            print(try PrettyJSON.string(result).replacingOccurrences(of: "\n", with: " "))
+            return
+        }
+        var results: [EngineBenchResult] = []
+        for config in try parsedConfigs() {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            process.arguments = ["bench", "engine", "--child", config.description, "--warmup", "\(warmup)",
+                                 "--seed", "\(seed)"] + (steps.map { ["--steps", "\($0)"] } ?? [])
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0,
+                  let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last,
+                  let result = try? JSONDecoder().decode(EngineBenchResult.self, from: Data(line.utf8)) else {
+                throw MedSynthError(.invalidArgument, "bench engine",
+                                    "configuration \(config) failed (exit \(process.terminationStatus))")
+            }
+            results.append(result)
+            FileHandle.standardError.write(Data(String(
+                format: "# %dpx ngf %d blocks %d: train %.1f ms/step (median of %d), translate %.2f ms/slice, peak RSS %.0f MB, BLAS %@\n",
+                result.size, result.ngf, result.n_blocks, result.train_ms_median, result.steps_timed,
+                result.translate_ms_median, result.peak_rss_mb, result.blas_core).utf8))
+        }
+        if json {
+            struct Report: Encodable {
+                var benchmark = "cyclegan_step_medsynth"
+                var tool: String
+                var threads: Int
+                var results: [EngineBenchResult]
+            }
+            print(try PrettyJSON.string(Report(tool: "medsynth \(MedSynthVersion.string)", threads: Parallel.workerCount,
+                                               results: results)))
+            return
+        }
+        print("size  ngf blocks   train ms/step   translate ms/slice   peak RSS MB")
+        for r in results {
+            print(String(format: "%4d %4d %6d %15.1f %20.2f %13.0f", r.size, r.ngf, r.n_blocks, r.train_ms_median,
+                         r.translate_ms_median, r.peak_rss_mb))
+        }
+    }
+}
