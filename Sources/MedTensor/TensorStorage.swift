@@ -53,15 +53,17 @@ final class TensorStorage {
 /// mmap threshold and unmaps them on free, and trims the heap top): measured at 20% of a 256-px CycleGAN step
 /// before this cache. Kept here, a block of the same rounded size is handed out again without a fault.
 ///
-/// The cache holds at most `limitBytes` of free blocks (`MEDSYNTH_TENSOR_CACHE_MB`, default 1024; 0 disables
-/// it); a block freed beyond that goes back to the system, largest-first eviction is not attempted. Thread safe.
+/// The cache holds at most `limitBytes` of free blocks (`MEDSYNTH_TENSOR_CACHE_MB`; by default a quarter of
+/// the physical memory, at most 8 GiB; 0 disables it); a block freed beyond that goes back to the system.
+/// Because a training loop frees and reallocates the same sizes, the cache stays near the size of one step's
+/// working set and does not add to the peak. Thread safe.
 final class StorageCache: Sendable {
     /// The cache every tensor uses.
     static let shared = StorageCache(limitBytes: {
         if let s = ProcessInfo.processInfo.environment["MEDSYNTH_TENSOR_CACHE_MB"], let mb = Int(s), mb >= 0 {
             return mb << 20
         }
-        return 1024 << 20
+        return Int(min(ProcessInfo.processInfo.physicalMemory / 4, 8 << 30))
     }())
 
     /// Blocks below this size go straight to malloc, which serves them from its own free lists.

@@ -59,6 +59,37 @@ import Testing
         expectClose(b.grad!.scalars, biasRef, rtol: 1e-4, atol: 1e-4)
     }
 
+    /// The column matrix built in tiles of window-grid rows (here 1, 2 and 3 rows per tile, and a 3-D grid
+    /// whose tiles cross depth slices) gives the same results as the direct loops.
+    @Test(arguments: [1, 2, 3])
+    func tiledKernelsMatchDirectLoops(_ rowsPerTile: Int) {
+        let geometries = [
+            (n: 2, k: 3, g: ConvGeometry(channels: 3, height: 9, width: 7, kernelH: 3, kernelW: 3,
+                                         strideH: 1, strideW: 1, padH: 1, padW: 1)),
+            (n: 1, k: 2, g: ConvGeometry(channels: 2, height: 11, width: 8, kernelH: 5, kernelW: 5,
+                                         strideH: 2, strideW: 2, padH: 2, padW: 2)),
+            (n: 1, k: 2, g: ConvGeometry(channels: 2, depth: 5, height: 4, width: 6, kernelD: 3, kernelH: 3, kernelW: 3,
+                                         strideD: 1, strideH: 1, strideW: 1, padD: 1, padH: 1, padW: 1)),
+        ]
+        for (n, k, g) in geometries {
+            let budget = rowsPerTile * g.columnRows * g.outWidth
+            #expect(ConvKernel.tileRows(g, budget: budget) == min(rowsPerTile, Im2col.gridRows(g)))
+            let x = TestData.randn([n * g.imageSize], seed: 60).scalars
+            let w = TestData.randn([k * g.columnRows], seed: 61).scalars
+            let b = TestData.randn([k], seed: 62).scalars
+            let gy = TestData.randn([n * k * g.columnCount], seed: 63).scalars
+            var y = [Float](repeating: .nan, count: n * k * g.columnCount)
+            var gx = [Float](repeating: .nan, count: n * g.imageSize)
+            var gw = [Float](repeating: .nan, count: k * g.columnRows)
+            ConvKernel.forward(x, batch: n, g, weight: w, outChannels: k, bias: b, &y, tileBudget: budget)
+            ConvKernel.backwardData(gy, batch: n, g, weight: w, outChannels: k, &gx, tileBudget: budget)
+            ConvKernel.backwardWeight(x, gy, batch: n, g, outChannels: k, &gw, tileBudget: budget)
+            expectClose(y, ConvKernel.forwardReference(x, batch: n, g, weight: w, outChannels: k, bias: b))
+            expectClose(gx, ConvKernel.backwardDataReference(gy, batch: n, g, weight: w, outChannels: k))
+            expectClose(gw, ConvKernel.backwardWeightReference(x, gy, batch: n, g, outChannels: k), rtol: 1e-4, atol: 1e-3)
+        }
+    }
+
     @Test func conv2dGradients() {
         let x = TestData.randn([2, 2, 5, 6], seed: 57)
         let w = TestData.randn([3, 2, 3, 3], seed: 58, std: 0.5), b = TestData.randn([3], seed: 59)

@@ -2,25 +2,54 @@
 /// Shapes below are written for 2-D; in 3-D every spatial H, W gains a leading D (kernel kd, output OD).
 ///
 /// The three kernels are the forward pass and its two adjoints; a transposed convolution uses the same three
-/// with the roles exchanged (its forward is `backwardData`, see Convolution.swift). The column matrix lives in a
-/// block from `ScratchPool` (skipped entirely for 1×1, stride-1, unpadded kernels, where it equals the image).
+/// with the roles exchanged (its forward is `backwardData`, see Convolution.swift). The column matrix is built
+/// in tiles of whole window-grid rows, at most `columnTileBudget` Floats each, in a block from `ScratchPool`
+/// (skipped entirely for 1×1, stride-1, unpadded kernels, where it equals the image); each tile is one sgemm.
 enum ConvKernel {
+    /// The most Floats a column-matrix tile holds (8 MB): large enough for efficient products, small enough to
+    /// stay in the last-level cache and never to fault in hundreds of MB.
+    static let columnTileBudget = 2 << 20
+
+    /// Grid rows per column tile for `g` (at least one) within `budget` Floats.
+    static func tileRows(_ g: ConvGeometry, budget: Int = columnTileBudget) -> Int {
+        max(1, min(Im2col.gridRows(g), budget / max(1, g.columnRows * g.outWidth)))
+    }
+
+    /// Calls `body(gridRows, columnOffset, tileColumns, col)` for each tile of the window grid, with `col` holding
+    /// that tile's column matrix (filled by im2col from `image` when given; else left for the body to fill).
+    private static func forEachTile(_ g: ConvGeometry, budget: Int, image: UnsafePointer<Float>?,
+                                    _ body: (Range<Int>, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+        let (gridRows, rowsPerTile, ow) = (Im2col.gridRows(g), tileRows(g, budget: budget), g.outWidth)
+        ScratchPool.shared.withBuffer(count: g.columnRows * rowsPerTile * ow) { col in
+            for t0 in stride(from: 0, to: gridRows, by: rowsPerTile) {
+                let tiles = t0..<min(gridRows, t0 + rowsPerTile)
+                if let image { Im2col.im2col(image, col, g, gridRows: tiles) }
+                body(tiles, t0 * ow, tiles.count * ow, col)
+            }
+        }
+    }
+
     /// x: [N, C, H, W], w: [K, C, kh, kw], bias: [K] or nil -> y: [N, K, OH, OW].
     /// y[n, k] = Σ_{c,i,j} w[k, c, i, j] · x[n, c, oh·s − p + i, ow·s − p + j] + bias[k].
     static func forward(_ x: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
-                        outChannels k: Int, bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>) {
+                        outChannels k: Int, bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>,
+                        tileBudget: Int = columnTileBudget) {
         let (rows, cols) = (g.columnRows, g.columnCount)
-        withColumnBuffer(g) { col in
-            for n in 0..<batch {
-                let xn = x + n * g.imageSize, yn = y + n * k * cols
-                let colMatrix: UnsafePointer<Float>
-                if let col { Im2col.im2col(xn, col, g); colMatrix = UnsafePointer(col) } else { colMatrix = xn }
-                if let bias {
-                    for o in 0..<k { (yn + o * cols).update(repeating: bias[o], count: cols) }
-                }
-                // yn [K, OH·OW] = w [K, C·kh·kw] · col [C·kh·kw, OH·OW] (+ bias rows)
-                Gemm.sgemm(m: k, n: cols, k: rows, a: w, lda: rows, b: colMatrix, ldb: cols,
-                           beta: bias == nil ? 0 : 1, c: yn, ldc: cols)
+        for n in 0..<batch {
+            let xn = x + n * g.imageSize, yn = y + n * k * cols
+            if let bias {
+                for o in 0..<k { (yn + o * cols).update(repeating: bias[o], count: cols) }
+            }
+            let beta: Float = bias == nil ? 0 : 1
+            if g.isIdentity {
+                // yn [K, OH·OW] = w [K, C] · x [C, H·W] (+ bias rows)
+                Gemm.sgemm(m: k, n: cols, k: rows, a: w, lda: rows, b: xn, ldb: cols, beta: beta, c: yn, ldc: cols)
+                continue
+            }
+            forEachTile(g, budget: tileBudget, image: xn) { _, offset, width, col in
+                // yn [K, tile] = w [K, C·kh·kw] · col [C·kh·kw, tile] (+ bias rows)
+                Gemm.sgemm(m: k, n: width, k: rows, a: w, lda: rows, b: col, ldb: width, beta: beta,
+                           c: yn + offset, ldc: cols)
             }
         }
     }
@@ -28,15 +57,22 @@ enum ConvKernel {
     /// gy: [N, K, OH, OW], w: [K, C, kh, kw] -> gx: [N, C, H, W], the gradient of `forward` with respect to x
     /// (overwrites gx).
     static func backwardData(_ gy: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
-                             outChannels k: Int, _ gx: UnsafeMutablePointer<Float>) {
+                             outChannels k: Int, _ gx: UnsafeMutablePointer<Float>,
+                             tileBudget: Int = columnTileBudget) {
         let (rows, cols) = (g.columnRows, g.columnCount)
-        withColumnBuffer(g) { col in
-            for n in 0..<batch {
-                let gyn = gy + n * k * cols, gxn = gx + n * g.imageSize
-                // colGrad [C·kh·kw, OH·OW] = wᵀ [C·kh·kw, K] · gy [K, OH·OW]
-                Gemm.sgemm(transA: true, m: rows, n: cols, k: k, a: w, lda: rows, b: gyn, ldb: cols,
-                           c: col ?? gxn, ldc: cols)
-                if let col { Im2col.col2im(col, gxn, g) }
+        for n in 0..<batch {
+            let gyn = gy + n * k * cols, gxn = gx + n * g.imageSize
+            if g.isIdentity {
+                // gx [C, H·W] = wᵀ [C, K] · gy [K, H·W]
+                Gemm.sgemm(transA: true, m: rows, n: cols, k: k, a: w, lda: rows, b: gyn, ldb: cols, c: gxn, ldc: cols)
+                continue
+            }
+            gxn.update(repeating: 0, count: g.imageSize)
+            forEachTile(g, budget: tileBudget, image: nil) { tiles, offset, width, col in
+                // colGrad [C·kh·kw, tile] = wᵀ [C·kh·kw, K] · gy [K, tile], then scattered into gx.
+                Gemm.sgemm(transA: true, m: rows, n: width, k: k, a: w, lda: rows, b: gyn + offset, ldb: cols,
+                           c: col, ldc: width)
+                Im2col.col2imAdding(col, gxn, g, gridRows: tiles)
             }
         }
     }
@@ -44,17 +80,22 @@ enum ConvKernel {
     /// x: [N, C, H, W], gy: [N, K, OH, OW] -> gw: [K, C, kh, kw], the gradient of `forward` with respect to w,
     /// summed over the batch (overwrites gw).
     static func backwardWeight(_ x: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry,
-                               outChannels k: Int, _ gw: UnsafeMutablePointer<Float>) {
+                               outChannels k: Int, _ gw: UnsafeMutablePointer<Float>,
+                               tileBudget: Int = columnTileBudget) {
         let (rows, cols) = (g.columnRows, g.columnCount)
-        if batch == 0 { gw.update(repeating: 0, count: k * rows); return }
-        withColumnBuffer(g) { col in
-            for n in 0..<batch {
-                let xn = x + n * g.imageSize, gyn = gy + n * k * cols
-                let colMatrix: UnsafePointer<Float>
-                if let col { Im2col.im2col(xn, col, g); colMatrix = UnsafePointer(col) } else { colMatrix = xn }
-                // gw [K, C·kh·kw] (+)= gy [K, OH·OW] · colᵀ [OH·OW, C·kh·kw]
-                Gemm.sgemm(transB: true, m: k, n: rows, k: cols, a: gyn, lda: cols, b: colMatrix, ldb: cols,
-                           beta: n == 0 ? 0 : 1, c: gw, ldc: rows)
+        gw.update(repeating: 0, count: k * rows)
+        for n in 0..<batch {
+            let xn = x + n * g.imageSize, gyn = gy + n * k * cols
+            if g.isIdentity {
+                // gw [K, C] += gy [K, H·W] · xᵀ [H·W, C]
+                Gemm.sgemm(transB: true, m: k, n: rows, k: cols, a: gyn, lda: cols, b: xn, ldb: cols, beta: 1,
+                           c: gw, ldc: rows)
+                continue
+            }
+            forEachTile(g, budget: tileBudget, image: xn) { _, offset, width, col in
+                // gw [K, C·kh·kw] += gy [K, tile] · colᵀ [tile, C·kh·kw]
+                Gemm.sgemm(transB: true, m: k, n: rows, k: width, a: gyn + offset, lda: cols, b: col, ldb: width,
+                           beta: 1, c: gw, ldc: rows)
             }
         }
     }
@@ -68,12 +109,6 @@ enum ConvKernel {
                 for i in 0..<spatial { row[i] += b }
             }
         }
-    }
-
-    /// Calls `body` with a column-matrix scratch buffer, or nil when the image itself serves as the column matrix.
-    private static func withColumnBuffer(_ g: ConvGeometry, _ body: (UnsafeMutablePointer<Float>?) -> Void) {
-        if g.isIdentity { body(nil); return }
-        ScratchPool.shared.withBuffer(count: g.columnRows * g.columnCount) { body($0) }
     }
 
     // MARK: - Reference (direct loops in Double: the test oracle)

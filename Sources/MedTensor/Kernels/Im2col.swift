@@ -56,37 +56,51 @@ struct ConvGeometry: Equatable {
 }
 
 /// Image ↔ column-matrix rearrangement, which turns a convolution into one matrix product.
+///
+/// The window grid's rows — the flattened (od, oh) index t = od·OH + oh, each holding OW windows — can be taken
+/// in tiles: the column matrix of rows `t0..<t1` has (t1 − t0)·OW columns. Convolutions work tile by tile so the
+/// column matrix stays a few MB (in cache) instead of, for a 64→1 7×7 convolution of a 256² image, 822 MB.
 enum Im2col {
-    /// x: [C, D, H, W] -> col: [C·kd·kh·kw, OD·OH·OW],
+    /// Rows of the window grid: OD·OH.
+    static func gridRows(_ g: ConvGeometry) -> Int { g.outDepth * g.outHeight }
+
+    /// x: [C, D, H, W] -> col: [C·kd·kh·kw, OD·OH·OW] (the whole grid),
     /// col[((c·kd + a)·kh + i)·kw + j, (od·OH + oh)·OW + ow] = x[c, od·sd − pd + a, oh·sh − ph + i, ow·sw − pw + j]
     /// (0 where that pixel is padding).
     static func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        let (od, oh, ow) = (g.outDepth, g.outHeight, g.outWidth)
+        im2col(x, col, g, gridRows: 0..<gridRows(g))
+    }
+
+    /// The columns of grid rows `tiles` only: col: [C·kd·kh·kw, tiles.count·OW], column (t − t0)·OW + ow.
+    static func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
+                       gridRows tiles: Range<Int>) {
+        let (oh, ow) = (g.outHeight, g.outWidth)
         let planeSize = g.height * g.width
-        forEachChannel(g) { channels in
+        let columns = tiles.count * ow
+        forEachChannel(g, columns: columns) { channels in
             for c in channels {
                 for a in 0..<g.kernelD { for ki in 0..<g.kernelH { for kj in 0..<g.kernelW {
                     let row = ((c * g.kernelD + a) * g.kernelH + ki) * g.kernelW + kj
                     let (lo, hi) = g.validColumns(kernelColumn: kj)
-                    for s in 0..<od {
-                        let dst = col + (row * od + s) * oh * ow
+                    for t in tiles {
+                        let (s, r) = (t / oh, t % oh)
+                        let out = col + row * columns + (t - tiles.lowerBound) * ow
                         let id = s * g.strideD - g.padD + a
-                        guard id >= 0 && id < g.depth else { dst.update(repeating: 0, count: oh * ow); continue }
-                        let plane = x + (c * g.depth + id) * planeSize
-                        for r in 0..<oh {
-                            let out = dst + r * ow
-                            let ih = r * g.strideH - g.padH + ki
-                            guard ih >= 0 && ih < g.height else { out.update(repeating: 0, count: ow); continue }
-                            // Pixel of window column q: base + q·stride (inside the row for q in lo..<hi).
-                            let base = ih * g.width - g.padW + kj
-                            out.update(repeating: 0, count: lo)
-                            if g.strideW == 1 {
-                                (out + lo).update(from: plane + base + lo, count: hi - lo)
-                            } else {
-                                for q in lo..<hi { out[q] = plane[base + q * g.strideW] }
-                            }
-                            (out + hi).update(repeating: 0, count: ow - hi)
+                        let ih = r * g.strideH - g.padH + ki
+                        guard id >= 0 && id < g.depth && ih >= 0 && ih < g.height else {
+                            out.update(repeating: 0, count: ow)
+                            continue
                         }
+                        let plane = x + (c * g.depth + id) * planeSize
+                        // Pixel of window column q: base + q·stride (inside the row for q in lo..<hi).
+                        let base = ih * g.width - g.padW + kj
+                        out.update(repeating: 0, count: lo)
+                        if g.strideW == 1 {
+                            (out + lo).update(from: plane + base + lo, count: hi - lo)
+                        } else {
+                            for q in lo..<hi { out[q] = plane[base + q * g.strideW] }
+                        }
+                        (out + hi).update(repeating: 0, count: ow - hi)
                     }
                 } } }
             }
@@ -96,30 +110,35 @@ enum Im2col {
     /// col: [C·kd·kh·kw, OD·OH·OW] -> x: [C, D, H, W], the adjoint of `im2col`: every column entry is added to
     /// the pixel it was read from (padding entries are dropped). Overwrites `x`.
     static func col2im(_ col: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        let (od, oh, ow) = (g.outDepth, g.outHeight, g.outWidth)
+        x.update(repeating: 0, count: g.imageSize)
+        col2imAdding(col, x, g, gridRows: 0..<gridRows(g))
+    }
+
+    /// The adjoint of `im2col(_:_:_:gridRows:)`: adds the columns of grid rows `tiles` into x (which the caller
+    /// zeroed before the first tile).
+    static func col2imAdding(_ col: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
+                             gridRows tiles: Range<Int>) {
+        let (oh, ow) = (g.outHeight, g.outWidth)
         let planeSize = g.height * g.width
-        forEachChannel(g) { channels in
+        let columns = tiles.count * ow
+        forEachChannel(g, columns: columns) { channels in
             for c in channels {
-                (x + c * g.depth * planeSize).update(repeating: 0, count: g.depth * planeSize)
                 for a in 0..<g.kernelD { for ki in 0..<g.kernelH { for kj in 0..<g.kernelW {
                     let row = ((c * g.kernelD + a) * g.kernelH + ki) * g.kernelW + kj
                     let (lo, hi) = g.validColumns(kernelColumn: kj)
-                    for s in 0..<od {
+                    for t in tiles {
+                        let (s, r) = (t / oh, t % oh)
                         let id = s * g.strideD - g.padD + a
-                        guard id >= 0 && id < g.depth else { continue }
-                        let srcRows = col + (row * od + s) * oh * ow
+                        let ih = r * g.strideH - g.padH + ki
+                        guard id >= 0 && id < g.depth && ih >= 0 && ih < g.height else { continue }
+                        let src = col + row * columns + (t - tiles.lowerBound) * ow
                         let plane = x + (c * g.depth + id) * planeSize
-                        for r in 0..<oh {
-                            let ih = r * g.strideH - g.padH + ki
-                            guard ih >= 0 && ih < g.height else { continue }
-                            let src = srcRows + r * ow
-                            let base = ih * g.width - g.padW + kj
-                            if g.strideW == 1 {
-                                let dst = plane + base + lo, from = src + lo
-                                for q in 0..<(hi - lo) { dst[q] += from[q] }
-                            } else {
-                                for q in lo..<hi { plane[base + q * g.strideW] += src[q] }
-                            }
+                        let base = ih * g.width - g.padW + kj
+                        if g.strideW == 1 {
+                            let dst = plane + base + lo, from = src + lo
+                            for q in 0..<(hi - lo) { dst[q] += from[q] }
+                        } else {
+                            for q in lo..<hi { plane[base + q * g.strideW] += src[q] }
                         }
                     }
                 } } }
@@ -128,8 +147,8 @@ enum Im2col {
     }
 
     /// Splits over channels (disjoint rows of col, disjoint planes of x) when the work is large.
-    private static func forEachChannel(_ g: ConvGeometry, _ body: (Range<Int>) -> Void) {
-        let perChannel = g.kernelSize * g.columnCount
+    private static func forEachChannel(_ g: ConvGeometry, columns: Int, _ body: (Range<Int>) -> Void) {
+        let perChannel = g.kernelSize * columns
         if g.channels * perChannel < Elementwise.parallelThreshold { body(0..<g.channels) } else {
             Parallel.forEachChunk(count: g.channels, minimumChunk: max(1, Elementwise.minimumChunk / max(1, perChannel)), body)
         }
