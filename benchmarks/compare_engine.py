@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Runs `medsynth bench engine --json` and benchmarks/torch_reference.py (PyTorch CPU) in alternating rounds on the
+same machine, with the same thread count, and prints a Markdown table of the medians and MedSynth/PyTorch
+ratios for BENCHMARKS.md (ratio < 1: MedSynth is faster or smaller).
+
+Each side runs every configuration in its own process (peak RSS is per configuration). Per round and side the
+figure is that process's median over its timed steps; the table gives the median over rounds. The load average
+before each round is printed, since the machine is shared.
+
+Usage:
+  python3 benchmarks/compare_engine.py [--rounds 3] [--configs 64,128,256] [--steps N] [--threads 2]
+         [--medsynth .build/release/medsynth] [--json Outputs/compare_engine.json]
+Needs: a release build of medsynth; pip install torch.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_json(cmd, env):
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--configs", default="64,128,256")
+    ap.add_argument("--steps", type=int, help="timed steps per configuration (default: each tool's 10 / 5 / 3)")
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--medsynth", default=str(ROOT / ".build/release/medsynth"))
+    ap.add_argument("--json", help="also write all per-round results here")
+    args = ap.parse_args()
+    env = dict(os.environ, MEDSYNTH_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads))
+    steps = ["--steps", str(args.steps)] if args.steps else []
+    ours, peer, loads = [], [], []
+    for r in range(args.rounds):
+        loads.append(round(os.getloadavg()[0], 2))
+        t = time.time()
+        ours.append(run_json([args.medsynth, "bench", "engine", "--json", "--configs", args.configs,
+                              "--warmup", str(args.warmup)] + steps, env))
+        peer.append(run_json([sys.executable, str(ROOT / "benchmarks/torch_reference.py"), "--configs", args.configs,
+                              "--threads", str(args.threads), "--warmup", str(args.warmup)] + steps, env))
+        print(f"round {r + 1}/{args.rounds} done in {time.time() - t:.0f} s (load before {loads[-1]}, "
+              f"BLAS core {ours[-1]['results'][0].get('blas_core')})", file=sys.stderr)
+
+    def per_config(report_list, key):
+        table = {}
+        for report in report_list:
+            for res in report["results"]:
+                table.setdefault((res["size"], res["ngf"], res["n_blocks"]), []).append(res[key])
+        return table
+
+    print(f"Load average (1 min) before each round: {loads}; threads {args.threads}; {args.rounds} rounds.\n")
+    print("| config (px / ngf / blocks) | PyTorch ms/step | MedSynth ms/step | ratio | PyTorch ms/slice | "
+          "MedSynth ms/slice | ratio | PyTorch peak RSS MB | MedSynth peak RSS MB | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    keys = ["train_ms_median", "translate_ms_median", "peak_rss_mb"]
+    o = {k: per_config(ours, k) for k in keys}
+    p = {k: per_config(peer, k) for k in keys}
+    for cfg in o["train_ms_median"]:
+        cells = []
+        for k in keys:
+            pv, ov = statistics.median(p[k][cfg]), statistics.median(o[k][cfg])
+            cells += [f"{pv:.1f}", f"{ov:.1f}", f"{ov / pv:.2f}"]
+        print(f"| {cfg[0]} / {cfg[1]} / {cfg[2]} | " + " | ".join(cells) + " |")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps({"loads": loads, "medsynth": ours, "pytorch": peer}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
