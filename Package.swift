@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "MedTensorTests", dependencies: ["MedTensor", "MedCore", "MedTestSupport"]),
         .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedTensor", "MedCore", "MedTestSupport"]),
         .testTarget(name: "MedNNInteropTests", dependencies: ["MedNN", "MedTensor", "MedIO", "MedCore", "MedTestSupport"]),
-        .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedNN", "MedTensor", "MedCore", "MedTestSupport"]),
+        .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedNN", "MedTensor", "MedIO", "MedCore", "MedTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["COpenBLAS", "CZlib", "MedTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MedCore", "MedIO", "MedMetrics", "MedTestSupport"]),
         .testTarget(name: "MedSynthesisTests", dependencies: ["MedSynthesis", "MedIO", "MedCore", "MedTestSupport"]),
