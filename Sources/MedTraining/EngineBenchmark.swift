@@ -58,6 +58,8 @@ public struct EngineBenchResult: Codable, Sendable {
     public var translate_ms_median: Double
     public var translate_ms_min: Double
     public var peak_rss_mb: Double
+    /// Minor page faults per timed training step (first touches of fresh memory: allocation churn shows here).
+    public var page_faults_per_step: Double
     public var parameters_G: Int
     public var parameters_D: Int
     /// The OpenBLAS kernel family that ran the matrix products ("SkylakeX", "Haswell", …).
@@ -90,12 +92,14 @@ public enum EngineBenchmark {
         trainer.setInput(UnpairedBatch(realA: realA, realB: realB))
         for _ in 0..<warmup { trainer.optimizeParameters() }
         var times: [Double] = []
+        let faultsBefore = minorPageFaults()
         for i in 0..<steps {
             let t = Clock.now()
             trainer.optimizeParameters()
             times.append(Clock.milliseconds(since: t))
             progress("step \(i + 1)/\(steps): \(String(format: "%.1f", times.last!)) ms")
         }
+        let faultsPerStep = Double(minorPageFaults() - faultsBefore) / Double(max(1, steps))
         let x = Tensor.uniform(shape, lower: -1, upper: 1, using: &g)
         _ = trainer.translate(x)
         var translate: [Double] = []
@@ -110,7 +114,7 @@ public enum EngineBenchmark {
             train_ms_median: round(median(times), 100), train_ms_mean: round(times.reduce(0, +) / Double(times.count), 100),
             train_ms_min: round(times.min() ?? 0, 100), train_ms_all: times.map { round($0, 10) },
             translate_ms_median: round(median(translate), 1000), translate_ms_min: round(translate.min() ?? 0, 1000),
-            peak_rss_mb: round(peakResidentMegabytes(), 10),
+            peak_rss_mb: round(peakResidentMegabytes(), 10), page_faults_per_step: round(faultsPerStep, 10),
             parameters_G: trainer.generatorA.parameterCount, parameters_D: trainer.discriminatorA.parameterCount,
             blas_core: BLASRuntime.coreName, last_losses: trainer.currentLosses())
     }
@@ -120,6 +124,13 @@ public enum EngineBenchmark {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
+    }
+
+    /// Minor page faults of the process so far (getrusage ru_minflt).
+    public static func minorPageFaults() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_minflt
     }
 
     private static func median(_ values: [Double]) -> Double {
