@@ -1,0 +1,234 @@
+// pix2pix (Isola et al. 2017, "Image-to-Image Translation with Conditional Adversarial Networks") as the
+// reference implementation's `pix2pix_model.py` trains it: paired images A (input) and B (target); a U-Net
+// generator G: A → B and a conditional PatchGAN D that judges the pair concat(A, B) along channels, so the
+// discriminator sees the input it must be consistent with (in + out channels). Names map to the paper as
+// G = G, D = D, G_L1 = λ·L_L1(G), G_GAN = the generator's part of L_cGAN(G, D).
+//
+// One step, in the reference's order (D first, then G, both from the same forward pass fake_B = G(A)):
+//   D:  0.5·(GAN(D(A, fake_B.detach()), fake) + GAN(D(A, B), real)), one Adam step over D;
+//   G:  GAN(D(A, fake_B), real) + λ_L1·mean|fake_B − B| with D frozen (no D gradient is computed; D is the one
+//       just updated), one Adam step over G.
+// Defaults are the reference's pix2pix defaults (options/*.py and `Pix2PixModel.modify_commandline_options`):
+// unet_256 (8 downsamplings), ngf = ndf = 64, basic 70×70 PatchGAN (3 layers), batch norm, dropout 0.5 in the
+// generator's innermost ngf·8 levels (the reference sets `--no_dropout` only for CycleGAN), vanilla GAN loss,
+// λ_L1 100, no image pool, Adam lr 2e-4, β (0.5, 0.999), weights N(0, 0.02²). Batch norm and dropout run in
+// training mode during steps, as in the reference; statistics are per call of D (fake, real, then the G step's
+// fake), so D's running statistics move three times per step, as PyTorch's do.
+//
+// Randomness: the initial weights and the dropout masks come from the seed (each Dropout layer owns a stream,
+// `Dropout.generator`); the optional image pool has its own stream (`fakePool.generator`). Saving those and the
+// optimizer states resumes a run exactly. `Tests/MedTrainingTests/Pix2PixStepInteropTests.swift` checks three
+// steps against PyTorch (fixture: scripts/make_pix2pix_step_fixture.py).
+import MedCore
+import MedNN
+import MedTensor
+
+/// The hyperparameters of pix2pix training (defaults: the reference implementation's pix2pix `train` options).
+public struct Pix2PixOptions: Codable, Equatable, Sendable {
+    /// Channels of the input images A.
+    public var inputChannels: Int = 1
+    /// Channels of the target images B.
+    public var outputChannels: Int = 1
+    /// Generator filters (`ngf`, 64).
+    public var generatorFilters: Int = 64
+    /// Discriminator filters (`ndf`, 64).
+    public var discriminatorFilters: Int = 64
+    /// Downsamplings of the U-Net generator (8: `unet_256`; 7: `unet_128`; ≥ 5). Image sides must be multiples
+    /// of 2^downsamplings.
+    public var downsamplings: Int = 8
+    /// Dropout 0.5 in the U-Net's innermost ngf·8 levels (true: pix2pix's only source of noise; those levels
+    /// exist only with ≥ 6 downsamplings).
+    public var useDropout: Bool = true
+    /// Strided layers of the PatchGAN (3: the 70×70 PatchGAN, `basic`).
+    public var discriminatorLayers: Int = 3
+    /// The normalisation of both networks (batch, the pix2pix default).
+    public var norm: NormalizationKind = .batch
+    /// The adversarial objective (vanilla: cross-entropy, the pix2pix default; lsgan; wgangp is the critic loss
+    /// without gradient penalty, as the reference pix2pix computes it).
+    public var ganMode: GANLoss.Mode = .vanilla
+    /// Weight of the L1 term (λ_L1, 100).
+    public var lambdaL1: Float = 100
+    /// (A, fake B) pairs kept in the pool shown to D (0: none, the pix2pix default).
+    public var poolSize: Int = 0
+    /// Adam learning rate (2e-4).
+    public var learningRate: Float = 2e-4
+    /// Adam β1 (0.5).
+    public var beta1: Float = 0.5
+    /// Adam β2 (0.999).
+    public var beta2: Float = 0.999
+
+    /// The reference defaults.
+    public init() {}
+
+    /// Checks every value against its allowed range.
+    /// - Throws: `MedSynthError(.invalidArgument)` naming the first offending option, its value and the range.
+    public func validate() throws {
+        try TrainingOptionCheck.positive("inputChannels", inputChannels)
+        try TrainingOptionCheck.positive("outputChannels", outputChannels)
+        try TrainingOptionCheck.positive("generatorFilters", generatorFilters)
+        try TrainingOptionCheck.positive("discriminatorFilters", discriminatorFilters)
+        try TrainingOptionCheck.range("downsamplings", downsamplings, 5...12)
+        try TrainingOptionCheck.range("discriminatorLayers", discriminatorLayers, 1...8)
+        try TrainingOptionCheck.nonNegative("lambdaL1", lambdaL1)
+        try TrainingOptionCheck.range("poolSize", poolSize, 0...10_000)
+        try TrainingOptionCheck.adam(learningRate: learningRate, beta1: beta1, beta2: beta2)
+    }
+}
+
+/// A paired batch: inputs A and their targets B, [N, C_A, H, W] and [N, C_B, H, W], in [−1, 1].
+public struct PairedBatch {
+    /// The inputs (pix2pix's A; the CT of the conditional GAN).
+    public var realA: Tensor
+    /// The targets, co-registered with `realA` (pix2pix's B; the PET of the conditional GAN).
+    public var realB: Tensor
+
+    /// Pairs two batches.
+    public init(realA: Tensor, realB: Tensor) {
+        self.realA = realA
+        self.realB = realB
+    }
+}
+
+/// pix2pix as the reference implementation trains it: per step, D takes one Adam step on
+/// 0.5·(GAN(D(A, G(A)), fake) + GAN(D(A, B), real)), then G one Adam step on GAN(D(A, G(A)), real) +
+/// λ_L1·L1(G(A), B) with D frozen (see the file's header for the details and the defaults).
+public final class Pix2PixTrainer: Trainer {
+    public let options: Pix2PixOptions
+    /// A→B, the U-Net.
+    public let generator: UnetGenerator
+    /// The conditional PatchGAN: judges concat(A, B) ([N, C_A + C_B, H, W]).
+    public let discriminator: NLayerDiscriminator
+    /// Adam over G.
+    public let optimizerG: Optimizer<Adam>
+    /// Adam over D.
+    public let optimizerD: Optimizer<Adam>
+    /// History of (A, fake B) pairs shown to D (capacity 0 by default: D sees this step's pair).
+    public var fakePool: ImagePool
+    private let gan: GANLoss
+
+    private var batch: PairedBatch?
+    private var visuals: [String: Tensor] = [:]
+    private var losses: [String: Float] = [:]
+
+    public let lossNames = ["G_GAN", "G_L1", "D_real", "D_fake"]
+    public let visualNames = ["real_A", "fake_B", "real_B"]
+    public var networks: [(name: String, module: Module)] { [("G", generator), ("D", discriminator)] }
+
+    /// Builds and initialises both networks (normal(0, 0.02), as the reference) from `seed`.
+    /// - Throws: `MedSynthError(.invalidArgument)` when an option is out of range (`Pix2PixOptions.validate()`).
+    public init(options: Pix2PixOptions = Pix2PixOptions(), seed: UInt64) throws {
+        try options.validate()
+        self.options = options
+        let root = SeededGenerator(seed: seed)
+        var g = root.split(1)
+        generator = UnetGenerator(UnetGeneratorConfig(inputChannels: options.inputChannels,
+                                                      outputChannels: options.outputChannels,
+                                                      downsamplings: options.downsamplings,
+                                                      filters: options.generatorFilters, norm: options.norm,
+                                                      useDropout: options.useDropout),
+                                  generator: &g)
+        discriminator = NLayerDiscriminator(NLayerDiscriminatorConfig(inputChannels: options.inputChannels + options.outputChannels,
+                                                                      filters: options.discriminatorFilters,
+                                                                      layers: options.discriminatorLayers, norm: options.norm),
+                                            generator: &g)
+        let adam = Adam(beta1: options.beta1, beta2: options.beta2)
+        optimizerG = Optimizer(generator.namedParameters(prefix: "G"), learningRate: options.learningRate, rule: adam)
+        optimizerD = Optimizer(discriminator.namedParameters(prefix: "D"), learningRate: options.learningRate, rule: adam)
+        fakePool = ImagePool(capacity: options.poolSize, generator: root.split(2))
+        gan = GANLoss(mode: options.ganMode)
+    }
+
+    /// Stores the pair the next step trains on.
+    /// - Precondition: A is [N, inputChannels, H, W] and B [N, outputChannels, H, W] with the same N, H, W.
+    public func setInput(_ batch: PairedBatch) {
+        let (a, b) = (batch.realA.shape, batch.realB.shape)
+        precondition(a.count == 4 && b.count == 4 && a[1] == options.inputChannels && b[1] == options.outputChannels
+                     && a[0] == b[0] && a[2...] == b[2...],
+                     "pix2pix needs A [N, \(options.inputChannels), H, W] and B [N, \(options.outputChannels), H, W], got \(a) and \(b)")
+        self.batch = batch
+    }
+
+    public func optimizeParameters() {
+        guard let batch else { preconditionFailure("Pix2PixTrainer.optimizeParameters() before setInput(_:)") }
+        let (realA, realB) = (batch.realA, batch.realB)
+        let fakeB = generator(realA)
+        let fakeAB = Tensor.concatenate([realA, fakeB], axis: 1)
+
+        // Discriminator, on this step's (or the pool's) fake pair and the real pair.
+        optimizerD.zeroGrad()
+        let d = conditionalDiscriminatorBackward(discriminator, gan: gan, fake: fakePool.query(fakeAB),
+                                                 real: Tensor.concatenate([realA, realB], axis: 1))
+        optimizerD.step()
+
+        // Generator, with D frozen (its weight gradients are not computed) and already updated.
+        discriminator.setRequiresGrad(false)
+        optimizerG.zeroGrad()
+        let lossGAN = gan(discriminator(fakeAB), targetIsReal: true)
+        let lossL1 = l1Loss(fakeB, realB) * options.lambdaL1
+        (lossGAN + lossL1).backward()
+        optimizerG.step()
+        discriminator.setRequiresGrad(true)
+
+        losses = ["G_GAN": lossGAN.item, "G_L1": lossL1.item, "D_real": d.real, "D_fake": d.fake]
+        visuals = ["real_A": realA, "fake_B": fakeB.detached(), "real_B": realB]
+    }
+
+    public func currentLosses() -> [String: Float] { losses }
+    public func currentVisuals() -> [String: Tensor] { visuals }
+
+    /// G applied in evaluation mode (batch norm's running statistics, no dropout; the reference's test script
+    /// with `--eval`) without recording gradients; the generator's mode is restored afterwards. Translating
+    /// therefore changes no state: neither running statistics nor dropout streams, so validating during a run
+    /// does not change the run.
+    public func translate(_ a: Tensor) -> Tensor {
+        let wasTraining = generator.isTraining
+        generator.eval()
+        defer { generator.setTraining(wasTraining) }
+        return withNoGrad { generator(a) }
+    }
+}
+
+/// The discriminator half of a conditional-GAN step, shared by pix2pix and the conditional GAN: back-propagates
+/// 0.5·(GAN(D(fake pair), fake) + GAN(D(real pair), real)) into D, the fake pair evaluated first (the
+/// reference's order, which batch norm's running statistics see).
+/// - Returns: the two unhalved terms, as the reference's `loss_D_fake` and `loss_D_real`.
+func conditionalDiscriminatorBackward(_ discriminator: NLayerDiscriminator, gan: GANLoss, fake: Tensor,
+                                      real: Tensor) -> (fake: Float, real: Float) {
+    let lossFake = gan(discriminator(fake.detached()), targetIsReal: false)
+    let lossReal = gan(discriminator(real), targetIsReal: true)
+    ((lossFake + lossReal) * 0.5).backward()
+    return (lossFake.item, lossReal.item)
+}
+
+/// Range checks for trainer options, each throwing `MedSynthError(.invalidArgument)` that names the option,
+/// quotes the value and says what is allowed.
+enum TrainingOptionCheck {
+    /// `value` > 0.
+    static func positive(_ name: String, _ value: Int) throws {
+        guard value > 0 else { throw MedSynthError(.invalidArgument, name, "must be a positive integer, got \(value)") }
+    }
+
+    /// `value` in `allowed`.
+    static func range(_ name: String, _ value: Int, _ allowed: ClosedRange<Int>) throws {
+        guard allowed.contains(value) else {
+            throw MedSynthError(.invalidArgument, name, "must be in \(allowed.lowerBound)…\(allowed.upperBound), got \(value)")
+        }
+    }
+
+    /// `value` finite and ≥ 0.
+    static func nonNegative(_ name: String, _ value: Float) throws {
+        guard value.isFinite && value >= 0 else {
+            throw MedSynthError(.invalidArgument, name, "must be finite and ≥ 0, got \(value)")
+        }
+    }
+
+    /// Adam's learning rate in (0, ∞) and β1, β2 in [0, 1).
+    static func adam(learningRate: Float, beta1: Float, beta2: Float) throws {
+        guard learningRate.isFinite && learningRate > 0 else {
+            throw MedSynthError(.invalidArgument, "learningRate", "must be finite and > 0, got \(learningRate)")
+        }
+        for (name, beta) in [("beta1", beta1), ("beta2", beta2)] where !(beta >= 0 && beta < 1) {
+            throw MedSynthError(.invalidArgument, name, "must be in [0, 1), got \(beta)")
+        }
+    }
+}
