@@ -141,7 +141,7 @@ import Testing
             try file.close()
             // A translator loads one generator alone; networks it does not list are ignored.
             let lone = CycleGANParts(seed: 3).gA
-            try Checkpoint(networks: ["G_A": lone]).load(from: url)
+            try Checkpoint(networks: [(name: "G_A", module: lone)]).load(from: url)
             #expect(bits(lone) == bits(original.gA))
         }
         for (a, b) in zip(original.networks, restored.networks) { #expect(bits(a) == bits(b)) }

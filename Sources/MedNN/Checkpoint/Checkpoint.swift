@@ -71,6 +71,13 @@ public struct Checkpoint {
                   optimizers: optimizers.map { (name: $0.key, optimizer: $0.value) }, hyperparameters: hyperparameters)
     }
 
+    /// A checkpoint of named networks as a trainer lists them (`Trainer.networks`), architectures read from the
+    /// modules.
+    public init(networks: [(name: String, module: Module)], optimizers: [(name: String, optimizer: any ParameterOptimizer)] = [],
+                hyperparameters: String = "{}") {
+        self.init(networks: networks.map { Network($0.name, $0.module) }, optimizers: optimizers, hyperparameters: hyperparameters)
+    }
+
     /// A single-network checkpoint (keys without a prefix, as the converter writes), with an optional optimizer
     /// over `network.namedParameters()` stored as `/optimizer`.
     public init(network: Module, architecture: NetworkArchitecture? = nil, optimizer: (any ParameterOptimizer)? = nil,
