@@ -51,8 +51,9 @@ let package = Package(
         // OpenBLAS sgemm.
         .target(name: "MedTensor", dependencies: ["MedCore", "COpenBLAS"]),
         // Modules found by reflection (PyTorch-style dotted keys), layers, losses, optimizers, LR schedules,
-        // initialisers and the reference networks (ResNet/U-Net generators, PatchGAN, U-Net segmenter).
-        .target(name: "MedNN", dependencies: ["MedCore", "MedTensor"]),
+        // initialisers and the reference networks (ResNet/U-Net generators, PatchGAN, U-Net segmenter);
+        // checkpoints in HDF5 through MedIO.
+        .target(name: "MedNN", dependencies: ["MedCore", "MedTensor", "MedIO"]),
         // Trainers (CycleGAN, …) behind one small protocol, the image pool, and the engine benchmark.
         .target(name: "MedTraining", dependencies: ["MedCore", "MedTensor", "MedNN", .product(name: "Yams", package: "Yams")]),
         .executableTarget(

@@ -6,6 +6,8 @@ back. The format is described in docs/CHECKPOINT_FORMAT.md.
       --architecture '{"class": "ResnetGenerator", "input_nc": 1, "output_nc": 1, "ngf": 64,
                        "norm": "instance", "n_blocks": 9}'
   python3 scripts/convert_pth_checkpoint.py to-pth G_A.h5 G_A.pth
+  python3 scripts/convert_pth_checkpoint.py to-pth latest.h5 G_A.pth --network G_A \
+      --optimizer optimizer_G.pth --optimizer-name G      # one network of a MedSynth training checkpoint
   python3 scripts/convert_pth_checkpoint.py self-test          # round trips on random networks
 
 --architecture takes a JSON object or the path of a file holding one; arguments left out take the reference
@@ -14,6 +16,12 @@ shapes); a `module.` prefix (DataParallel) is removed, and the InstanceNorm runn
 of the reference saved are dropped with a warning (the reference's own loader does the same). Optionally an
 Adam state_dict for exactly this network's parameters travels with it (--optimizer), as the reference does not
 save optimizers.
+
+Checkpoints written by MedSynth's trainers (MedNN's `Checkpoint`) may hold several networks, each key prefixed
+with the network's name (`G_A.model.1.weight`), and several optimizers (`/optimizers/<name>`, Adam or SGD);
+`to-pth --network NAME` writes one network's state_dict with the prefix removed, `--optimizer-name NAME` one
+optimizer's torch state_dict (its parameter indices follow the optimizer's `parameters` attribute, e.g.
+G_A's parameters then G_B's, as `itertools.chain(netG_A.parameters(), netG_B.parameters())` in the reference).
 
 Conversion is bit-exact both ways: float32 values are copied, never recomputed (self-test checks this).
 Needs torch, h5py, numpy.
@@ -166,6 +174,7 @@ def _write_adam(f, optimizer, params, state):
     g = f.create_group("optimizer", track_order=True)
     g.attrs["class"] = "Adam"
     g.attrs["hyperparameters"] = json.dumps(hp)
+    g.attrs["parameters"] = list(params)
     steps = set()
     for i, key in enumerate(params):
         s = optimizer["state"].get(i)
@@ -188,8 +197,15 @@ def _write_adam(f, optimizer, params, state):
     g.create_dataset("step", data=np.int64(steps.pop() if steps else 0))
 
 
-def read_checkpoint(path):
-    """Reads a MedSynth checkpoint: (state_dict in stored order, root attributes, Adam state_dict or None)."""
+def read_checkpoint(path, network=None, optimizer_name=None):
+    """Reads a MedSynth checkpoint: (state_dict in stored order, root attributes, torch optimizer state_dict or
+    None).
+
+    For a checkpoint of several networks (root attribute `networks`), `network` picks one: its keys come back
+    without the `<network>.` prefix and attrs["architecture"] is that network's architecture. `optimizer_name`
+    picks `/optimizers/<name>` (default: `/optimizer`, else the only optimizer); the optimizer state_dict indexes
+    parameters in the order of the group's `parameters` attribute (all stored parameters in state_dict order
+    when it has none)."""
     try:
         f = h5py.File(path, "r")
     except OSError as e:
@@ -202,32 +218,65 @@ def read_checkpoint(path):
         attrs = {k: (v if isinstance(v, str) else v.tolist() if hasattr(v, "tolist") else v)
                  for k, v in f.attrs.items()}
         keys = list(attrs["state_dict_keys"])
+        networks = list(attrs.get("networks", []))
+        prefix = ""
+        if networks:
+            if network not in networks:
+                raise ConversionError(f"{path} holds the networks {networks}; choose one with --network"
+                                      + (f" (not {network!r})" if network is not None else ""))
+            prefix = network + "."
+            attrs["architecture"] = json.dumps(json.loads(attrs["architecture"])[network])
+        elif network:
+            raise ConversionError(f"{path} holds one unnamed network; leave out --network")
         state = collections.OrderedDict()
         for k in keys:
             group = "parameters" if k in f["parameters"] else "buffers"
             if k not in f[group]:
                 raise ConversionError(f"{path}: key {k} is listed in state_dict_keys but stored in neither "
                                       f"/parameters nor /buffers")
-            state[k] = torch.from_numpy(np.array(f[group][k]))
+            if k.startswith(prefix):
+                state[k[len(prefix):]] = torch.from_numpy(np.array(f[group][k]))
         stored = set(f["parameters"]) | set(f["buffers"])
         extra = sorted(stored - set(keys))
         if extra:
             raise ConversionError(f"{path}: datasets not listed in state_dict_keys: {extra[:8]}")
+        named = {"optimizer": f["optimizer"]} if "optimizer" in f else {}
+        named.update({f"optimizers/{n}": g for n, g in f["optimizers"].items()} if "optimizers" in f else {})
         optimizer = None
-        if "optimizer" in f:
-            g = f["optimizer"]
-            params = [k for k in keys if k in f["parameters"]]  # state_dict order = named_parameters order
-            step = int(g["step"][()])
-            st = {}
-            for i, k in enumerate(params):
-                moments = {m: torch.from_numpy(np.array(g[f"{k}.{m}"])) for m in ADAM_MOMENTS if f"{k}.{m}" in g}
-                if moments:
-                    st[i] = {"step": torch.tensor(float(step)), **moments}
-            hp = json.loads(g.attrs["hyperparameters"])
-            if "betas" in hp:
-                hp["betas"] = tuple(hp["betas"])
-            optimizer = {"state": st, "param_groups": [{**hp, "params": list(range(len(params)))}]}
+        if optimizer_name is not None:
+            g = named.get("optimizer" if optimizer_name == "optimizer" else f"optimizers/{optimizer_name}")
+            if g is None:
+                raise ConversionError(f"{path}: no optimizer {optimizer_name!r}; it holds "
+                                      f"{[n.split('/')[-1] for n in named]}")
+            optimizer = _read_optimizer(g, [k for k in keys if k in f["parameters"]])
+        elif "optimizer" in named or len(named) == 1:
+            optimizer = _read_optimizer(named.get("optimizer") or next(iter(named.values())),
+                                        [k for k in keys if k in f["parameters"]])
     return state, attrs, optimizer
+
+
+def _read_optimizer(g, stored_params):
+    """One optimizer group as a torch optimizer state_dict (Adam or SGD)."""
+    cls = g.attrs.get("class", "Adam")
+    params = list(g.attrs["parameters"]) if "parameters" in g.attrs else stored_params  # state_dict order
+    shared = int(g["step"][()]) if "step" in g else None
+    moments = ADAM_MOMENTS if cls == "Adam" else ("momentum_buffer",) if cls == "SGD" else None
+    if moments is None:
+        raise ConversionError(f"{g.file.filename}: optimizer {g.name} is {cls}; only Adam and SGD convert to torch")
+    st = {}
+    for i, k in enumerate(params):
+        tensors = {m: torch.from_numpy(np.array(g[f"{k}.{m}"])) for m in moments if f"{k}.{m}" in g}
+        step = int(g[f"{k}.step"][()]) if f"{k}.step" in g else shared if tensors else None
+        if cls == "Adam" and tensors:
+            if step is None:
+                raise ConversionError(f"{g.file.filename}: {g.name} has state for {k} but no step count")
+            st[i] = {"step": torch.tensor(float(step)), **tensors}
+        elif cls == "SGD" and tensors:
+            st[i] = tensors
+    hp = json.loads(g.attrs["hyperparameters"])
+    if "betas" in hp:
+        hp["betas"] = tuple(hp["betas"])
+    return {"state": st, "param_groups": [{**hp, "params": list(range(len(params)))}]}
 
 
 # --- .pth side -------------------------------------------------------------------------------------------------
@@ -273,14 +322,16 @@ def to_h5(args):
 
 
 def to_pth(args):
-    state, attrs, optimizer = read_checkpoint(args.input)
+    network, optimizer_name = getattr(args, "network", None), getattr(args, "optimizer_name", None)
+    state, attrs, optimizer = read_checkpoint(args.input, network, optimizer_name)
     torch.save(state, args.output)
     print(f"wrote {args.output}: {len(state)} entries ({json.loads(attrs['architecture'])['class']})")
     if args.optimizer:
         if optimizer is None:
-            raise ConversionError(f"{args.input} holds no /optimizer group")
+            raise ConversionError(f"{args.input} holds no /optimizer group (name one of /optimizers with "
+                                  f"--optimizer-name)")
         torch.save(optimizer, args.optimizer)
-        print(f"wrote {args.optimizer}: Adam state for {len(optimizer['state'])} parameters")
+        print(f"wrote {args.optimizer}: optimizer state for {len(optimizer['state'])} parameters")
 
 
 # --- self-test -------------------------------------------------------------------------------------------------
@@ -399,7 +450,9 @@ def main():
     b = sub.add_parser("to-pth", help="MedSynth checkpoint (.h5) -> PyTorch state_dict (.pth)")
     b.add_argument("input")
     b.add_argument("output")
-    b.add_argument("--optimizer", help="also write the stored Adam state as a torch state_dict here")
+    b.add_argument("--optimizer", help="also write the stored optimizer state as a torch state_dict here")
+    b.add_argument("--network", help="the network to write, for checkpoints of several networks (G_A, D_B, …)")
+    b.add_argument("--optimizer-name", help="the optimizer to write, for checkpoints with /optimizers/<name>")
     b.set_defaults(func=to_pth)
     c = sub.add_parser("self-test", help="round-trip and refusal checks on small random networks")
     c.set_defaults(func=self_test)

@@ -15,7 +15,8 @@ extension HDF5Group {
     /// - Parameters:
     ///   - name: the dataset's path relative to this group (or absolute).
     ///   - elementType: a numeric type; stored little-endian.
-    ///   - shape: the extents, slowest axis first (rank 1…32, each ≥ 0).
+    ///   - shape: the extents, slowest axis first (rank 1…32, each ≥ 0), or `[]` for a scalar dataset (HDF5's
+    ///     scalar dataspace, one element, as h5py writes a 0-d array; never chunked).
     ///   - maxShape: the extents it may grow to with `extend(to:)`/`append`; nil entries are unlimited; nil
     ///     means fixed at `shape`.
     ///   - chunkShape: the chunk extents (each ≥ 1, at most the fixed maximum extent).
@@ -37,8 +38,11 @@ extension HDF5Group {
             throw MedSynthError(.unsupported, context.file,
                                 "dataset '\(target)': cannot create \(elementType.name) datasets; use one of \(HDF5ElementType.numericTypes.map(\.name))")
         }
-        guard (1...32).contains(shape.count), shape.allSatisfy({ $0 >= 0 }) else {
-            throw invalid("shape \(shape) must have 1 to 32 extents, each at least 0")
+        guard (0...32).contains(shape.count), shape.allSatisfy({ $0 >= 0 }) else {
+            throw invalid("shape \(shape) must have 0 (a scalar) to 32 extents, each at least 0")
+        }
+        if shape.isEmpty && (maxShape != nil || chunkShape != nil || shuffle || deflateLevel != nil) {
+            throw invalid("a scalar dataset cannot be chunked, compressed or resized")
         }
         let maxShape = maxShape ?? shape.map { Optional($0) }
         guard maxShape.count == shape.count, zip(shape, maxShape).allSatisfy({ s, m in m.map { $0 >= s } ?? true }) else {
@@ -69,7 +73,8 @@ extension HDF5Group {
         let unlimited = ms_h5s_unlimited()
         let dims = shape.map { hsize_t($0) }
         let maxDims = maxShape.map { $0.map { hsize_t($0) } ?? unlimited }
-        let space = try context.handle(H5Screate_simple(Int32(dims.count), dims, maxDims), .dataspace, .writeFailed,
+        let spaceID = shape.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(dims.count), dims, maxDims)
+        let space = try context.handle(spaceID, .dataspace, .writeFailed,
                                        "cannot create the dataspace for dataset '\(target)' of shape \(shape)")
         let dcpl = try context.handle(H5Pcreate(ms_h5p_dataset_create()), .propertyList, .writeFailed, "cannot create a property list")
         try context.check(H5Pset_obj_track_times(dcpl.id, false), .writeFailed, "cannot configure dataset '\(target)'")
