@@ -58,7 +58,7 @@ public struct RunReport {
 
     /// Averages the loss log over windows of `window` rows, so that thousands of steps draw as a readable curve.
     static func smoothed(_ rows: [LossRow], names: [String], maximumPoints: Int = 400) -> [SVGLineChart.Series] {
-        let window = max(1, rows.count / maximumPoints)
+        let window = max(1, (rows.count + maximumPoints - 1) / maximumPoints)
         return names.map { name in
             var points: [(x: Double, y: Double)] = []
             var i = 0
