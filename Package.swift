@@ -54,7 +54,7 @@ let package = Package(
         // initialisers and the reference networks (ResNet/U-Net generators, PatchGAN, U-Net segmenter).
         .target(name: "MedNN", dependencies: ["MedCore", "MedTensor"]),
         // Trainers (CycleGAN, …) behind one small protocol, the image pool, and the engine benchmark.
-        .target(name: "MedTraining", dependencies: ["MedCore", "MedTensor", "MedNN", .product(name: "Yams", package: "Yams")]),
+        .target(name: "MedTraining", dependencies: ["MedCore", "MedIO", "MedTensor", "MedNN", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "medsynth",
             dependencies: [
