@@ -176,22 +176,31 @@ func expectDataError(_ kind: MedSynthError.Kind, mentioning parts: [String],
         }
         #expect(try decode(#"{"method": "ctWindow"}"#) == .ctWindow(lowerHU: -1024, upperHU: 2000))
         #expect(try decode(#"{"method": "ctWindow", "upperHU": 3071}"#) == .ctWindow(lowerHU: -1024, upperHU: 3071))
-        #expect(try decode(#"{"method": "percentiles", "lower": 1, "upper": 99}"#) == .percentiles(lower: 1, upper: 99))
+        #expect(try decode(#"{"method": "percentiles", "lowerPercentile": 1, "upperPercentile": 99}"#) == .percentiles(lower: 1, upper: 99))
         #expect(try decode(#"{"method": "zScore"}"#) == .zScore(clipSigma: 3))
         #expect(try decode(#"{"method": "suvScaling", "maxSUV": 12}"#) == .suvScaling(maxSUV: 12))
+        // The encoding lists every key (parameters of other methods at their defaults) and decodes back.
         for rule in [IntensityNormalization.ctWindow(lowerHU: -1000, upperHU: 1500), .percentiles(lower: 0, upper: 100),
                      .zScore(clipSigma: 2.5), .suvScaling(maxSUV: 10)] {
-            #expect(try JSONDecoder().decode(IntensityNormalization.self, from: JSONEncoder().encode(rule)) == rule)
+            let json = try JSONEncoder().encode(rule)
+            let keys = try (JSONSerialization.jsonObject(with: json) as? [String: Any]).map { Set($0.keys) }
+            #expect(keys == ["method", "lowerHU", "upperHU", "lowerPercentile", "upperPercentile", "clipSigma", "maxSUV"])
+            #expect(try JSONDecoder().decode(IntensityNormalization.self, from: json) == rule)
         }
-        expectDataError(.invalidArgument, mentioning: ["upperHu", "is not a setting of normalization", "upperHU"]) {
+        expectDataError(.invalidArgument, mentioning: ["upperHu", "is not a setting of a normalization", "upperHU"]) {
             _ = try decode(#"{"method": "ctWindow", "upperHu": 3071}"#)
         }
         expectDataError(.invalidArgument, mentioning: ["method", "'window'", "ctWindow, percentiles, zScore, suvScaling"]) {
             _ = try decode(#"{"method": "window"}"#)
         }
-        expectDataError(.invalidArgument, mentioning: ["method", "missing"]) { _ = try decode(#"{"lower": 1}"#) }
+        expectDataError(.invalidArgument, mentioning: ["method", "'standard'"]) { _ = try decode(#"{"method": "standard"}"#) }
+        expectDataError(.invalidArgument, mentioning: ["method", "missing"]) { _ = try decode(#"{"lowerHU": 1}"#) }
         expectDataError(.invalidArgument, mentioning: ["percentiles", "0 <= lower < upper <= 100"]) {
-            _ = try decode(#"{"method": "percentiles", "lower": 60, "upper": 40}"#)
+            _ = try decode(#"{"method": "percentiles", "lowerPercentile": 60, "upperPercentile": 40}"#)
+        }
+        // A parameter of another method changed from its default is a mistake, not silently ignored.
+        expectDataError(.invalidArgument, mentioning: ["lowerHU: is -500.0", "method 'percentiles' does not use it", "'ctWindow'"]) {
+            _ = try decode(#"{"method": "percentiles", "lowerHU": -500}"#)
         }
         // A fitted mapping survives JSON exactly (saved with a run for `translate`).
         let m = try IntensityMapping(modality: .t2, unit: .arbitrary, lowerValue: 0.6123456789, upperValue: 639.25,

@@ -2,47 +2,52 @@ import MedCore
 import MedIO
 
 /// Reads a keyed YAML/JSON map with defaults for missing keys and rejects keys it was never asked for, so a
-/// typo (`cropSise:`) is an error naming the key instead of a silent default. (MedSynthesis has the same
-/// helper for augmentation settings; it is internal there, so the data options keep their own.)
+/// typo (`cropSise:`) is an error naming the key instead of a silent default. Every error's subject is the
+/// key's dotted path from the document root (`data.normalizationB.maxSUV`, from the decoder's coding path), so
+/// it reads the same whether the map is decoded alone or as a section of a run configuration (`ConfigLoader`).
 ///
 /// ```swift
-/// let r = try DataOptionsReader(decoder, what: "data options")
-/// cropSize = try r.optional("cropSize")
-/// try r.finish()     // throws for any key not read above
+/// let r = try DataOptionsReader(decoder, what: "the data options")
+/// batchSize = try r.value("batchSize", default: 1)
+/// try r.finish()              // throws for any key not read above
+/// try r.checking { try validate() }   // validation errors get the map's path in front
 /// ```
 final class DataOptionsReader {
     private let container: KeyedDecodingContainer<DataCodingKey>
     private var read: Set<String> = []
     private let what: String
+    /// The map's dotted path ("" at the root).
+    let path: String
 
     /// - Parameters:
     ///   - decoder: the decoder positioned at the map.
-    ///   - what: what the map configures, for messages ("data options", "normalization").
+    ///   - what: what the map configures, for messages ("the data options", "normalization").
     init(_ decoder: Decoder, what: String) throws {
         container = try decoder.container(keyedBy: DataCodingKey.self)
+        path = decoder.codingPath.map(\.stringValue).joined(separator: ".")
         self.what = what
     }
 
-    /// Whether the map holds `key` (and marks it as known).
-    func contains(_ key: String) -> Bool {
-        read.insert(key)
-        return container.contains(DataCodingKey(key))
-    }
+    /// The dotted path of `key` in this map.
+    func subject(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    /// The value of `key`, or `defaultValue` when the key is absent.
+    /// The value of `key`, or `defaultValue` when the key is absent or null.
     func value<T: Decodable>(_ key: String, default defaultValue: T) throws -> T {
         try optional(key) ?? defaultValue
     }
 
-    /// The value of an optional `key` (absent or null gives nil). Errors from a nested map are re-thrown with
-    /// the key in front of their subject (`normalizationB.upperHu`), so the message says where they are.
+    /// The value of an optional `key` (absent or null gives nil).
     func optional<T: Decodable>(_ key: String) throws -> T? {
         read.insert(key)
-        do {
-            return try container.decodeIfPresent(T.self, forKey: DataCodingKey(key))
-        } catch let error as MedSynthError {
-            throw MedSynthError(error.kind, error.subject.map { "\(key).\($0)" } ?? key, error.message)
-        }
+        return try container.decodeIfPresent(T.self, forKey: DataCodingKey(key))
+    }
+
+    /// The result of `body` on the nested map at `key`, nil when the key is absent or null.
+    func nested<T>(_ key: String, _ body: (Decoder) throws -> T) throws -> T? {
+        read.insert(key)
+        let k = DataCodingKey(key)
+        guard container.contains(k), try !container.decodeNil(forKey: k) else { return nil }
+        return try body(try container.superDecoder(forKey: k))
     }
 
     /// A modality named by `key` (case-insensitive: `ct`, `T1`, `flair`), or `defaultValue` when absent.
@@ -50,7 +55,7 @@ final class DataOptionsReader {
     func modality(_ key: String, default defaultValue: Modality) throws -> Modality {
         guard let name: String = try optional(key) else { return defaultValue }
         guard let modality = Modality(name: name), modality != .unknown else {
-            throw MedSynthError(.invalidArgument, key, "is '\(name)'; expected one of CT, T1, T2, FLAIR, PET, label")
+            throw MedSynthError(.invalidArgument, subject(key), "is '\(name)'; expected one of CT, T1, T2, FLAIR, PET, label")
         }
         return modality
     }
@@ -60,8 +65,18 @@ final class DataOptionsReader {
     func finish() throws {
         let unknown = container.allKeys.map(\.stringValue).filter { !read.contains($0) }.sorted()
         if let key = unknown.first {
-            throw MedSynthError(.invalidArgument, key,
+            throw MedSynthError(.invalidArgument, subject(key),
                                 "is not a setting of \(what); expected one of: \(read.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// Runs `body` (a `validate()`), putting this map's path in front of the subject of a `MedSynthError` it
+    /// throws (`batchSize` → `data.batchSize`).
+    func checking(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as MedSynthError where !path.isEmpty {
+            throw MedSynthError(error.kind, error.subject.map { "\(path).\($0)" } ?? path, error.message)
         }
     }
 }

@@ -25,9 +25,11 @@ import MedIO
 ///   volume). Grey matter is ≤ 10 SUV before blurring and a hot lesion rim ≤ 3.5 × white matter ≤ 12.25 SUV,
 ///   plus noise; 15 keeps all of these unclipped.
 ///
-/// Configs write it as a map, e.g. `{method: ctWindow, lowerHU: -1024, upperHU: 2000}`,
-/// `{method: percentiles, lower: 0.5, upper: 99.9}`, `{method: zScore, clipSigma: 3}`,
-/// `{method: suvScaling, maxSUV: 15}`; missing parameters take these defaults, unknown keys are rejected.
+/// Configs write it as one flat map holding `method` and the parameters of every method (so a run
+/// configuration's defaults list every key): `{method: percentiles, lowerHU: -1024, upperHU: 2000,
+/// lowerPercentile: 0.5, upperPercentile: 99.9, clipSigma: 3, maxSUV: 15}`. Only the method's own parameters
+/// are used; missing ones take the defaults above; a parameter of another method changed from its default,
+/// or an unknown key, is rejected with a message naming it.
 public enum IntensityNormalization: Equatable, Sendable, CustomStringConvertible {
     /// A fixed HU window [lowerHU, upperHU] ↦ [−1, 1], clipped outside. Needs volumes in HU.
     case ctWindow(lowerHU: Double, upperHU: Double)
@@ -239,47 +241,88 @@ public enum IntensityNormalization: Equatable, Sendable, CustomStringConvertible
 }
 
 extension IntensityNormalization: Codable {
-    /// Decodes `{method: …, <parameters>}`; missing parameters take the defaults.
-    /// - Throws: `MedSynthError(.invalidArgument)` for a missing or unknown `method`, an unknown key, or
-    ///   parameters `validate()` rejects.
-    public init(from decoder: Decoder) throws {
-        let r = try DataOptionsReader(decoder, what: "normalization")
-        guard let method: String = try r.optional("method") else {
-            throw MedSynthError(.invalidArgument, "method", "is missing; expected one of ctWindow, percentiles, zScore, suvScaling")
+    /// The method name that stands for "the modality's standard rule" where a rule is optional
+    /// (`SliceDatasetOptions.normalizationA`/`B`).
+    static let standardMethodName = "standard"
+
+    /// Every key of the flat form and the method that uses it.
+    private static let parameterMethods: [(key: String, method: String)] = [
+        ("lowerHU", "ctWindow"), ("upperHU", "ctWindow"), ("lowerPercentile", "percentiles"),
+        ("upperPercentile", "percentiles"), ("clipSigma", "zScore"), ("maxSUV", "suvScaling"),
+    ]
+
+    /// The defaults of the flat form's parameters, by key.
+    private static let parameterDefaults: [String: Double] = [
+        "lowerHU": defaultCTWindowHU.lowerBound, "upperHU": defaultCTWindowHU.upperBound,
+        "lowerPercentile": defaultPercentiles.lowerBound, "upperPercentile": defaultPercentiles.upperBound,
+        "clipSigma": defaultClipSigma, "maxSUV": defaultMaxSUV,
+    ]
+
+    /// This rule's parameters by key (the keys of its method only).
+    private var parameters: [String: Double] {
+        switch self {
+        case let .ctWindow(l, u): return ["lowerHU": l, "upperHU": u]
+        case let .percentiles(l, u): return ["lowerPercentile": l, "upperPercentile": u]
+        case let .zScore(k): return ["clipSigma": k]
+        case let .suvScaling(m): return ["maxSUV": m]
         }
-        switch method {
-        case "ctWindow":
-            self = .ctWindow(lowerHU: try r.value("lowerHU", default: Self.defaultCTWindowHU.lowerBound),
-                             upperHU: try r.value("upperHU", default: Self.defaultCTWindowHU.upperBound))
-        case "percentiles":
-            self = .percentiles(lower: try r.value("lower", default: Self.defaultPercentiles.lowerBound),
-                                upper: try r.value("upper", default: Self.defaultPercentiles.upperBound))
-        case "zScore":
-            self = .zScore(clipSigma: try r.value("clipSigma", default: Self.defaultClipSigma))
-        case "suvScaling":
-            self = .suvScaling(maxSUV: try r.value("maxSUV", default: Self.defaultMaxSUV))
-        default:
-            throw MedSynthError(.invalidArgument, "method", "is '\(method)'; expected one of ctWindow, percentiles, zScore, suvScaling")
-        }
-        try r.finish()
-        try validate(subject: method)
     }
 
-    /// Encodes `{method: …, <parameters>}` with every parameter written out.
+    /// Decodes the flat form (see `encode(to:)`); missing parameters take their defaults.
+    /// - Throws: `MedSynthError(.invalidArgument)` naming the key's dotted path: a missing or unknown `method`,
+    ///   an unknown key, a parameter of another method set to a non-default value, or parameters `validate()`
+    ///   rejects.
+    public init(from decoder: Decoder) throws {
+        guard let rule = try Self.decodeSetting(decoder, allowStandard: false) else {
+            preconditionFailure("decodeSetting returns nil only for the standard method, which is not allowed here")
+        }
+        self = rule
+    }
+
+    /// Encodes the flat form — `method` and every parameter of every method, those of other methods at their
+    /// defaults — so that a configuration's default encoding lists every key (`ConfigLoader` needs that):
+    /// `{method: ctWindow, lowerHU: -1024, upperHU: 2000, lowerPercentile: 0.5, upperPercentile: 99.9,
+    /// clipSigma: 3, maxSUV: 15}`.
     public func encode(to encoder: Encoder) throws {
+        try Self.encodeSetting(self, to: encoder)
+    }
+
+    /// Decodes the flat form; nil for method `standard` when `allowStandard`.
+    static func decodeSetting(_ decoder: Decoder, allowStandard: Bool) throws -> IntensityNormalization? {
+        let r = try DataOptionsReader(decoder, what: "a normalization")
+        let methods = (allowStandard ? [standardMethodName] : []) + ["ctWindow", "percentiles", "zScore", "suvScaling"]
+        guard let method: String = try r.optional("method") else {
+            throw MedSynthError(.invalidArgument, r.subject("method"), "is missing; expected one of \(methods.joined(separator: ", "))")
+        }
+        var p: [String: Double] = [:]
+        for (key, _) in parameterMethods { p[key] = try r.value(key, default: parameterDefaults[key]!) }
+        try r.finish()
+        let rule: IntensityNormalization?
+        switch method {
+        case standardMethodName where allowStandard: rule = nil
+        case "ctWindow": rule = .ctWindow(lowerHU: p["lowerHU"]!, upperHU: p["upperHU"]!)
+        case "percentiles": rule = .percentiles(lower: p["lowerPercentile"]!, upper: p["upperPercentile"]!)
+        case "zScore": rule = .zScore(clipSigma: p["clipSigma"]!)
+        case "suvScaling": rule = .suvScaling(maxSUV: p["maxSUV"]!)
+        default:
+            throw MedSynthError(.invalidArgument, r.subject("method"), "is '\(method)'; expected one of \(methods.joined(separator: ", "))")
+        }
+        // A parameter of another method that was changed is a mistake (`method: percentiles` with `lowerHU`).
+        for (key, owner) in parameterMethods where owner != method && p[key]! != parameterDefaults[key]! {
+            throw MedSynthError(.invalidArgument, r.subject(key),
+                                "is \(p[key]!), but method '\(method)' does not use it; expected method '\(owner)' or the default \(parameterDefaults[key]!)")
+        }
+        try rule?.validate(subject: r.path.isEmpty ? "normalization" : r.path)
+        return rule
+    }
+
+    /// Encodes the flat form of `rule`; nil encodes method `standard` with every parameter at its default.
+    static func encodeSetting(_ rule: IntensityNormalization?, to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: DataCodingKey.self)
-        try c.encode(methodName, forKey: DataCodingKey("method"))
-        switch self {
-        case let .ctWindow(l, u):
-            try c.encode(l, forKey: DataCodingKey("lowerHU"))
-            try c.encode(u, forKey: DataCodingKey("upperHU"))
-        case let .percentiles(l, u):
-            try c.encode(l, forKey: DataCodingKey("lower"))
-            try c.encode(u, forKey: DataCodingKey("upper"))
-        case let .zScore(k):
-            try c.encode(k, forKey: DataCodingKey("clipSigma"))
-        case let .suvScaling(m):
-            try c.encode(m, forKey: DataCodingKey("maxSUV"))
+        try c.encode(rule?.methodName ?? standardMethodName, forKey: DataCodingKey("method"))
+        let own = rule?.parameters ?? [:]
+        for (key, _) in parameterMethods {
+            try c.encode(own[key] ?? parameterDefaults[key]!, forKey: DataCodingKey(key))
         }
     }
 }

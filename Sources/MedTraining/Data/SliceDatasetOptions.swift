@@ -30,8 +30,9 @@ public enum ValidationCrop: String, Codable, Sendable, CaseIterable {
 }
 
 /// Everything that decides which slices a `SliceDataset` draws and how; the files are given separately.
-/// Codable, so a run's config holds it (YAML/JSON keys as the property names; missing keys take the defaults
-/// below, unknown keys are rejected with a message naming them).
+/// Codable, so a run's config holds it as a section (YAML/JSON keys as the property names; missing keys take
+/// the defaults below, unknown keys are rejected with a message naming their dotted path). Its encoding lists
+/// every key, as `ConfigLoader` requires of a `RunConfiguration`'s sections.
 public struct SliceDatasetOptions: Equatable, Sendable {
     /// Domain A's modality (dataset name under `/cases/<id>/`; configs may write it in any case). Default CT.
     public var modalityA: Modality = .ct
@@ -39,9 +40,9 @@ public struct SliceDatasetOptions: Equatable, Sendable {
     public var modalityB: Modality = .t1
     /// Paired (same case and slice) or unpaired draws. Default paired.
     public var pairing: SlicePairing = .paired
-    /// A's normalisation; nil takes `IntensityNormalization.standard(for: modalityA)`.
+    /// A's normalisation; nil (`method: standard` in configs) takes `IntensityNormalization.standard(for: modalityA)`.
     public var normalizationA: IntensityNormalization? = nil
-    /// B's normalisation; nil takes `IntensityNormalization.standard(for: modalityB)`.
+    /// B's normalisation; nil (`method: standard`) takes `IntensityNormalization.standard(for: modalityB)`.
     public var normalizationB: IntensityNormalization? = nil
     /// The share of source cases held out for validation, 0 ≤ f < 1 (default 0.2; at least one case when > 0,
     /// always at least one training case). 0 holds out nothing.
@@ -49,7 +50,7 @@ public struct SliceDatasetOptions: Equatable, Sendable {
     /// The seed of the case split (default 0). Separate from the sampling generator so runs with different
     /// training seeds validate on the same held-out cases.
     public var splitSeed: UInt64 = 0
-    /// The side of the random square crop of training slices; nil (default) uses whole slices.
+    /// The side of the random square crop of training slices; nil (default; 0 in configs) uses whole slices.
     public var cropSize: Int? = nil
     /// Random horizontal (left–right, width axis) flips with probability ½. Default true.
     public var randomFlip: Bool = true
@@ -63,8 +64,8 @@ public struct SliceDatasetOptions: Equatable, Sendable {
     public var intensityForegroundLevel: Double = -0.9
     /// Samples per training batch (default 1, the reference's `batch_size`).
     public var batchSize: Int = 1
-    /// Validation slices: nil (default) all eligible held-out slices; N: N of them, evenly spaced over the
-    /// ordered list (file, case, slice), the same every time.
+    /// Validation slices: nil (default; 0 in configs) all eligible held-out slices; N: N of them, evenly spaced
+    /// over the ordered list (file, case, slice), the same every time.
     public var validationSlices: Int? = nil
     /// Whole validation slices (default) or centre crops of `cropSize`.
     public var validationCrop: ValidationCrop = .full
@@ -104,7 +105,7 @@ public struct SliceDatasetOptions: Equatable, Sendable {
             throw MedSynthError(.invalidArgument, "validationFraction", "is \(validationFraction); expected 0 <= fraction < 1")
         }
         if let c = cropSize, c < 1 {
-            throw MedSynthError(.invalidArgument, "cropSize", "is \(c); expected a positive side in voxels, or no cropSize for whole slices")
+            throw MedSynthError(.invalidArgument, "cropSize", "is \(c); expected a positive side in voxels, or 0 (nil) for whole slices")
         }
         guard minimumForegroundFraction.isFinite, (0...1).contains(minimumForegroundFraction) else {
             throw MedSynthError(.invalidArgument, "minimumForegroundFraction", "is \(minimumForegroundFraction); expected a fraction in 0...1")
@@ -116,34 +117,38 @@ public struct SliceDatasetOptions: Equatable, Sendable {
             throw MedSynthError(.invalidArgument, "batchSize", "is \(batchSize); expected at least 1")
         }
         if let n = validationSlices, n < 1 {
-            throw MedSynthError(.invalidArgument, "validationSlices", "is \(n); expected at least 1, or no value for every held-out slice")
+            throw MedSynthError(.invalidArgument, "validationSlices", "is \(n); expected at least 1, or 0 (nil) for every held-out slice")
         }
     }
 }
 
 extension SliceDatasetOptions: Codable {
-    /// Decodes a map of options; missing keys keep their defaults.
-    /// - Throws: `MedSynthError(.invalidArgument)` naming an unknown key or a bad value.
+    /// Decodes a map of options; missing keys keep their defaults. In this form, as in `encode(to:)`,
+    /// `cropSize: 0` means whole slices, `validationSlices: 0` every held-out slice, and a normalisation with
+    /// `method: standard` the modality's standard rule (nil in Swift).
+    /// - Throws: `MedSynthError(.invalidArgument)` naming the dotted path of an unknown key or a bad value.
     public init(from decoder: Decoder) throws {
         let r = try DataOptionsReader(decoder, what: "the data options")
         let d = SliceDatasetOptions()
         modalityA = try r.modality("modalityA", default: d.modalityA)
         modalityB = try r.modality("modalityB", default: d.modalityB)
         pairing = try r.value("pairing", default: d.pairing)
-        normalizationA = try r.optional("normalizationA")
-        normalizationB = try r.optional("normalizationB")
+        normalizationA = try r.nested("normalizationA") { try IntensityNormalization.decodeSetting($0, allowStandard: true) } ?? nil
+        normalizationB = try r.nested("normalizationB") { try IntensityNormalization.decodeSetting($0, allowStandard: true) } ?? nil
         validationFraction = try r.value("validationFraction", default: d.validationFraction)
         splitSeed = try r.value("splitSeed", default: d.splitSeed)
-        cropSize = try r.optional("cropSize")
+        let crop = try r.value("cropSize", default: 0)
+        cropSize = crop == 0 ? nil : crop
         randomFlip = try r.value("randomFlip", default: d.randomFlip)
         foregroundSource = try r.value("foregroundSource", default: d.foregroundSource)
         minimumForegroundFraction = try r.value("minimumForegroundFraction", default: d.minimumForegroundFraction)
         intensityForegroundLevel = try r.value("intensityForegroundLevel", default: d.intensityForegroundLevel)
         batchSize = try r.value("batchSize", default: d.batchSize)
-        validationSlices = try r.optional("validationSlices")
+        let slices = try r.value("validationSlices", default: 0)
+        validationSlices = slices == 0 ? nil : slices
         validationCrop = try r.value("validationCrop", default: d.validationCrop)
         try r.finish()
-        try validate()
+        try r.checking { try validate() }
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -152,24 +157,25 @@ extension SliceDatasetOptions: Codable {
              validationSlices, validationCrop
     }
 
-    /// Encodes every option; absent normalisations and optional sizes stay absent, so decoding gives back equal
-    /// options. (What a run actually used is `SliceDataset`'s mappings, which the run saves.)
+    /// Encodes every option, none left out (a run configuration's defaults must list every key): nil sizes as
+    /// 0 and nil normalisations as `method: standard`, so decoding gives back equal options. (The windows a
+    /// run actually used are `SliceDataset`'s mappings, which the run saves.)
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(modalityA, forKey: .modalityA)
         try c.encode(modalityB, forKey: .modalityB)
         try c.encode(pairing, forKey: .pairing)
-        try c.encodeIfPresent(normalizationA, forKey: .normalizationA)
-        try c.encodeIfPresent(normalizationB, forKey: .normalizationB)
+        try IntensityNormalization.encodeSetting(normalizationA, to: c.superEncoder(forKey: .normalizationA))
+        try IntensityNormalization.encodeSetting(normalizationB, to: c.superEncoder(forKey: .normalizationB))
         try c.encode(validationFraction, forKey: .validationFraction)
         try c.encode(splitSeed, forKey: .splitSeed)
-        try c.encodeIfPresent(cropSize, forKey: .cropSize)
+        try c.encode(cropSize ?? 0, forKey: .cropSize)
         try c.encode(randomFlip, forKey: .randomFlip)
         try c.encode(foregroundSource, forKey: .foregroundSource)
         try c.encode(minimumForegroundFraction, forKey: .minimumForegroundFraction)
         try c.encode(intensityForegroundLevel, forKey: .intensityForegroundLevel)
         try c.encode(batchSize, forKey: .batchSize)
-        try c.encodeIfPresent(validationSlices, forKey: .validationSlices)
+        try c.encode(validationSlices ?? 0, forKey: .validationSlices)
         try c.encode(validationCrop, forKey: .validationCrop)
     }
 }
