@@ -186,6 +186,7 @@ enum SliceFixture {
                 let batch = data.nextBatch()
                 #expect(batch.a.shape == [3, 1, 8, 8] && batch.b.shape == [3, 1, 8, 8])
                 #expect(batch.samplesA == batch.samplesB)
+                #expect(batch.paired.realB.scalars == batch.b.scalars && batch.unpaired.realA.scalars == batch.a.scalars)
                 let mappingA = { (s: SliceSample) in data.mapping(.a, fileIndex: s.fileIndex, caseID: s.caseID)! }
                 let mappingB = { (s: SliceSample) in data.mapping(.b, fileIndex: s.fileIndex, caseID: s.caseID)! }
                 expectMatchesRecord(batch.a, batch.samplesA, mapping: mappingA, isT1: false)

@@ -14,4 +14,7 @@ public struct SliceBatch {
 
     /// The batch as CycleGAN's input.
     public var unpaired: UnpairedBatch { UnpairedBatch(realA: a, realB: b) }
+
+    /// The batch as pix2pix's or the conditional GAN's input (meaningful for a paired `SliceDataset`).
+    public var paired: PairedBatch { PairedBatch(realA: a, realB: b) }
 }
