@@ -1,0 +1,20 @@
+import MedTensor
+
+/// One training batch: images of domain A and B, each [N, 1, H, W] in [−1, 1], and where each came from.
+/// Paired batches have `samplesA == samplesB` (same case, slice, crop and flip).
+public struct SliceBatch {
+    /// Domain A images [N, 1, H, W].
+    public var a: Tensor
+    /// Domain B images [N, 1, H, W].
+    public var b: Tensor
+    /// The source of each A image.
+    public var samplesA: [SliceSample]
+    /// The source of each B image.
+    public var samplesB: [SliceSample]
+
+    /// The batch as CycleGAN's input.
+    public var unpaired: UnpairedBatch { UnpairedBatch(realA: a, realB: b) }
+
+    /// The batch as pix2pix's or the conditional GAN's input (meaningful for a paired `SliceDataset`).
+    public var paired: PairedBatch { PairedBatch(realA: a, realB: b) }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import MedCore
+import MedIO
+
+/// One case as listed in its file (nothing read but names and provenance).
+struct CaseListing {
+    /// The index of its file in `SliceDataset.files`.
+    var fileIndex: Int
+    /// The case under `/cases/`.
+    var caseID: String
+    /// The dataset names in the case group, sorted (`CT`, `FLAIR`, `label`, …).
+    var datasetNames: [String]
+    /// Its `source_case_id` attribute, "" when absent or empty.
+    var sourceCaseID: String
+}
+
+/// A case's two volumes, normalised and kept in memory for the whole run, with which slices are usable.
+struct CachedCase {
+    var fileIndex: Int
+    var caseID: String
+    /// Modality A's voxels, normalised to [−1, 1], [depth][height][width].
+    var voxelsA: [Float]
+    /// Modality B's voxels, normalised.
+    var voxelsB: [Float]
+    var shapeA: VolumeShape
+    var shapeB: VolumeShape
+    var affineA: Affine
+    var affineB: Affine
+    var mappingA: IntensityMapping
+    var mappingB: IntensityMapping
+    /// The slices of A with enough foreground (all slices when filtering is off), ascending.
+    var eligibleA: [Int]
+    /// The slices of B with enough foreground; equal to `eligibleA` in paired mode.
+    var eligibleB: [Int]
+
+    /// Bytes held (both volumes, Float32).
+    var byteCount: Int { (voxelsA.count + voxelsB.count) * MemoryLayout<Float>.size }
+}
+
+extension SliceDataset {
+    /// Lists the cases of every file and checks each holds what the options need.
+    /// - Throws: `MedSynthError` naming the file: `.invalidArgument` (no files, a file listed twice), errors of
+    ///   `MedSynthDataset.caseIDs`, `.notFound` (no cases; a case without modality A, B or — for label
+    ///   foreground — `label`, listing the modalities it has).
+    static func listCases(_ files: [URL], options: SliceDatasetOptions) throws -> [CaseListing] {
+        guard !files.isEmpty else {
+            throw MedSynthError(.invalidArgument, "files", "no dataset files given; expected one or more MedSynth HDF5 datasets")
+        }
+        var seen: Set<String> = []
+        var listings: [CaseListing] = []
+        let nameA = HDF5VolumeStore.datasetName(for: options.modalityA)
+        let nameB = HDF5VolumeStore.datasetName(for: options.modalityB)
+        let nameLabel = HDF5VolumeStore.datasetName(for: .label)
+        let needsLabels = options.foregroundSource == .labels && options.minimumForegroundFraction > 0
+        for (fileIndex, url) in files.enumerated() {
+            let path = url.standardizedFileURL.path
+            guard seen.insert(path).inserted else {
+                throw MedSynthError(.invalidArgument, url.path, "is listed twice; expected each dataset file once")
+            }
+            let ids = try MedSynthDataset.caseIDs(in: url)
+            guard !ids.isEmpty else {
+                throw MedSynthError(.notFound, url.path, "has no cases under /\(MedSynthDataset.casesGroup); expected a MedSynth dataset with at least one case")
+            }
+            let file = try HDF5File.open(url)
+            for id in ids {
+                let group = try file.root.group("/\(MedSynthDataset.casesGroup)/\(id)")
+                let names = try group.children().filter { $0.kind == .dataset }.map(\.name).sorted()
+                let source = (try? group.attributes.string("source_case_id")) ?? nil
+                let present = names.isEmpty ? "none" : names.joined(separator: ", ")
+                for (name, role) in [(nameA, "modalityA"), (nameB, "modalityB")] where !names.contains(name) {
+                    throw MedSynthError(.notFound, url.path,
+                                        "case '\(id)' has no '\(name)' volume (\(role)); modalities present: \(present)")
+                }
+                if needsLabels && !names.contains(nameLabel) {
+                    throw MedSynthError(.notFound, url.path,
+                                        "case '\(id)' has no '\(nameLabel)' volume, which foregroundSource 'labels' needs; modalities present: \(present); set foregroundSource to intensity or none, or minimumForegroundFraction to 0")
+                }
+                listings.append(CaseListing(fileIndex: fileIndex, caseID: id, datasetNames: names, sourceCaseID: source ?? ""))
+            }
+        }
+        return listings
+    }
+
+    /// The source group of each listing (index-aligned), as `CaseSplit.groups` computes it over every file.
+    static func sourceGroups(_ listings: [CaseListing]) -> [String] {
+        var sources: [String: String] = [:]
+        for l in listings {
+            let source = l.sourceCaseID == l.caseID ? "" : l.sourceCaseID
+            if sources[l.caseID] == nil || (sources[l.caseID] == "" && !source.isEmpty) { sources[l.caseID] = source }
+        }
+        let groups = CaseSplit.groups(sources: sources)
+        return listings.map { groups[$0.caseID] ?? $0.caseID }
+    }
+
+    /// Reads, checks and normalises one case's volumes and finds its usable slices.
+    /// - Throws: `MedSynthError` naming the file and case: read errors, `.mismatch` (paired volumes of different
+    ///   shape or geometry; a label map of another shape), errors of `IntensityNormalization.fit`.
+    static func loadCase(_ listing: CaseListing, url: URL, options: SliceDatasetOptions,
+                         normalizationA: IntensityNormalization, normalizationB: IntensityNormalization) throws -> CachedCase {
+        let id = listing.caseID
+        func read(_ modality: Modality) throws -> Volume {
+            try HDF5VolumeStore.read(url, dataset: HDF5VolumeStore.datasetPath(caseID: id, modality: modality)).volume
+        }
+        let volumeA = try read(options.modalityA)
+        let volumeB = try read(options.modalityB)
+        let (nameA, nameB) = (options.modalityA.rawValue, options.modalityB.rawValue)
+        if options.pairing == .paired {
+            guard volumeA.shape == volumeB.shape else {
+                throw MedSynthError(.mismatch, url.path,
+                                    "case '\(id)': \(nameA) is \(volumeA.shape) but \(nameB) is \(volumeB.shape); paired slices need co-registered volumes of one shape")
+            }
+            guard volumeA.affine.isClose(to: volumeB.affine, tolerance: 1e-3) else {
+                throw MedSynthError(.mismatch, url.path,
+                                    "case '\(id)': \(nameA) and \(nameB) have different affines (\(volumeA.affine) vs \(volumeB.affine)); paired slices need co-registered volumes")
+            }
+        }
+        let mappingA = try normalizationA.fit(volumeA, subject: "\(url.path): case '\(id)' \(nameA)")
+        let mappingB = try normalizationB.fit(volumeB, subject: "\(url.path): case '\(id)' \(nameB)")
+        let voxelsA = mappingA.normalize(volumeA.voxels)
+        let voxelsB = mappingB.normalize(volumeB.voxels)
+
+        let threshold = options.minimumForegroundFraction
+        var eligibleA = Array(0..<volumeA.shape.depth)
+        var eligibleB = Array(0..<volumeB.shape.depth)
+        if threshold > 0 {
+            switch options.foregroundSource {
+            case .none:
+                break
+            case .labels:
+                let labels = try read(.label)
+                for (shape, name) in [(volumeA.shape, nameA), (volumeB.shape, nameB)] where shape != labels.shape {
+                    throw MedSynthError(.mismatch, url.path,
+                                        "case '\(id)': label is \(labels.shape) but \(name) is \(shape); label foreground needs a label map of the image's shape")
+                }
+                eligibleA = slices(of: labels.voxels, shape: labels.shape, threshold: threshold) { $0 > 0 }
+                eligibleB = eligibleA
+            case .intensity:
+                let level = Float(options.intensityForegroundLevel)
+                eligibleA = slices(of: voxelsA, shape: volumeA.shape, threshold: threshold) { $0 > level }
+                if options.pairing == .paired {
+                    eligibleB = eligibleA
+                } else {
+                    eligibleB = slices(of: voxelsB, shape: volumeB.shape, threshold: threshold) { $0 > level }
+                }
+            }
+        }
+        return CachedCase(fileIndex: listing.fileIndex, caseID: id, voxelsA: voxelsA, voxelsB: voxelsB,
+                          shapeA: volumeA.shape, shapeB: volumeB.shape, affineA: volumeA.affine, affineB: volumeB.affine,
+                          mappingA: mappingA, mappingB: mappingB, eligibleA: eligibleA, eligibleB: eligibleB)
+    }
+
+    /// The slices in which at least `threshold` of the voxels satisfy `isForeground`.
+    static func slices(of voxels: [Float], shape: VolumeShape, threshold: Double,
+                       isForeground: (Float) -> Bool) -> [Int] {
+        let n = shape.sliceCount
+        return (0..<shape.depth).filter { k in
+            var count = 0
+            for v in voxels[(k * n)..<((k + 1) * n)] where isForeground(v) { count += 1 }
+            return Double(count) >= threshold * Double(n)
+        }
+    }
+}
