@@ -3,9 +3,10 @@
 same machine, with the same thread count, and prints a Markdown table of the medians and MedSynth/PyTorch
 ratios for BENCHMARKS.md (ratio < 1: MedSynth is faster or smaller).
 
-Each side runs every configuration in its own process (peak RSS is per configuration). Per round and side the
-figure is that process's median over its timed steps; the table gives the median over rounds. The load average
-before each round is printed, since the machine is shared.
+Each side runs every configuration in its own process (peak RSS is per configuration). Within a round the two
+sides alternate per configuration (MedSynth first in odd rounds, PyTorch first in even ones), so both see the
+same load; per round and side the figure is that process's median over its timed steps, and the table gives
+the median over rounds. The load average before each round is printed, since the machine is shared.
 
 Usage:
   python3 benchmarks/compare_engine.py [--rounds 3] [--configs 64,128,256] [--steps N] [--threads 2]
@@ -47,10 +48,20 @@ def main():
     for r in range(args.rounds):
         loads.append(round(os.getloadavg()[0], 2))
         t = time.time()
-        ours.append(run_json([args.medsynth, "bench", "engine", "--json", "--configs", args.configs,
-                              "--warmup", str(args.warmup)] + steps, env))
-        peer.append(run_json([sys.executable, str(ROOT / "benchmarks/torch_reference.py"), "--configs", args.configs,
-                              "--threads", str(args.threads), "--warmup", str(args.warmup)] + steps, env))
+        ours_round, peer_round = {"results": []}, {"results": []}
+        for config in args.configs.split(","):
+            def medsynth():
+                ours_round["results"] += run_json([args.medsynth, "bench", "engine", "--json", "--configs", config,
+                                                   "--warmup", str(args.warmup)] + steps, env)["results"]
+
+            def pytorch():
+                peer_round["results"] += run_json([sys.executable, str(ROOT / "benchmarks/torch_reference.py"),
+                                                   "--configs", config, "--threads", str(args.threads),
+                                                   "--warmup", str(args.warmup)] + steps, env)["results"]
+            for side in ((medsynth, pytorch) if r % 2 == 0 else (pytorch, medsynth)):
+                side()
+        ours.append(ours_round)
+        peer.append(peer_round)
         print(f"round {r + 1}/{args.rounds} done in {time.time() - t:.0f} s (load before {loads[-1]}, "
               f"BLAS core {ours[-1]['results'][0].get('blas_core')})", file=sys.stderr)
 
