@@ -25,17 +25,22 @@ struct SSIMSums: Sendable {
 /// The fast SSIM engine: five filtered channels (x, y, x², y², xy) by separable passes with 'reflect'
 /// borders, then the pointwise formula, summed over the interior cropped by `crop` voxels on every side.
 ///
-/// Work is tiled in bands of rows so the buffers stay in cache. 2D (depth 1): bands in parallel, each filtered
-/// along width (with a halo of r rows) then height. 3D: bands in parallel; each band walks down the depth
-/// axis keeping a ring of in-slice-filtered band slices, and the depth pass is a running sum for a uniform
-/// window or the direct taps otherwise. All arithmetic is Double. Partial sums are kept per output row and
-/// added in order, so the result does not depend on the number of threads.
+/// Work is tiled in bands of rows so the buffers stay in cache. 2D (depth 1) with a uniform window
+/// (scikit-image's default): `SSIMBoxWorker2D`, bands in parallel, two rows at a time in SIMD lanes, column
+/// sums updated row by row and box sums along the row fused with the formula. Other 2D windows: bands in
+/// parallel, each filtered along width (with a halo of r rows) then height. 3D: bands in parallel; each band
+/// walks down the depth axis keeping a ring of in-slice-filtered band slices, and the depth pass is a running
+/// sum for a uniform window or the direct taps otherwise. All arithmetic is Double. Partial sums are kept per
+/// output row and added in order, and bands have a fixed size, so the result does not depend on the number
+/// of threads.
 enum SSIMEngine {
     /// Channel order in the filtered buffers: x, y, x², y², xy.
     static let channels = 5
     /// Rows per band in 2D and 3D.
     static let bandRows2D = 32
     static let bandRows3D = 16
+    /// Output rows per band on the 2D box path (two lanes of half as many rows).
+    static let boxBandRows2D = 128
 
     /// Runs one SSIM pass.
     /// - Parameters:
@@ -64,6 +69,11 @@ enum SSIMEngine {
         rowSums.withUnsafeMutableBufferPointer { sumsP in
             let xb = xp.baseAddress!, yb = yp.baseAddress!, sb = sumsP.baseAddress!
             let mb = mapBuffer
+            if D == 1 && window.isUniform {
+                runBox2D(xb, yb, H: H, W: W, window: window, covNorm: covNorm, formula: formula, crop: crop,
+                         mask: mask, rows: jRange, sums: sb, map: mb)
+                return
+            }
             let ctx = Context(H: H, W: W, D: D, window: window, covNorm: covNorm, crop: crop, mask: mask)
             Parallel.forEachChunk(count: bandCount, minimumChunk: 1) { bands in
                 var worker = Worker(ctx: ctx, bandRows: bandRows)
@@ -83,6 +93,29 @@ enum SSIMEngine {
         for s in rowSums { total.add(s) }
         let map = mapBuffer.map { Array(UnsafeBufferPointer(start: $0, count: shape.voxelCount)) }
         return (total, map)
+    }
+
+    /// 2D with a uniform window (scikit-image's default): `SSIMBoxWorker2D` on fixed bands of
+    /// `boxBandRows2D` output rows, in parallel.
+    static func runBox2D<T: BinaryFloatingPoint, P: SSIMPointwise>(
+        _ xb: UnsafePointer<T>, _ yb: UnsafePointer<T>, H: Int, W: Int, window: SSIMWindow, covNorm: Double,
+        formula: P, crop: Int, mask: [Bool]?, rows jRange: Range<Int>, sums: UnsafeMutablePointer<SSIMSums>,
+        map: UnsafeMutablePointer<Float>?
+    ) {
+        let bandCount = (jRange.count + boxBandRows2D - 1) / boxBandRows2D
+        func bands(_ mp: UnsafePointer<Bool>?) {
+            Parallel.forEachChunk(count: bandCount, minimumChunk: 1) { bands in
+                let worker = SSIMBoxWorker2D(x: xb, y: yb, H: H, W: W, window: window, covNorm: covNorm,
+                                             crop: crop, mask: mp)
+                defer { worker.release() }
+                for band in bands {
+                    let lo = jRange.lowerBound + band * boxBandRows2D
+                    worker.run(rows: lo..<min(lo + boxBandRows2D, jRange.upperBound), formula: formula, sums: sums,
+                               map: map)
+                }
+            }
+        }
+        if let mask { mask.withUnsafeBufferPointer { bands($0.baseAddress!) } } else { bands(nil) }
     }
 
     /// Geometry and settings shared by the loops.
