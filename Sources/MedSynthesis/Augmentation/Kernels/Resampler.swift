@@ -34,27 +34,34 @@ enum Resampler {
     /// output voxel is computed from the inputs alone).
     /// - Returns: one output array per channel, in order.
     static func resample(_ channels: [Channel], shape: VolumeShape, map: RowMap) -> [[Float]] {
-        let (w, h, d) = (shape.width, shape.height, shape.depth)
         for c in channels { precondition(c.source.count == shape.voxelCount, "channel of \(c.source.count) voxels on grid \(shape)") }
         return VoxelPointers.withNewArrays(count: channels.count, voxels: shape.voxelCount) { outs in
             VoxelPointers.withBaseAddresses(channels.map(\.source)) { srcPointers in
-                Parallel.forEachChunk(count: d) { slices in
-                    let xs = UnsafeMutablePointer<Float>.allocate(capacity: w)
-                    let ys = UnsafeMutablePointer<Float>.allocate(capacity: w)
-                    let zs = UnsafeMutablePointer<Float>.allocate(capacity: w)
-                    defer { xs.deallocate(); ys.deallocate(); zs.deallocate() }
-                    for k in slices {
-                        for j in 0..<h {
-                            map(k, j, xs, ys, zs)
-                            let row = (k * h + j) * w
-                            for (n, channel) in channels.enumerated() {
-                                switch channel.interpolation {
-                                case .linear:
-                                    linearRow(srcPointers[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: channel.fill, out: outs[n] + row)
-                                case .nearest:
-                                    nearestRow(srcPointers[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: channel.fill, out: outs[n] + row)
-                                }
-                            }
+                resample(sources: srcPointers, modes: channels.map { ($0.interpolation, $0.fill) }, into: outs, shape: shape, map: map)
+            }
+        }
+    }
+
+    /// Resamples `sources[n]` into `destinations[n]` (distinct buffers of `shape.voxelCount` values) with
+    /// `modes[n]` (interpolation, fill), every channel through the same `map` in one pass, parallel over slices.
+    static func resample(sources: [UnsafePointer<Float>], modes: [(Interpolation, Float)],
+                         into destinations: [UnsafeMutablePointer<Float>], shape: VolumeShape, map: RowMap) {
+        let (w, h, d) = (shape.width, shape.height, shape.depth)
+        Parallel.forEachChunk(count: d) { slices in
+            let xs = UnsafeMutablePointer<Float>.allocate(capacity: w)
+            let ys = UnsafeMutablePointer<Float>.allocate(capacity: w)
+            let zs = UnsafeMutablePointer<Float>.allocate(capacity: w)
+            defer { xs.deallocate(); ys.deallocate(); zs.deallocate() }
+            for k in slices {
+                for j in 0..<h {
+                    map(k, j, xs, ys, zs)
+                    let row = (k * h + j) * w
+                    for n in sources.indices {
+                        switch modes[n].0 {
+                        case .linear:
+                            linearRow(sources[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: modes[n].1, out: destinations[n] + row)
+                        case .nearest:
+                            nearestRow(sources[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: modes[n].1, out: destinations[n] + row)
                         }
                     }
                 }
