@@ -84,7 +84,8 @@ enum Resampler {
             if x >= 0, x < xMax, y >= 0, y < yMax, z >= 0, z < zMax {
                 let x0 = Int(x), y0 = Int(y), z0 = Int(z)
                 let fx = x - Float(x0), fy = y - Float(y0), fz = z - Float(z0)
-                let p = src + (z0 * sz + y0 * sy + x0)
+                // In range by the test above: wrapping arithmetic spares the overflow checks.
+                let p = src + (z0 &* sz &+ y0 &* sy &+ x0)
                 let c00 = p[0] + fx * (p[sx] - p[0])
                 let c10 = p[sy] + fx * (p[sy + sx] - p[sy])
                 let c01 = p[sz] + fx * (p[sz + sx] - p[sz])
@@ -150,7 +151,7 @@ enum Resampler {
             // x + 0.5 >= 0 here, so truncation is floor: the nearest index rounding halves up.
             let x = xs[i] + 0.5, y = ys[i] + 0.5, z = zs[i] + 0.5
             if x >= 0, x < xEnd + 0.5, y >= 0, y < yEnd + 0.5, z >= 0, z < zEnd + 0.5 {
-                out[i] = src[(Int(z) * h + Int(y)) * w + Int(x)]
+                out[i] = src[(Int(z) &* h &+ Int(y)) &* w &+ Int(x)]
             } else {
                 out[i] = fill
             }
