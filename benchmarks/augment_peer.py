@@ -3,17 +3,23 @@
 (1 mm voxels), the size and content of AugmentationBenchmark.makeVolume in
 Sources/MedSynthesis/Augmentation/AugmentationBenchmark.swift (a textured ellipsoid on a dark background).
 
-Each timing is one call of the transform on a tio.Subject holding one ScalarImage (TorchIO draws its parameters
-inside the call, as MedSynth's draw + apply), the median of --repetitions after one warm-up call. Settings mirror
-the Swift benchmark: TorchIO defaults except where noted below.
+Two timings per transform, each the median of --repetitions after one warm-up call (TorchIO draws its parameters
+inside the call, as MedSynth's draw + apply):
+- "timesMS": `transform(subject)` with TorchIO's default copy=True (the subject is deep-copied, then transformed),
+  what a TorchIO user calling the transform pays; MedSynth's "call" timing is its counterpart;
+- "noCopyTimesMS": the same transform built with copy=False, called on a private deep copy of the subject made
+  before the clock starts (TorchIO then replaces the image's tensor instead of copying the subject first);
+  MedSynth's "in pipeline" timing is its counterpart.
+Settings mirror the Swift benchmark: TorchIO defaults except where noted below.
 
-Prints one JSON object {"torchio": {...}, "timesMS": {TransformName: median_ms}}. With --compare FILE (the JSON
-of `medsynth bench augment --json`, a list of {transform, torchioPeer, medianMS}) it also prints the speed-up
-of each MedSynth transform over its TorchIO peer. Threads: torch.set_num_threads(--threads), default 2.
+Prints one JSON object {"torchio": {...}, "timesMS": {TransformName: median_ms}, "noCopyTimesMS": {...}}. With
+--compare FILE (the JSON of `medsynth bench augment --json`, a list of {transform, torchioPeer, medianMS,
+inPipelineMedianMS}) it also prints the speed-ups. Threads: torch.set_num_threads(--threads), default 2.
 
 Usage: python3 benchmarks/augment_peer.py [--repetitions 5] [--threads 2] [--compare medsynth.json]
 """
 import argparse
+import copy
 import json
 import platform
 import statistics
@@ -33,20 +39,20 @@ def make_volume(depth=128, height=256, width=256):
     return np.where(r < 1, inside, 5).astype(np.float32)
 
 
-def transforms(tio):
+def transforms(tio, copy=True):
     """TorchIO peers of the Swift benchmark's steps (TorchIO spatial axes: 0 = width, 1 = height, 2 = depth)."""
     return {
-        "RandomFlip": tio.RandomFlip(axes=(0,), flip_probability=1.0),
-        "RandomAffine": tio.RandomAffine(scales=(0.9, 1.1), degrees=10, translation=5),
-        "RandomElasticDeformation": tio.RandomElasticDeformation(),
-        "RandomGamma": tio.RandomGamma(),
-        "RandomNoise": tio.RandomNoise(std=(10, 10)),
-        "RandomBiasField": tio.RandomBiasField(),
-        "RandomBlur": tio.RandomBlur(std=(1, 2)),
-        "RandomAnisotropy": tio.RandomAnisotropy(),
-        "RandomGhosting": tio.RandomGhosting(axes=(1,)),
-        "RandomSpike": tio.RandomSpike(),
-        "RandomMotion": tio.RandomMotion(),
+        "RandomFlip": tio.RandomFlip(axes=(0,), flip_probability=1.0, copy=copy),
+        "RandomAffine": tio.RandomAffine(scales=(0.9, 1.1), degrees=10, translation=5, copy=copy),
+        "RandomElasticDeformation": tio.RandomElasticDeformation(copy=copy),
+        "RandomGamma": tio.RandomGamma(copy=copy),
+        "RandomNoise": tio.RandomNoise(std=(10, 10), copy=copy),
+        "RandomBiasField": tio.RandomBiasField(copy=copy),
+        "RandomBlur": tio.RandomBlur(std=(1, 2), copy=copy),
+        "RandomAnisotropy": tio.RandomAnisotropy(copy=copy),
+        "RandomGhosting": tio.RandomGhosting(axes=(1,), copy=copy),
+        "RandomSpike": tio.RandomSpike(copy=copy),
+        "RandomMotion": tio.RandomMotion(copy=copy),
     }
 
 
@@ -68,8 +74,9 @@ def main():
     tensor = torch.from_numpy(np.ascontiguousarray(volume.transpose(2, 1, 0)))[None]
     subject = tio.Subject(t1=tio.ScalarImage(tensor=tensor, affine=np.eye(4)))
 
-    times = {}
-    for name, transform in transforms(tio).items():
+    times, no_copy = {}, {}
+    copying, in_place = transforms(tio), transforms(tio, copy=False)
+    for name, transform in copying.items():
         if args.only and name not in args.only:
             continue
         transform(subject)  # warm-up
@@ -79,10 +86,18 @@ def main():
             transform(subject)
             runs.append((time.perf_counter() - start) * 1000)
         times[name] = statistics.median(runs)
+        runs = []
+        for rep in range(args.repetitions + 1):
+            private = copy.deepcopy(subject)
+            start = time.perf_counter()
+            in_place[name](private)
+            if rep > 0:
+                runs.append((time.perf_counter() - start) * 1000)
+        no_copy[name] = statistics.median(runs)
 
     out = {"torchio": {"version": tio.__version__, "torch": torch.__version__, "threads": args.threads,
                        "python": platform.python_version(), "repetitions": args.repetitions},
-           "timesMS": times}
+           "timesMS": times, "noCopyTimesMS": no_copy}
     if args.compare:
         with open(args.compare) as f:
             ours = json.load(f)
@@ -90,8 +105,11 @@ def main():
         for entry in ours:
             peer = entry.get("torchioPeer")
             if peer in times:
-                ratios[entry["transform"]] = {"peer": peer, "medsynthMS": entry["medianMS"], "torchioMS": times[peer],
-                                              "speedup": times[peer] / entry["medianMS"]}
+                ratios[entry["transform"]] = {
+                    "peer": peer, "medsynthMS": entry["medianMS"], "torchioMS": times[peer],
+                    "speedup": times[peer] / entry["medianMS"],
+                    "medsynthInPipelineMS": entry["inPipelineMedianMS"], "torchioNoCopyMS": no_copy[peer],
+                    "inPipelineSpeedup": no_copy[peer] / entry["inPipelineMedianMS"]}
         out["speedups"] = ratios
     print(json.dumps(out, indent=2, sort_keys=True))
 

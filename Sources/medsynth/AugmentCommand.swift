@@ -41,6 +41,12 @@ struct AugmentCommand: ParsableCommand {
     @Option(help: "Deflate level 0…9 for the output datasets.")
     var deflateLevel: Int = 4
 
+    @Option(help: "How chunks are deflated: rle (zlib's run-length matching: fast, the default) or standard (HDF5's own filter bytes).")
+    var deflateStrategy: DeflateStrategy = .runLength
+
+    @Flag(help: "Do not fsync after each case: a killed run still resumes, but a power failure may lose the last cases.")
+    var noFsync = false
+
     @Flag(help: "Replace an existing output instead of resuming it.")
     var overwrite = false
 
@@ -78,11 +84,13 @@ struct AugmentCommand: ParsableCommand {
                                                 commandLine: CaseProvenance.quotedCommandLine(CommandLine.arguments))
         let configuration = DatasetRunConfiguration([
             "command": "augment", "input": input.standardizedFileURL.path, "per_case": String(perCase),
-            "seed": String(seed), "deflate_level": String(deflateLevel), "pipeline_yaml": yaml,
+            "seed": String(seed), "deflate_level": String(deflateLevel),
+            "deflate_strategy": deflateStrategy.rawValue, "pipeline_yaml": yaml,
             "input_cases": builder.sourceCaseIDs.joined(separator: ","),
         ])
         let summary = try DatasetRun.write(command: "augment", to: url, configuration: configuration, caseIDs: builder.caseIDs,
-                                           overwrite: overwrite, deflateLevel: deflateLevel, make: builder.makeCase)
+                                           overwrite: overwrite, deflateLevel: deflateLevel, deflateStrategy: deflateStrategy,
+                                           syncsToDisk: !noFsync, make: builder.makeCase)
         let report = DatasetRunReport(summary: summary, shape: nil, seed: seed)
         print(json ? try PrettyJSON.string(report) : report.line(command: "augment"))
     }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import MedCore
 import MedIO
@@ -13,14 +14,18 @@ enum DatasetRun {
     ///   - caseIDs: the run's case ids, in order.
     ///   - overwrite: replace an existing file instead of resuming it.
     ///   - deflateLevel: gzip level with shuffle (nil: uncompressed).
+    ///   - deflateStrategy: how chunks are deflated (`--deflate-strategy`).
+    ///   - syncsToDisk: `fsync` every commit (false with `--no-fsync`).
     ///   - make: makes case `index` of `caseIDs`.
     /// - Returns: the writer's summary.
     /// - Throws: `MedSynthError` from the writer or from `make`; cases committed before it stay in the file.
     static func write(command: String, to url: URL, configuration: DatasetRunConfiguration, caseIDs: [String],
                       overwrite: Bool, deflateLevel: Int? = HDF5VolumeStore.defaultDeflateLevel,
+                      deflateStrategy: DeflateStrategy = .runLength, syncsToDisk: Bool = true,
                       make: @escaping @Sendable (Int) throws -> DatasetCase) throws -> DatasetWriteSummary {
         let writer = try MedSynthDatasetWriter(url: url, configuration: configuration, plannedCaseCount: caseIDs.count,
-                                               overwrite: overwrite, deflateLevel: deflateLevel)
+                                               overwrite: overwrite, deflateLevel: deflateLevel,
+                                               deflateStrategy: deflateStrategy, syncsToDisk: syncsToDisk)
         let reporter = ProgressReporter(command: command)
         reporter.resumed(present: writer.resumedCaseIDs.count, total: caseIDs.count, file: url.path)
         let summary: DatasetWriteSummary
@@ -32,6 +37,8 @@ enum DatasetRun {
         return summary
     }
 }
+
+extension DeflateStrategy: ExpressibleByArgument {}
 
 /// The summary of a dataset run: what `--json` prints.
 struct DatasetRunReport: Codable {

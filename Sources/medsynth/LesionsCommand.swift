@@ -4,17 +4,26 @@ import MedCore
 import MedIO
 import MedSynthesis
 
-/// `medsynth lesions`: adds synthetic lesions to an existing MedSynth dataset (a new dataset) or to a NIfTI
-/// volume inside a mask (a new volume and label map).
+/// `medsynth lesions`: adds synthetic lesions to an existing MedSynth dataset (a new dataset; drawn, or
+/// transplanted from donor cases with CarveMix) or to a NIfTI volume inside a mask (a new volume and label map).
 struct LesionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lesions",
         abstract: "Add synthetic lesions to a MedSynth HDF5 dataset, or to a NIfTI volume inside a mask.",
         discussion: """
-        Dataset mode (--in FILE.h5 --out NEW.h5): every case is copied with lesions blended into all its
-        modalities where its label map has an allowed label (--allowed-labels, default brain tissues 7,8,9);
-        its label map gets the lesion labels and its provenance the source case id and the lesion metadata.
-        Atomic per case and resumable like `medsynth phantom`.
+        Dataset mode (--in FILE.h5 --out NEW.h5): every case is copied with lesions in all its modalities where
+        its label map has an allowed label (--allowed-labels, default brain tissues 7,8,9); its label map gets
+        the lesion labels and its provenance the source case id and the lesion metadata. --method phantom
+        renders a phantom case again from its provenance with the lesions inside (partial volume, bias field,
+        PET blur and noise apply to them as to tissue); --method blend blends them into the stored images;
+        --method auto (default) renders where the case allows it (a phantom case, not augmented, whose lesions
+        are all rendered ones) and blends otherwise. Atomic per case and resumable like `medsynth phantom`.
+
+        CarveMix (--carvemix DONORS.h5, dataset mode): instead of drawing lesions, each case gets the lesions of
+        --per-case donor cases of DONORS (cases with lesions; DONORS may be the input, a case is then never its
+        own donor) with their labels and their values in every modality, feathered at the edge, at the donor's
+        position when it lands on allowed labels, else at a random valid shift (a lesion that finds no place is
+        dropped). Donors must be on the same grid as the input's cases.
 
         Volume mode (--in VOLUME.nii.gz --mask MASK.nii.gz --out OUT.nii.gz): lesions go where the mask is
         non-zero; writes OUT and the label map OUT_label.nii.gz (the --label map updated, or a new one).
@@ -24,6 +33,7 @@ struct LesionsCommand: ParsableCommand {
 
         Examples:
           medsynth lesions --in Outputs/phantom.h5 --out Outputs/phantom_lesions.h5 --per-case 2 --seed 3
+          medsynth lesions --in Outputs/healthy.h5 --carvemix Outputs/phantom_lesions.h5 --out Outputs/mixed.h5
           medsynth lesions --in flair.nii.gz --mask brain.nii.gz --modality FLAIR --out flair_lesion.nii.gz
           medsynth lesions --in t1.nii.gz --mask wm.nii.gz --label seg.nii.gz --out t1_lesion.nii.gz --json
         """
@@ -50,6 +60,12 @@ struct LesionsCommand: ParsableCommand {
     @Option(help: "Dataset mode: label values where lesions may go (comma-separated).")
     var allowedLabels: String = "7,8,9"
 
+    @Option(help: "Dataset mode: phantom (render the case again with the lesions), blend (into the stored images) or auto (phantom where possible).")
+    var method: LesionDatasetBuilder.Method = .auto
+
+    @Option(help: ArgumentHelp("Dataset mode: transplant the lesions of --per-case donor cases of this dataset (CarveMix) instead of drawing new ones.", valueName: "donors.h5"))
+    var carvemix: String?
+
     @Option(help: "Random seed (0 … 2^63-1).")
     var seed: UInt64 = 2026
 
@@ -69,6 +85,9 @@ struct LesionsCommand: ParsableCommand {
         guard (1...100).contains(perCase) else { throw ValidationError("--per-case must be 1…100, got \(perCase)") }
         guard seed <= UInt64(Int64.max) else { throw ValidationError("--seed must be at most \(Int64.max), got \(seed)") }
         guard lesionRadius > 0 && lesionRadius.isFinite else { throw ValidationError("--lesion-radius must be positive, got \(lesionRadius)") }
+        if carvemix != nil && (subRegions || method != .auto) {
+            throw ValidationError("--carvemix copies lesions as they are; --sub-regions and --method are for drawn lesions")
+        }
     }
 
     private var lesionSettings: LesionSettings {
@@ -101,21 +120,49 @@ struct LesionsCommand: ParsableCommand {
             throw MedSynthError(.invalidArgument, out, "is the input; write the lesioned dataset to a new file")
         }
         let allowed = try parseLabels(allowedLabels)
-        let builder = try LesionDatasetBuilder(source: input, settings: lesionSettings, allowedLabels: allowed, seed: seed,
-                                               perCase: perCase, commandLine: CaseProvenance.quotedCommandLine(CommandLine.arguments))
-        let configuration = DatasetRunConfiguration([
-            "command": "lesions", "input": input.standardizedFileURL.path, "per_case": String(perCase),
-            "seed": String(seed), "sub_regions": String(subRegions), "lesion_radius_mm": String(lesionRadius),
+        let commandLine = CaseProvenance.quotedCommandLine(CommandLine.arguments)
+        var configuration: [String: String] = [
+            "command": "lesions", "input": input.standardizedFileURL.path, "per_case": String(perCase), "seed": String(seed),
             "allowed_labels": allowed.sorted().map(String.init).joined(separator: ","),
-            "input_cases": builder.caseIDs.joined(separator: ","),
-        ])
-        let summary = try DatasetRun.write(command: "lesions", to: url, configuration: configuration, caseIDs: builder.caseIDs,
-                                           overwrite: overwrite, make: builder.makeCase)
+        ]
+        let caseIDs: [String]
+        let make: @Sendable (Int) throws -> DatasetCase
+        if let carvemix {
+            let donors = URL(fileURLWithPath: carvemix)
+            guard try FileFormatDetector.detect(donors) == .hdf5 else {
+                throw MedSynthError(.invalidArgument, carvemix, "is not HDF5; --carvemix takes a MedSynth dataset whose cases have lesions")
+            }
+            guard donors.standardizedFileURL.path != url.standardizedFileURL.path else {
+                throw MedSynthError(.invalidArgument, out, "is the donor dataset; write the mixed dataset to a new file")
+            }
+            var settings = CarveMixSettings()
+            settings.allowedTargetLabels = allowed
+            let builder = try CarveMixDatasetBuilder(source: input, donors: donors, perCase: perCase, settings: settings,
+                                                     seed: seed, commandLine: commandLine)
+            configuration["method"] = "carvemix"
+            configuration["donors"] = donors.standardizedFileURL.path
+            configuration["donor_cases"] = builder.donorIDs.joined(separator: ",")
+            configuration["input_cases"] = builder.caseIDs.joined(separator: ",")
+            (caseIDs, make) = (builder.caseIDs, builder.makeCase)
+        } else {
+            let builder = try LesionDatasetBuilder(source: input, settings: lesionSettings, allowedLabels: allowed, seed: seed,
+                                                   perCase: perCase, method: method, commandLine: commandLine)
+            configuration["method"] = method.rawValue
+            configuration["sub_regions"] = String(subRegions)
+            configuration["lesion_radius_mm"] = String(lesionRadius)
+            configuration["input_cases"] = builder.caseIDs.joined(separator: ",")
+            (caseIDs, make) = (builder.caseIDs, builder.makeCase)
+        }
+        let summary = try DatasetRun.write(command: "lesions", to: url, configuration: DatasetRunConfiguration(configuration),
+                                           caseIDs: caseIDs, overwrite: overwrite, make: make)
         let report = DatasetRunReport(summary: summary, shape: nil, seed: seed)
         print(json ? try PrettyJSON.string(report) : report.line(command: "lesions"))
     }
 
     private func runVolume(_ input: URL) throws {
+        guard carvemix == nil else {
+            throw MedSynthError(.invalidArgument, "--carvemix", "transplants between the cases of MedSynth datasets; the input \(self.in) is a NIfTI volume")
+        }
         guard let mask else {
             throw MedSynthError(.invalidArgument, "--mask", "is required for a NIfTI input: lesions go where the mask is non-zero")
         }
@@ -184,6 +231,8 @@ struct LesionsCommand: ParsableCommand {
         return Set(values)
     }
 }
+
+extension LesionDatasetBuilder.Method: ExpressibleByArgument {}
 
 /// The summary of `medsynth lesions` on a volume.
 struct VolumeLesionReport: Codable {

@@ -48,6 +48,12 @@ struct PhantomCommand: ParsableCommand {
     @Option(help: "Deflate level 0-9 of every dataset (with shuffle).")
     var deflateLevel: Int = HDF5VolumeStore.defaultDeflateLevel
 
+    @Option(help: "How chunks are deflated: rle (zlib's run-length matching: fast, the default) or standard (HDF5's own filter bytes).")
+    var deflateStrategy: DeflateStrategy = .runLength
+
+    @Flag(help: "Do not fsync after each case: a killed run still resumes, but a power failure may lose the last cases.")
+    var noFsync = false
+
     @Option(help: "The output dataset file (.h5).")
     var out: String
 
@@ -89,9 +95,11 @@ struct PhantomCommand: ParsableCommand {
             "command": "phantom", "cases": String(cases), "shape": shape.map(String.init).joined(separator: " "),
             "seed": String(seed), "lesions": String(lesions), "sub_regions": String(subRegions),
             "lesion_radius_mm": String(lesionRadius), "deflate_level": String(deflateLevel),
+            "deflate_strategy": deflateStrategy.rawValue,
         ])
         let summary = try DatasetRun.write(command: "phantom", to: url, configuration: configuration, caseIDs: builder.caseIDs,
-                                           overwrite: overwrite, deflateLevel: deflateLevel, make: builder.makeCase)
+                                           overwrite: overwrite, deflateLevel: deflateLevel, deflateStrategy: deflateStrategy,
+                                           syncsToDisk: !noFsync, make: builder.makeCase)
         let report = DatasetRunReport(summary: summary, shape: shape, seed: seed)
         if json {
             print(try PrettyJSON.string(report))

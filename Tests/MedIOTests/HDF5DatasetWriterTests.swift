@@ -3,6 +3,7 @@ import Testing
 import MedCore
 @testable import MedIO
 import MedTestSupport
+import CHDF5
 
 extension HDF5Tests {
     /// The MedSynth dataset writer: layout, provenance, resume, refusal, and what a kill leaves behind. Kills are
@@ -71,15 +72,80 @@ extension HDF5Tests {
             for n in 0..<shape.sliceCount { voxels[shape.sliceCount + n] = 42 }
             let volume = Volume(shape: shape, voxels: voxels, modality: .pet)
             for level in [nil, 0, 1, 9] as [Int?] {
-                let url = dir.appendingPathComponent("l\(level.map(String.init) ?? "none").h5")
-                let w = try MedSynthDatasetWriter(url: url, configuration: Self.configuration, plannedCaseCount: 1,
-                                                  overwrite: false, deflateLevel: level)
+                for strategy in DeflateStrategy.allCases where level != nil || strategy == .runLength {
+                    let name = "\(level.map(String.init) ?? "none")-\(strategy.rawValue)"
+                    let url = dir.appendingPathComponent("l\(name).h5")
+                    let w = try MedSynthDatasetWriter(url: url, configuration: Self.configuration, plannedCaseCount: 1,
+                                                      overwrite: false, deflateLevel: level, deflateStrategy: strategy,
+                                                      syncsToDisk: strategy == .standard)
+                    try w.write(DatasetCase(id: "c", volumes: [volume], provenance: CaseProvenance(commandLine: "", seed: 0, caseIndex: 0)))
+                    try w.close()
+                    let back = try MedSynthDataset.readCase("c", in: url).volumes[0]
+                    #expect(back.voxels.map(\.bitPattern) == voxels.map(\.bitPattern), "\(name)")
+                    let ds = try HDF5File.open(url).root.dataset("cases/c/PET")
+                    #expect(ds.filters == (level.map { ["shuffle", "deflate(\($0))"] } ?? []))
+                }
+            }
+        }
+
+        /// With the standard strategy every chunk is byte for byte what HDF5's own shuffle + deflate filters write
+        /// (`HDF5VolumeStore` goes through them); run-length chunks are other, smaller-than-raw bytes.
+        @Test func standardStrategyChunksEqualHDF5FilterOutput() throws {
+            let dir = try HDF5TestSupport.folder("dataset-standard")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let shape = VolumeShape(depth: 5, height: 24, width: 32)
+            var g = SeededGenerator(seed: 9)
+            // A smooth ramp with noise inside a disc, constant background: like a phantom slice.
+            let voxels = (0..<shape.voxelCount).map { n -> Float in
+                let i = n % 32, j = (n / 32) % 24
+                let inside = (i - 16) * (i - 16) + (j - 12) * (j - 12) < 100
+                return inside ? Float(400 + 3 * i) + Float(g.nextNormal() * 5) : -1000
+            }
+            let volume = Volume(shape: shape, voxels: voxels, modality: .ct)
+            let plain = dir.appendingPathComponent("plain.h5")
+            try HDF5VolumeStore.write([(caseID: "c", volume: volume)], to: plain, deflateLevel: 4)
+            for strategy in DeflateStrategy.allCases {
+                let url = dir.appendingPathComponent("\(strategy.rawValue).h5")
+                let w = try MedSynthDatasetWriter(url: url, configuration: Self.configuration, plannedCaseCount: 1, overwrite: false,
+                                                  deflateLevel: 4, deflateStrategy: strategy)
                 try w.write(DatasetCase(id: "c", volumes: [volume], provenance: CaseProvenance(commandLine: "", seed: 0, caseIndex: 0)))
                 try w.close()
-                let back = try MedSynthDataset.readCase("c", in: url).volumes[0]
-                #expect(back.voxels.map(\.bitPattern) == voxels.map(\.bitPattern), "level \(level.map(String.init) ?? "none")")
-                let ds = try HDF5File.open(url).root.dataset("cases/c/PET")
-                #expect(ds.filters == (level.map { ["shuffle", "deflate(\($0))"] } ?? []))
+                let ours = try HDF5File.open(url).root.dataset("cases/c/CT"), theirs = try HDF5File.open(plain).root.dataset("cases/c/CT")
+                var total = 0
+                for k in 0..<shape.depth {
+                    let a = try Self.rawChunk(ours, slice: k), b = try Self.rawChunk(theirs, slice: k)
+                    total += a.count
+                    if strategy == .standard { #expect(a == b, "slice \(k)") }
+                }
+                #expect(total < shape.voxelCount * 4, "\(strategy)")
+            }
+        }
+
+        /// The stored (filtered) bytes of chunk `slice` of a dataset chunked per slice.
+        static func rawChunk(_ ds: HDF5Dataset, slice k: Int) throws -> [UInt8] {
+            let offset: [hsize_t] = [hsize_t(k), 0, 0]
+            var size: hsize_t = 0
+            #expect(H5Dget_chunk_storage_size(ds.handle.id, offset, &size) >= 0)
+            var bytes = [UInt8](repeating: 0, count: Int(size))
+            var mask: UInt32 = 0
+            #expect(bytes.withUnsafeMutableBytes { H5Dread_chunk(ds.handle.id, ms_h5p_default(), offset, &mask, $0.baseAddress) } >= 0)
+            #expect(mask == 0)
+            return bytes
+        }
+
+        /// The write benchmark writes every case per run, reports positive times and the file's compression.
+        @Test func writeBenchmarkReportsThroughputAndRatio() throws {
+            let dir = try HDF5TestSupport.folder("dataset-bench")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let modes = [DatasetWriteBenchmark.Mode(deflateLevel: nil), DatasetWriteBenchmark.Mode(deflateLevel: 4, syncsToDisk: false)]
+            #expect(modes.map(\.name) == ["uncompressed", "rle-4-nosync"])
+            let results = try DatasetWriteBenchmark.run(cases: [Self.makeCase("case000", index: 0), Self.makeCase("case001", index: 1)],
+                                                        modes: modes, repetitions: 2, folder: dir)
+            #expect(results.count == 2 && results.allSatisfy { $0.seconds.count == 2 && $0.megabytesPerSecond > 0 && $0.rawBytes == 2 * 3 * 240 })
+            #expect(results[0].fileBytes > results[0].rawBytes && results[1].compressionRatio > 0)
+            #expect(HDF5TestSupport.contents(dir).isEmpty)
+            HDF5TestSupport.expectError(.invalidArgument, mentioning: ["repetitions"]) {
+                _ = try DatasetWriteBenchmark.run(cases: [], modes: modes, repetitions: 0, folder: dir)
             }
         }
 

@@ -9,7 +9,7 @@ import MedIO
     @Test func benchmarkRunsOnASmallGrid() throws {
         let entries = try AugmentationBenchmark.run(repetitions: 1, shape: VolumeShape(depth: 8, height: 32, width: 32))
         #expect(entries.map(\.transform) == AugmentationRegistry.names)
-        #expect(entries.allSatisfy { $0.medianMS > 0 && $0.timesMS.count == 1 })
+        #expect(entries.allSatisfy { $0.medianMS > 0 && $0.timesMS.count == 1 && $0.inPipelineMedianMS > 0 && $0.inPipelineTimesMS.count == 1 })
         #expect(AugmentationBenchmark.table(entries).contains("RandomMotion"))
         #expect(throws: MedSynthError.self) { try AugmentationBenchmark.run(repetitions: 0) }
     }

@@ -56,6 +56,17 @@ public enum MedSynthDataset {
         return StoredCase(id: id, volumes: volumes, provenance: provenance)
     }
 
+    /// The provenance attributes of case `id` without reading its voxels; nil when the case has none.
+    /// - Throws: `MedSynthError` naming `url`: `.notFound` (no such case), `.corrupt` (partial provenance).
+    public static func readProvenance(_ id: String, in url: URL) throws -> CaseProvenance? {
+        let file = try HDF5File.open(url)
+        let path = "/\(casesGroup)/\(id)"
+        guard file.root.kind(at: path) == .group else {
+            throw MedSynthError(.notFound, url.path, "has no case '\(id)' (no group \(path))")
+        }
+        return try CaseProvenance.read(from: try file.root.group(path))
+    }
+
     /// The root's run configuration, nil when the file has none (not written by `MedSynthDatasetWriter`).
     /// - Throws: `MedSynthError` naming `url` as `HDF5File.open`.
     public static func runConfiguration(of url: URL) throws -> DatasetRunConfiguration? {

@@ -18,6 +18,10 @@ import MedCore
 /// 3. the group is linked as `/cases/<id>` (`H5Olink`) — the only change to objects already in the file;
 /// 4. the file is flushed and `fsync`ed again.
 ///
+/// With `syncsToDisk` false the `fsync` calls are skipped: a killed process still leaves every committed case
+/// intact (the flushed bytes are the operating system's to write, in any case), but a power failure or kernel
+/// crash may lose or damage the last cases.
+///
 /// A process killed before step 3 leaves unreferenced bytes (wasted space, never read); the file on disk is the
 /// one of the previous commit. Killed after step 4, the case is complete. The only unprotected window is the
 /// write-out of step 4's few metadata blocks of `/cases` (HDF5 1.10 without SWMR has no journal), which lasts
@@ -32,6 +36,10 @@ public final class MedSynthDatasetWriter {
     public let configuration: DatasetRunConfiguration
     /// The gzip level of every dataset (with shuffle), nil for none.
     public let deflateLevel: Int?
+    /// The zlib strategy the chunks are deflated with.
+    public let deflateStrategy: DeflateStrategy
+    /// Whether every commit is `fsync`ed (the default), so that committed cases survive a power failure.
+    public let syncsToDisk: Bool
     /// The cases the file held when it was opened (resumed from an earlier run).
     public let resumedCaseIDs: Set<String>
     /// The cases the file holds now.
@@ -50,17 +58,23 @@ public final class MedSynthDatasetWriter {
     ///   - plannedCaseCount: how many cases the run will hold (stored as the root attribute `case_count`).
     ///   - overwrite: replace an existing file (atomically, by a new empty dataset) instead of resuming it.
     ///   - deflateLevel: gzip level 0…9 with shuffle, nil for uncompressed datasets.
+    ///   - deflateStrategy: how the chunks are deflated (run-length matching by default; see `DeflateStrategy`).
+    ///   - syncsToDisk: `fsync` after each commit step (default); false keeps the order of the steps but leaves
+    ///     writing to disk to the operating system (safe against a killed process, not against power loss).
     /// - Throws: `MedSynthError` naming `url`: `.mismatch` when the file was started with another configuration
     ///   (the message lists the differing arguments), `.unsupported` when it is not a MedSynth dataset being
     ///   written by a run, `.corrupt` when it cannot be opened, `.writeFailed` when it cannot be created.
     public init(url: URL, configuration: DatasetRunConfiguration, plannedCaseCount: Int, overwrite: Bool,
-                deflateLevel: Int? = HDF5VolumeStore.defaultDeflateLevel) throws {
+                deflateLevel: Int? = HDF5VolumeStore.defaultDeflateLevel, deflateStrategy: DeflateStrategy = .runLength,
+                syncsToDisk: Bool = true) throws {
         if let level = deflateLevel, !(0...9).contains(level) {
             throw MedSynthError(.invalidArgument, url.path, "deflate level \(level) is outside 0…9")
         }
         self.url = url
         self.configuration = configuration
         self.deflateLevel = deflateLevel
+        self.deflateStrategy = deflateStrategy
+        self.syncsToDisk = syncsToDisk
         faultInjection = FaultInjection.fromEnvironment()
         let exists = FileManager.default.fileExists(atPath: url.path)
         if !exists || overwrite {
@@ -127,19 +141,15 @@ public final class MedSynthDatasetWriter {
     // MARK: - Steps
 
     /// One dataset as `HDF5VolumeStore` lays it out: float32 (depth, height, width), one chunk per slice,
-    /// shuffle + deflate, attributes modality, unit, spacing_mm, affine, medsynth_version. Compressed slices are
-    /// made on all cores (`SliceChunkCompressor`).
+    /// shuffle + deflate, attributes modality, unit, spacing_mm, affine, medsynth_version. Slices are handed to
+    /// HDF5 as finished chunks, compressed on all cores (`SliceChunkCompressor`).
     private func writeVolume(_ volume: Volume, into group: HDF5Group) throws {
         let s = volume.shape
         let dataset = try group.createDataset(
             HDF5VolumeStore.datasetName(for: volume.modality), elementType: .float32,
             shape: [s.depth, s.height, s.width], chunkShape: [1, s.height, s.width],
             shuffle: deflateLevel != nil, deflateLevel: deflateLevel)
-        if let level = deflateLevel {
-            try SliceChunkCompressor.write(volume.voxels, shape: s, level: level, to: dataset)
-        } else {
-            try dataset.write(volume.voxels)
-        }
+        try SliceChunkCompressor.write(volume.voxels, shape: s, level: deflateLevel, strategy: deflateStrategy, to: dataset)
         let spacing = volume.spacingMM
         try dataset.attributes.set("modality", volume.modality.rawValue)
         try dataset.attributes.set("unit", volume.unit.rawValue)
@@ -148,9 +158,11 @@ public final class MedSynthDatasetWriter {
         try dataset.attributes.set("medsynth_version", MedSynthVersion.string)
     }
 
-    /// `H5Fflush` (HDF5's caches to the operating system), then `fsync` (the operating system's to the disk).
+    /// `H5Fflush` (HDF5's caches to the operating system), then `fsync` (the operating system's to the disk)
+    /// unless `syncsToDisk` is false.
     private func durableFlush() throws {
         try file.flush()
+        guard syncsToDisk else { return }
         var pointer: UnsafeMutableRawPointer? = nil
         if H5Fget_vfd_handle(file.handle.id, ms_h5p_default(), &pointer) >= 0, let pointer {
             // The default (sec2) driver's handle is the POSIX file descriptor.

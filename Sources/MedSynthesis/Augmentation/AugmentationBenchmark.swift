@@ -3,19 +3,30 @@ import MedCore
 import MedIO
 
 /// Times every augmentation on one 256 × 256 × 128 Float32 volume (1 mm voxels, modality T1 so the MR-only
-/// transforms run), the size `benchmarks/augment_peer.py` gives TorchIO. Each timing is draw + apply with
-/// parameters comparable to TorchIO's defaults, the median of the repetitions.
+/// transforms run), the size `benchmarks/augment_peer.py` gives TorchIO, with parameters comparable to TorchIO's
+/// defaults. Two timings per transform, each the median of the repetitions:
+/// - *call*: draw + `step.apply(parameters, to: case)` on a case the caller keeps — what a user calling the
+///   transform pays, output in new memory (TorchIO's peer call, `transform(subject)`, deep-copies the subject
+///   too);
+/// - *in pipeline*: draw + `step.apply(parameters, in: &workspace)` on a workspace that owns a private copy of
+///   the case (made before the clock starts) — what the step costs inside `AugmentationPipeline` after an earlier
+///   step has made the arrays the pipeline's own, i.e. in place where the kernel allows it and no spare arrays
+///   yet otherwise. Its TorchIO counterpart is the transform built with `copy=False`, timed on a private copy.
 public enum AugmentationBenchmark {
-    /// One transform's timing.
+    /// One transform's timings.
     public struct Entry: Codable, Sendable, Equatable {
         /// The transform's name.
         public var transform: String
         /// The TorchIO class it is compared with, if any.
         public var torchioPeer: String?
-        /// Median wall time in milliseconds.
+        /// Median wall time of the call (output in new memory), in milliseconds.
         public var medianMS: Double
-        /// Every repetition's wall time in milliseconds.
+        /// Every repetition's call time in milliseconds.
         public var timesMS: [Double]
+        /// Median wall time of the step inside a pipeline that owns the case, in milliseconds.
+        public var inPipelineMedianMS: Double
+        /// Every repetition's in-pipeline time in milliseconds.
+        public var inPipelineTimesMS: [Double]
     }
 
     /// The benchmark grid.
@@ -88,29 +99,55 @@ public enum AugmentationBenchmark {
         var entries: [Entry] = []
         for (step, peer) in try cases() where only?.contains(step.name) ?? true {
             var generator = SeededGenerator(seed: 2024)
-            var times: [Double] = []
+            var times: [Double] = [], inPipeline: [Double] = []
             for rep in 0...repetitions {
-                let start = DispatchTime.now().uptimeNanoseconds
-                let p = step.draw(using: &generator, geometry: input.geometry)
+                var start = DispatchTime.now().uptimeNanoseconds
+                var p = step.draw(using: &generator, geometry: input.geometry)
                 _ = try step.apply(p, to: input)
-                let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-                if rep > 0 { times.append(ms) }
+                let call = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+
+                var owned = privateCopy(of: input)
+                var workspace = AugmentationWorkspace(taking: &owned)
+                start = DispatchTime.now().uptimeNanoseconds
+                p = step.draw(using: &generator, geometry: input.geometry)
+                try step.apply(p, in: &workspace)
+                let stepMS = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                if rep > 0 {
+                    times.append(call)
+                    inPipeline.append(stepMS)
+                }
             }
-            let sorted = times.sorted()
-            let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2]
-                : 0.5 * (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2])
-            entries.append(Entry(transform: step.name, torchioPeer: peer, medianMS: median, timesMS: times))
+            entries.append(Entry(transform: step.name, torchioPeer: peer, medianMS: median(times), timesMS: times,
+                                 inPipelineMedianMS: median(inPipeline), inPipelineTimesMS: inPipeline))
         }
         return entries
     }
 
-    /// A plain-text table of entries: transform, TorchIO peer, median ms.
+    /// The median (mean of the middle two for an even count).
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : 0.5 * (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2])
+    }
+
+    /// A case with the same values in arrays of its own (written once, so its pages are in memory).
+    static func privateCopy(of c: AugmentationCase) -> AugmentationCase {
+        func copy(_ v: Volume) -> Volume {
+            var out = v
+            out.voxels = v.voxels.withUnsafeBufferPointer { src in
+                VoxelPointers.withNewArray(voxels: src.count) { $0.update(from: src.baseAddress!, count: src.count) }
+            }
+            return out
+        }
+        return try! AugmentationCase(images: c.images.mapValues(copy), labels: c.labels.map(copy))   // `c`'s grid
+    }
+
+    /// A plain-text table of entries: transform, TorchIO peer, median ms of the call and in a pipeline.
     public static func table(_ entries: [Entry]) -> String {
-        var lines = ["transform        torchio peer               median ms"]
+        var lines = ["transform        torchio peer               call ms  in-pipeline ms"]
         for e in entries {
             lines.append(e.transform.padding(toLength: 17, withPad: " ", startingAt: 0)
-                         + (e.torchioPeer ?? "-").padding(toLength: 27, withPad: " ", startingAt: 0)
-                         + String(format: "%9.1f", e.medianMS))
+                         + (e.torchioPeer ?? "-").padding(toLength: 25, withPad: " ", startingAt: 0)
+                         + String(format: "%9.1f %15.1f", e.medianMS, e.inPipelineMedianMS))
         }
         return lines.joined(separator: "\n")
     }

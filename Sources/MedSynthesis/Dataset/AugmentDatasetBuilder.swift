@@ -50,14 +50,19 @@ public struct AugmentDatasetBuilder: Sendable {
     /// - Throws: `MedSynthError` naming the source when its case cannot be read or augmented.
     public func makeCase(_ index: Int) throws -> DatasetCase {
         let sourceID = sourceCaseIDs[index / perCase]
-        let stored = try MedSynthDataset.readCase(sourceID, in: source)
-        let images = stored.volumes.filter { $0.modality != .label }
-        let input = try AugmentationCase(images: images.reduce(into: [:]) { $0[$1.modality.rawValue] = $1 },
-                                         labels: stored.volume(.label))
-        var generator = SeededGenerator(seed: seed).split(UInt64(index))
-        let result: AugmentationResult
+        var stored = try MedSynthDataset.readCase(sourceID, in: source)
+        let modalities = stored.volumes.map(\.modality)
+        var augmented: AugmentationCase
         do {
-            result = try pipeline.apply(to: input, using: &generator)
+            let images = stored.volumes.filter { $0.modality != .label }
+            augmented = try AugmentationCase(images: images.reduce(into: [:]) { $0[$1.modality.rawValue] = $1 },
+                                             labels: stored.volume(.label))
+        }
+        stored.volumes = []   // the case's arrays are now held by `augmented` alone: the pipeline changes them in place
+        var generator = SeededGenerator(seed: seed).split(UInt64(index))
+        let record: AugmentationRecord
+        do {
+            record = try pipeline.applyInPlace(to: &augmented, using: &generator)
         } catch let e as MedSynthError {
             throw MedSynthError(e.kind, source.path, "case '\(sourceID)': \(e.subject.map { "\($0): " } ?? "")\(e.message)")
         }
@@ -65,15 +70,14 @@ public struct AugmentDatasetBuilder: Sendable {
         var transforms: [Any] = []
         if let json = stored.provenance?.transformsJSON,
            let old = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any] { transforms = old }
-        let added = try JSONSerialization.jsonObject(with: Data(try ProvenanceJSON.string(result.record.applied).utf8)) as? [Any] ?? []
+        let added = try JSONSerialization.jsonObject(with: Data(try ProvenanceJSON.string(record.applied).utf8)) as? [Any] ?? []
         let transformsData = try JSONSerialization.data(withJSONObject: transforms + added, options: [.sortedKeys, .withoutEscapingSlashes])
         let provenance = CaseProvenance(
             commandLine: commandLine, seed: Int(seed), caseIndex: index, sourceCaseID: sourceID,
             phantomParametersJSON: stored.provenance?.phantomParametersJSON ?? "null",
             lesionsJSON: stored.provenance?.lesionsJSON ?? "[]",
             transformsJSON: String(decoding: transformsData, as: UTF8.self))
-        let out = result.augmentationCase
-        let volumes = stored.volumes.map { v in v.modality == .label ? out.labels! : out.images[v.modality.rawValue]! }
+        let volumes = modalities.map { m in m == .label ? augmented.labels! : augmented.images[m.rawValue]! }
         return DatasetCase(id: caseIDs[index], volumes: volumes, provenance: provenance)
     }
 }

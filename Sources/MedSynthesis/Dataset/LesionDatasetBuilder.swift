@@ -2,15 +2,38 @@ import Foundation
 import MedCore
 import MedIO
 
-/// Makes the cases of a `medsynth lesions` dataset: every case of a MedSynth dataset with lesions blended into
-/// its images (`VolumeLesionInserter`) inside the voxels whose label is allowed, its label map updated and
-/// its source recorded. Case n draws from `SeededGenerator(seed: seed).split(n)`.
+/// Makes the cases of a `medsynth lesions` dataset: every case of a MedSynth dataset with lesions added inside
+/// the voxels whose label is allowed, its label map updated and its source recorded. Case n draws from
+/// `SeededGenerator(seed: seed).split(n)`.
+///
+/// How lesions are added (`Method`):
+/// - `phantom`: the case is rendered again from its provenance (`PhantomProvenance`: drawn parameters and
+///   phantom settings) with the lesions as `PhantomInclusion`s, so partial volume, bias field, PET blur and noise
+///   apply to them as to tissue — exactly as `medsynth phantom --lesions` makes them. Lesions the source already
+///   has (phantom inclusions) are rendered again where they were. Possible for phantom cases that were not
+///   augmented, whose lesions are all phantom inclusions, and whose allowed labels are brain tissues that include
+///   white matter (8, the host the appearances refer to). The re-rendered label map must equal the stored one
+///   outside the new lesions' boxes, which catches a case made by a MedSynth version that rendered differently.
+/// - `blend`: lesions are blended into the stored images (`VolumeLesionInserter`), for any case.
+/// - `auto` (the default): `phantom` where possible, else `blend`.
 public struct LesionDatasetBuilder: Sendable {
+    /// How lesions are put into a case.
+    public enum Method: String, Sendable, CaseIterable, Codable {
+        /// Render through the phantom where the case allows it, else blend.
+        case auto
+        /// Render through the phantom; a case that does not allow it is an error.
+        case phantom
+        /// Blend into the stored images.
+        case blend
+    }
+
     /// The source dataset.
     public let source: URL
     /// Its case ids, in order.
     public let caseIDs: [String]
-    /// The inserter.
+    /// The lesion settings (count, shape, size, sub-regions, appearance).
+    public let settings: LesionSettings
+    /// The blending inserter.
     public let inserter: VolumeLesionInserter
     /// Labels of the source label maps where lesions may go.
     public let allowedLabels: Set<Int>
@@ -18,51 +41,72 @@ public struct LesionDatasetBuilder: Sendable {
     public let seed: UInt64
     /// Lesions per case, or nil to draw from the settings.
     public let perCase: Int?
+    /// How lesions are added.
+    public let method: Method
     /// The command line recorded in provenance.
     public let commandLine: String
 
     /// Creates a builder.
     /// - Throws: `MedSynthError` when the source cannot be listed, has no cases, or the settings are invalid.
     public init(source: URL, settings: LesionSettings, allowedLabels: Set<Int>, seed: UInt64, perCase: Int?,
-                commandLine: String) throws {
+                method: Method = .auto, commandLine: String) throws {
         guard seed <= UInt64(Int64.max) else {
             throw MedSynthError(.invalidArgument, "--seed", "is \(seed); expected at most \(Int64.max) (stored as int64)")
         }
         self.source = source
         caseIDs = try MedSynthDataset.caseIDs(in: source)
         guard !caseIDs.isEmpty else { throw MedSynthError(.invalidArgument, source.path, "has no cases under /cases") }
+        self.settings = settings
         inserter = try VolumeLesionInserter(settings: settings)
         self.allowedLabels = allowedLabels
         self.seed = seed
         self.perCase = perCase
+        self.method = method
         self.commandLine = commandLine
     }
 
     /// Makes case `index`: the source case with lesions.
-    /// - Throws: `MedSynthError` naming the source when the case has no label map or no allowed voxel.
+    /// - Throws: `MedSynthError` naming the source when the case has no label map or no allowed voxel, or (method
+    ///   `phantom`) cannot be rendered again, saying why.
     public func makeCase(_ index: Int) throws -> DatasetCase {
         let id = caseIDs[index]
         let stored = try MedSynthDataset.readCase(id, in: source)
         guard let labels = stored.volume(.label) else {
             throw MedSynthError(.invalidArgument, source.path, "case '\(id)' has no label map (/cases/\(id)/label); it is needed to place lesions")
         }
-        let images = stored.volumes.filter { $0.modality != .label }
-        let mask = VolumeLesionMask.fromLabels(labels, allowed: allowedLabels)
         // The new lesions are appended to the source's own list, and keep clear of those lesions' boxes.
         var lesions: [Any] = []
         if let json = stored.provenance?.lesionsJSON,
            let old = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any] { lesions = old }
-        let oldBoxes = lesions.compactMap { ($0 as? [String: Any]).flatMap { Self.box(from: $0["box"]) } }
-        let result: LesionInsertionResult
+        let stream = SeededGenerator(seed: seed).split(UInt64(index))
+        var made: (volumes: [Volume], lesions: [LesionRecord])?
         do {
-            result = try inserter.insert(into: images, labels: labels, mask: mask,
-                                         using: SeededGenerator(seed: seed).split(UInt64(index)), count: perCase,
-                                         avoiding: oldBoxes)
+            if method != .blend {
+                switch phantomPlan(stored, labels: labels) {
+                case .success(let plan): made = try renderThroughPhantom(plan, stored: stored, labels: labels, stream: stream)
+                case .failure(let reason):
+                    if method == .phantom {
+                        throw MedSynthError(.invalidArgument, "--method phantom", "the case cannot be rendered again through the phantom: \(reason.message); use --method blend or auto")
+                    }
+                }
+                if made == nil, method == .phantom {
+                    throw MedSynthError(.invalidArgument, "--method phantom", "rendered again through the phantom, the case's label map differs from the stored one outside the new lesions (made by another MedSynth version?); use --method blend or auto")
+                }
+            }
+            if made == nil {
+                let oldBoxes = lesions.compactMap { ($0 as? [String: Any]).flatMap { Self.box(from: $0["box"]) } }
+                let images = stored.volumes.filter { $0.modality != .label }
+                let mask = VolumeLesionMask.fromLabels(labels, allowed: allowedLabels)
+                let result = try inserter.insert(into: images, labels: labels, mask: mask, using: stream, count: perCase,
+                                                 avoiding: oldBoxes)
+                made = (stored.volumes.map { v in v.modality == .label ? result.labels : result.images.first { $0.modality == v.modality }! },
+                        result.lesions)
+            }
         } catch let e as MedSynthError {
             throw MedSynthError(e.kind, source.path, "case '\(id)': \(e.subject.map { "\($0): " } ?? "")\(e.message)")
         }
         // Indices continue the source's list.
-        let renumbered = result.lesions.enumerated().map { n, record -> LesionRecord in
+        let renumbered = made!.lesions.enumerated().map { n, record -> LesionRecord in
             var r = record
             r.index = lesions.count + n
             return r
@@ -74,10 +118,7 @@ public struct LesionDatasetBuilder: Sendable {
             phantomParametersJSON: stored.provenance?.phantomParametersJSON ?? "null",
             lesionsJSON: String(decoding: lesionsData, as: UTF8.self),
             transformsJSON: stored.provenance?.transformsJSON ?? "[]")
-        let volumes = (stored.volumes.map { v in
-            v.modality == .label ? result.labels : result.images.first { $0.modality == v.modality }!
-        })
-        return DatasetCase(id: id, volumes: volumes, provenance: provenance)
+        return DatasetCase(id: id, volumes: made!.volumes, provenance: provenance)
     }
 
     /// A `LesionBox` from its JSON object in a lesion record.

@@ -2,7 +2,8 @@ import MedCore
 import MedIO
 
 /// Makes the cases of a `medsynth phantom` dataset: head-phantom cases, optionally with lesions, with their
-/// provenance. Case n is a pure function of (settings, seed, n), so resumed runs equal uninterrupted ones.
+/// provenance (the drawn parameters with the phantom's settings, `PhantomProvenance`, so a case can be rendered
+/// again). Case n is a pure function of (settings, seed, n), so resumed runs equal uninterrupted ones.
 public struct PhantomDatasetBuilder: Sendable {
     /// The phantom.
     public let phantom: HeadPhantom
@@ -58,7 +59,7 @@ public struct PhantomDatasetBuilder: Sendable {
         }
         let provenance = CaseProvenance(
             commandLine: commandLine, seed: Int(seed), caseIndex: index,
-            phantomParametersJSON: try ProvenanceJSON.string(rendered.parameters),
+            phantomParametersJSON: try ProvenanceJSON.string(PhantomProvenance(parameters: rendered.parameters, settings: phantom.settings)),
             lesionsJSON: try ProvenanceJSON.string(records), transformsJSON: "[]")
         return DatasetCase(id: caseIDs[index], volumes: rendered.volumes, provenance: provenance)
     }

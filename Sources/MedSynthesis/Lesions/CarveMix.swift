@@ -14,13 +14,29 @@ public enum CarveMix {
     ///   - target: the recipient, on the same grid (shape and affine).
     ///   - sourceCaseID: recorded in the lesion's metadata.
     ///   - settings: feathering and placement.
+    ///   - existing: boxes of the target's lesions (from their records); the transplant's box keeps a voxel clear
+    ///     of them, so every lesion's box keeps holding only its own voxels.
     ///   - generator: draws positions when the lesion's own one is not valid.
     /// - Returns: the new target and the transplanted lesion's record (measured in the target).
     /// - Throws: `MedSynthError`: `.mismatch` (grids or modalities differ), `.invalidArgument` (no lesion in the
     ///   source, or no valid position in `maximumAttempts`).
     public static func transplant(from source: LabelledCase, into target: LabelledCase, sourceCaseID: String,
-                                  settings: CarveMixSettings = CarveMixSettings(),
+                                  settings: CarveMixSettings = CarveMixSettings(), avoiding existing: [LesionBox] = [],
                                   using generator: inout SeededGenerator) throws -> (LabelledCase, LesionRecord) {
+        guard let result = try transplantIfPlaced(from: source, into: target, sourceCaseID: sourceCaseID, settings: settings,
+                                                  avoiding: existing, using: &generator) else {
+            throw MedSynthError(.invalidArgument, "CarveMix", "found no place for the lesion of '\(sourceCaseID)' in \(settings.maximumAttempts) attempts (allowed target labels \(settings.allowedTargetLabels.sorted()), at least \(settings.minimumInsideFraction) inside, clear of the target's lesions)")
+        }
+        return result
+    }
+
+    /// `transplant`, giving nil instead of an error when no valid position was found (like a drawn lesion that does
+    /// not fit, which is dropped).
+    /// - Throws: `MedSynthError`: `.mismatch` (grids or modalities differ), `.invalidArgument` (no lesion in the
+    ///   source).
+    public static func transplantIfPlaced(from source: LabelledCase, into target: LabelledCase, sourceCaseID: String,
+                                          settings: CarveMixSettings = CarveMixSettings(), avoiding existing: [LesionBox] = [],
+                                          using generator: inout SeededGenerator) throws -> (LabelledCase, LesionRecord)? {
         let grid = target.labels.shape
         guard source.labels.shape == grid, source.labels.affine.isClose(to: target.labels.affine, tolerance: 1e-3) else {
             throw MedSynthError(.mismatch, "CarveMix", "source case '\(sourceCaseID)' is \(source.labels.shape) with affine \(source.labels.affine); the target is \(grid) with \(target.labels.affine): cases must be co-registered")
@@ -53,17 +69,17 @@ public enum CarveMix {
                                                width: upper[2] - lower[2] + 1 + 2 * pad[2]))
         let weight = featherWeights(source.labels, box: box, featherMM: settings.featherMM)
 
-        // A shift is valid when the weighted box stays on the grid, touches no target lesion, and enough lesion
-        // voxels land on allowed labels.
+        // A shift is valid when the box stays on the grid, holds no target lesion voxel and keeps clear of the
+        // target's lesion boxes, and enough lesion voxels land on allowed labels.
         func isValid(_ shift: [Int]) -> Bool {
             var moved = box
             moved.originK += shift[0]; moved.originJ += shift[1]; moved.originI += shift[2]
-            guard moved.fits(in: grid) else { return false }
+            guard moved.fits(in: grid), !existing.contains(where: { $0.intersects(moved, margin: 1) }) else { return false }
             var lesion = 0, inside = 0, clash = false
             box.forEachVoxel(on: grid) { b, g, k, j, i in
-                guard weight[b] > 0 else { return }
                 let t = target.labels.index(k: k + shift[0], j: j + shift[1], i: i + shift[2])
                 if LesionSubRegion.isLesionLabel(target.labels.voxels[t]) { clash = true }
+                guard weight[b] > 0 else { return }
                 if LesionSubRegion.isLesionLabel(source.labels.voxels[g]) {
                     lesion += 1
                     if settings.allowedTargetLabels.contains(Int(target.labels.voxels[t].rounded())) { inside += 1 }
@@ -82,9 +98,7 @@ public enum CarveMix {
             let s = [to[0] - centre[0], to[1] - centre[1], to[2] - centre[2]]
             if isValid(s) { shift = s }
         }
-        guard let shift else {
-            throw MedSynthError(.invalidArgument, "CarveMix", "found no place for the lesion of '\(sourceCaseID)' in \(settings.maximumAttempts) attempts (allowed target labels \(settings.allowedTargetLabels.sorted()), at least \(settings.minimumInsideFraction) inside)")
-        }
+        guard let shift else { return nil }
 
         var result = target
         box.forEachVoxel(on: grid) { b, g, k, j, i in

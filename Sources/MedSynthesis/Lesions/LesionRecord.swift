@@ -34,6 +34,10 @@ public struct LesionRecord: Codable, Sendable, Equatable {
     public var sourceCaseID: String?
     /// CarveMix: the shift (k, j, i voxels) from the source case's grid to this one.
     public var offsetVoxels: [Int]?
+    /// Phantom inclusions: the tissue labels the lesion's fractions were clipped to, in the order their fractions
+    /// are summed (nil in records written before it was recorded: the default 8, 7, 9), so the lesion can be
+    /// rendered again exactly.
+    public var allowedLabels: [Int]?
 }
 
 /// One part of a lesion with sub-regions.

@@ -22,6 +22,10 @@ public struct PhantomLesionInserter: Sendable {
     /// The lesion model.
     public let model: LesionModel
 
+    /// The labels lesions were clipped to when a record does not say (`LesionSettings`' default tissues, in their
+    /// order: the order the fractions are summed in).
+    public static let defaultAllowedLabels = LesionSettings().allowedTissues.map(\.rawValue)
+
     /// The split of a case's stream (`SeededGenerator(seed: seed).split(index)`, whose splits 0–3 the phantom
     /// uses) that lesions draw from.
     public static let caseStreamSplit: UInt64 = 64
@@ -47,17 +51,34 @@ public struct PhantomLesionInserter: Sendable {
                           lesionStream: Self.lesionStream(seed: seed, index: index), count: count)
     }
 
-    /// Renders a drawn case with lesions from `lesionStream`.
-    /// - Throws: `MedSynthError` when the parameters are invalid.
+    /// Renders a drawn case with lesions from `lesionStream`, and with the lesions of `existing` (records of
+    /// phantom inclusions rendered into this case before, with their drawn parameters) rendered again where they
+    /// were; new lesions keep clear of their boxes.
+    /// - Parameters:
+    ///   - existing: earlier lesions of the case (`method` `phantom_inclusion`, `parameters` present).
+    /// - Returns: the case and the records of the new lesions only, indexed from `existing.count`.
+    /// - Throws: `MedSynthError` when the parameters are invalid, or `.invalidArgument` for an existing record that
+    ///   is not a phantom inclusion with parameters, or whose box does not fit the grid.
     public func render(_ parameters: HeadPhantomCaseParameters, lesionStream: SeededGenerator,
-                       count: Int? = nil) throws -> LesionedPhantomCase {
+                       count: Int? = nil, existing: [LesionRecord] = []) throws -> LesionedPhantomCase {
         let settings = model.settings
         let anatomy = phantom.anatomyModel(for: parameters)
         let mask = PhantomLesionMask(model: anatomy, allowedTissues: settings.allowedTissues, hostTissue: settings.hostTissue)
-        let placed = model.place(on: mask, using: lesionStream, count: count)
+        var earlier: [PlacedLesion] = []
+        for record in existing {
+            guard record.method == "phantom_inclusion", let p = record.parameters, record.box.fits(in: anatomy.shape) else {
+                throw MedSynthError(.invalidArgument, "lesion \(record.index)",
+                                    "is a '\(record.method)' lesion\(record.parameters == nil ? " without drawn parameters" : ""); only phantom inclusions with their parameters can be rendered again")
+            }
+            let tissues = (record.allowedLabels ?? Self.defaultAllowedLabels).compactMap { Tissue(rawValue: $0) }
+            let own = PhantomLesionMask(model: anatomy, allowedTissues: tissues, hostTissue: settings.hostTissue)
+            let (coverage, inside) = LesionCoverage.compute(p, box: record.box, mask: own)
+            earlier.append(PlacedLesion(parameters: p, coverage: coverage, attempts: 1, insideFraction: inside))
+        }
+        let placed = model.place(on: mask, using: lesionStream, count: count, avoiding: existing.map(\.box))
         let host = parameters.properties(of: settings.hostTissue)
         var inclusions: [PhantomInclusion] = []
-        for lesion in placed {
+        for lesion in earlier + placed {
             let box = lesion.coverage.box
             for part in lesion.parameters.appearances {
                 inclusions.append(PhantomInclusion(
@@ -68,7 +89,7 @@ public struct PhantomLesionInserter: Sendable {
         }
         var rendered = try phantom.render(parameters, model: anatomy, inclusions: inclusions)
         let grid = rendered.labels.shape
-        for lesion in placed where lesion.parameters.subRegions {
+        for lesion in earlier + placed where lesion.parameters.subRegions {
             lesion.coverage.box.forEachVoxel(on: grid) { b, g, _, _, _ in
                 if rendered.labels.voxels[g] == Tissue.lesion.label {
                     rendered.labels.voxels[g] = Float(lesion.coverage.dominantRegion(at: b).label)
@@ -77,12 +98,14 @@ public struct PhantomLesionInserter: Sendable {
         }
         let images = [rendered.ct, rendered.t1, rendered.t2, rendered.flair, rendered.pet]
         let hostLabel = settings.hostTissue.label
+        let allowed = settings.allowedTissues.map(\.rawValue)
         let records = placed.enumerated().map { n, lesion -> LesionRecord in
-            var record = LesionMeasurement.measure(index: n, method: "phantom_inclusion", box: lesion.coverage.box,
+            var record = LesionMeasurement.measure(index: existing.count + n, method: "phantom_inclusion", box: lesion.coverage.box,
                                                    labels: rendered.labels, images: images) { b, g in
                 lesion.coverage.outer[b] == 0 && rendered.labels.voxels[g] == hostLabel
             }
             record.parameters = lesion.parameters
+            record.allowedLabels = allowed
             return record
         }
         return LesionedPhantomCase(phantomCase: rendered, lesions: records)

@@ -63,6 +63,33 @@ public struct AugmentationCase: Sendable, Equatable {
         labels!.voxels = voxels
     }
 
+    /// Changes the voxels of image `name` through `body` in place: no copy is made when nothing else holds the
+    /// array (the dictionary entry is modified where it lies).
+    /// - Precondition: the image exists and `body` keeps the voxel count.
+    mutating func modifyImageVoxels<R>(_ name: String, _ body: (inout [Float]) throws -> R) rethrows -> R {
+        precondition(images[name] != nil, "image \(name) missing")
+        let count = images[name]!.voxels.count
+        defer { precondition(images[name]!.voxels.count == count, "image \(name) changed its voxel count") }
+        return try body(&images[name]!.voxels)
+    }
+
+    /// Changes the label map's voxels through `body` in place (see `modifyImageVoxels`).
+    /// - Precondition: there is a label map and `body` keeps the voxel count.
+    mutating func modifyLabelVoxels<R>(_ body: (inout [Float]) throws -> R) rethrows -> R {
+        precondition(labels != nil, "label map missing")
+        let count = labels!.voxels.count
+        defer { precondition(labels!.voxels.count == count, "the label map changed its voxel count") }
+        return try body(&labels!.voxels)
+    }
+
+    /// A case without volumes that only holds a place while a workspace owns the real one; never transformed.
+    static var placeholder: AugmentationCase { AugmentationCase(images: [:], uncheckedLabels: nil) }
+
+    private init(images: [String: Volume], uncheckedLabels labels: Volume?) {
+        self.images = images
+        self.labels = labels
+    }
+
     /// The names of the images an intensity transform restricted to `modalities` touches (all when nil).
     public func imageNames(matching modalities: [Modality]?) -> [String] {
         guard let modalities else { return imageNames }

@@ -10,7 +10,7 @@ public struct AugmentationStep: Sendable {
     /// The transform's settings as JSON (for the record of the pipeline that ran).
     public let settingsJSON: String
     private let drawBody: @Sendable (inout SeededGenerator, AugmentationGeometry) -> any AugmentationParameterValue
-    private let applyBody: @Sendable (any AugmentationParameterValue, AugmentationCase) throws -> AugmentationCase
+    private let applyBody: @Sendable (any AugmentationParameterValue, inout AugmentationWorkspace) throws -> Void
 
     /// Wraps a transform.
     /// - Parameters:
@@ -23,11 +23,11 @@ public struct AugmentationStep: Sendable {
         self.probability = probability
         settingsJSON = (try? PrettyJSON.string(transform.settings)) ?? "{}"
         drawBody = { generator, geometry in transform.draw(using: &generator, geometry: geometry) }
-        applyBody = { parameters, augmentationCase in
+        applyBody = { parameters, workspace in
             guard let p = parameters as? T.Parameters else {
                 throw MedSynthError(.mismatch, T.name, "recorded parameters of type \(type(of: parameters)) do not belong to '\(T.name)'")
             }
-            return try transform.apply(p, to: augmentationCase)
+            try transform.apply(p, in: &workspace)
         }
     }
 
@@ -39,7 +39,13 @@ public struct AugmentationStep: Sendable {
     /// Applies recorded parameters.
     /// - Throws: `MedSynthError(.mismatch)` when they belong to another transform; the transform's own errors.
     public func apply(_ parameters: any AugmentationParameterValue, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try applyBody(parameters, augmentationCase)
+        try AugmentationWorkspace.applying(to: augmentationCase) { try applyBody(parameters, &$0) }
+    }
+
+    /// Applies recorded parameters inside a workspace (in place where the workspace owns the arrays).
+    /// - Throws: as `apply(_:to:)`.
+    public func apply(_ parameters: any AugmentationParameterValue, in workspace: inout AugmentationWorkspace) throws {
+        try applyBody(parameters, &workspace)
     }
 }
 

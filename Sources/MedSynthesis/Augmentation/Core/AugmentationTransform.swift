@@ -31,6 +31,19 @@ public protocol AugmentationTransform: Sendable {
     /// Applies drawn parameters to a case.
     /// - Throws: `MedSynthError` when the parameters do not fit the case (a record replayed on another grid).
     func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase
+
+    /// Applies drawn parameters inside a pipeline's workspace, changing the arrays the workspace owns in place
+    /// where the kernel allows it. Gives the same voxels as `apply(_:to:)`.
+    /// - Throws: as `apply(_:to:)`.
+    func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws
+}
+
+extension AugmentationTransform {
+    /// The default for transforms without an in-place kernel: `apply(_:to:)`, whose new arrays the workspace
+    /// then owns.
+    public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {
+        workspace.adopt(try apply(parameters, to: workspace.augmentationCase))
+    }
 }
 
 extension AugmentationTransform {

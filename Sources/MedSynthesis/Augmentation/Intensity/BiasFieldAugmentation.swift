@@ -51,33 +51,40 @@ public struct BiasFieldAugmentation: AugmentationTransform {
 
     /// - Throws: `MedSynthError(.invalidArgument)` for a record with the wrong number of coefficients.
     public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
+        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
+    }
+
+    /// - Throws: `MedSynthError(.invalidArgument)` for a record with the wrong number of coefficients.
+    public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {
         guard (0...3).contains(parameters.degree),
               parameters.coefficients.count == BiasField.exponents(degree: parameters.degree).count else {
             throw MedSynthError(.invalidArgument, Self.name, "degree \(parameters.degree) with \(parameters.coefficients.count) coefficients is malformed")
         }
-        guard parameters.coefficients.contains(where: { $0 != 0 }) else { return augmentationCase }
-        let shape = augmentationCase.geometry.shape
+        guard parameters.coefficients.contains(where: { $0 != 0 }) else { return }
+        let shape = workspace.geometry.shape
         let (w, h, d) = (shape.width, shape.height, shape.depth)
         func normalised(_ i: Int, _ n: Int) -> Double { n > 1 ? 2 * Double(i) / Double(n - 1) - 1 : 0 }
-        let xs = (0..<w).map { Float(normalised($0, w)) }
-        return augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
-            VoxelMap.perSlice(volume.voxels, shape: shape) { k, src, dst in
+        // x coordinates in groups of eight (the last group padded by repeating its last value).
+        let groups = (w + 7) / 8
+        let xs = (0..<groups).map { g in SIMD8<Float>((0..<8).map { Float(normalised(min(8 * g + $0, w - 1), w)) }) }
+        workspace.updateImages(matching: settings.modalities) { _, source, destination in
+            VoxelMap.perSlice(source, destination, shape: shape) { k, src, dst in
                 let z = normalised(k, d)
                 for j in 0..<h {
                     let r = SIMD4<Float>(parameters.rowPolynomial(y: normalised(j, h), z: z))
                     let from = src + j * w, to = dst + j * w
-                    for i in 0..<w {
-                        let x = xs[i]
-                        to[i] = from[i] * exp(r[0] + x * (r[1] + x * (r[2] + x * r[3])))
+                    for g in 0..<groups {
+                        let x = xs[g], i = 8 * g
+                        let gain = FastMath.exp(r[0] + x * (r[1] + x * (r[2] + x * r[3])))
+                        if i + 8 <= w {
+                            let v = UnsafeRawPointer(from + i).loadUnaligned(as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(to + i).storeBytes(of: v * gain, as: SIMD8<Float>.self)
+                        } else {
+                            for q in 0..<(w - i) { to[i + q] = from[i + q] * gain[q] }
+                        }
                     }
                 }
             }
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#else
-import Foundation
-#endif

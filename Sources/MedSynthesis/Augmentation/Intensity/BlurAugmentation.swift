@@ -44,10 +44,15 @@ public struct BlurAugmentation: AugmentationTransform {
     }
 
     public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        let g = augmentationCase.geometry
+        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
+    }
+
+    public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {
+        let g = workspace.geometry
         let kernels = PaddedBlur.kernels(sigmaMM: parameters.sigmaMM, spacingMM: g.spacingMM)
-        return augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
-            PaddedBlur.blur(volume.voxels, shape: g.shape, kernels: kernels)
+        guard kernels.x.count > 1 || kernels.y.count > 1 || kernels.z.count > 1 else { return }
+        workspace.replaceImages(matching: settings.modalities) { _, src, dst in
+            PaddedBlur.blur(src, dst, shape: g.shape, kernels: kernels)
         }
     }
 }

@@ -55,12 +55,17 @@ public struct ContrastAugmentation: AugmentationTransform {
     }
 
     public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
-            let r = IntensityStatistics.range(volume.voxels)
-            let mean = Float(IntensityStatistics.mean(volume.voxels))
+        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
+    }
+
+    public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {
+        let count = workspace.geometry.shape.voxelCount
+        workspace.updateImages(matching: settings.modalities) { _, src, dst in
+            let s = IntensityStatistics.summary(UnsafeBufferPointer(start: src, count: count))
+            let mean = Float(s.mean)
             let c = Float(parameters.contrastFactor)
-            let offset = mean + Float(parameters.brightnessShiftFraction) * (r.upperBound - r.lowerBound)
-            return VoxelMap.map(volume.voxels) { x in offset + c * (x - mean) }
+            let offset = mean + Float(parameters.brightnessShiftFraction) * (s.range.upperBound - s.range.lowerBound)
+            VoxelMap.map(src, dst, count: count) { x in offset + c * (x - mean) }
         }
     }
 }

@@ -50,13 +50,34 @@ public struct GaussianNoiseAugmentation: AugmentationTransform {
     }
 
     public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        guard parameters.standardDeviation > 0 else { return augmentationCase }
+        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
+    }
+
+    public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {
+        guard parameters.standardDeviation > 0 else { return }
         let sigma = Float(parameters.standardDeviation)
-        let shape = augmentationCase.geometry.shape
-        return augmentationCase.mappingImages(matching: settings.modalities) { name, volume in
-            VoxelMap.perSlice(volume.voxels, shape: shape) { k, src, dst in
-                var noise = NoiseStreams.stream(seed: parameters.noiseSeed, image: name, slice: k)
-                for n in 0..<shape.sliceCount { dst[n] = src[n] + sigma * noise.nextNormal() }
+        let shape = workspace.geometry.shape
+        workspace.updateImages(matching: settings.modalities) { name, src, dst in
+            NoiseStreams.forEachSlice(seed: parameters.noiseSeed, image: name, shape: shape) { n, streams, slices in
+                // Four independent slices per loop: their generators' dependency chains overlap in the core.
+                if slices.count == 4 {
+                    let k = slices.lowerBound * n
+                    let (a0, a1, a2, a3) = (src + k, src + k + n, src + k + 2 * n, src + k + 3 * n)
+                    let (d0, d1, d2, d3) = (dst + k, dst + k + n, dst + k + 2 * n, dst + k + 3 * n)
+                    var (s0, s1, s2, s3) = (streams[0], streams[1], streams[2], streams[3])
+                    for v in 0..<n {
+                        d0[v] = a0[v] + sigma * s0.nextNormal()
+                        d1[v] = a1[v] + sigma * s1.nextNormal()
+                        d2[v] = a2[v] + sigma * s2.nextNormal()
+                        d3[v] = a3[v] + sigma * s3.nextNormal()
+                    }
+                } else {
+                    for (q, k) in slices.enumerated() {
+                        var noise = streams[q]
+                        let a = src + k * n, d = dst + k * n
+                        for v in 0..<n { d[v] = a[v] + sigma * noise.nextNormal() }
+                    }
+                }
             }
         }
     }

@@ -62,15 +62,18 @@ public struct LowResolutionAugmentation: AugmentationTransform {
     }
 
     public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        guard parameters.factor > 1 else { return augmentationCase }
-        let shape = augmentationCase.geometry.shape
+        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
+    }
+
+    public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {
+        guard parameters.factor > 1 else { return }
+        let shape = workspace.geometry.shape
         let kernel = parameters.antialias
             ? GaussianBlur3D.kernel(sigmaVoxels: GaussianBlur3D.sigma(fromFWHM: parameters.factor), radiusSigmas: PaddedBlur.radiusSigmas)
             : [1]
-        return augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
-            AxisLines.transformLines(volume.voxels, shape: shape, axis: parameters.axis) { line, scratch, n in
-                Self.degrade(line, scratch: scratch, count: n, factor: parameters.factor, kernel: kernel)
-            }
+        let plan = LineDegradation(count: parameters.axis.extent(of: shape), factor: parameters.factor, kernel: kernel)
+        workspace.updateImages(matching: settings.modalities) { _, src, dst in
+            plan.apply(src, dst, shape: shape, axis: parameters.axis)
         }
     }
 
@@ -103,40 +106,6 @@ public struct LowResolutionAugmentation: AugmentationTransform {
             }
             let f = m + 1 < samples ? Float(u - Double(m)) : 0
             line[q] = v0 + f * (v1 - v0)
-        }
-    }
-}
-
-/// Visits every line of a volume along one axis: gathers it into a buffer, lets `body` change it in place, and
-/// scatters it back. Parallel over lines; each line is processed independently.
-enum AxisLines {
-    /// - Parameters:
-    ///   - body: (line, scratch of the same length, length).
-    static func transformLines(_ voxels: [Float], shape: VolumeShape, axis: SpatialAxis,
-                               _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> [Float] {
-        let n = axis.extent(of: shape), stride = axis.stride(in: shape)
-        let lineCount = shape.voxelCount / n
-        let (w, slice) = (shape.width, shape.sliceCount)
-        func base(_ l: Int) -> Int {
-            switch axis {
-            case .width: return l * w
-            case .height: return (l / w) * slice + l % w
-            case .depth: return l
-            }
-        }
-        return voxels.withUnsafeBufferPointer { src in
-            VoxelPointers.withNewArray(voxels: voxels.count) { dst in
-                Parallel.forEachChunk(count: lineCount, minimumChunk: 64) { lines in
-                    let line = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n)
-                    defer { line.deallocate() }
-                    for l in lines {
-                        let b = base(l)
-                        for q in 0..<n { line[q] = src[b + q * stride] }
-                        body(line, line + n, n)
-                        for q in 0..<n { dst[b + q * stride] = line[q] }
-                    }
-                }
-            }
         }
     }
 }

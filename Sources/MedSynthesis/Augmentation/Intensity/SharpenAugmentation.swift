@@ -55,22 +55,17 @@ public struct SharpenAugmentation: AugmentationTransform {
     }
 
     public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        guard parameters.amount != 0 else { return augmentationCase }
-        let g = augmentationCase.geometry
+        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
+    }
+
+    public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {
+        guard parameters.amount != 0 else { return }
+        let g = workspace.geometry
         let kernels = PaddedBlur.kernels(sigmaMM: SIMD3(repeating: parameters.sigmaMM), spacingMM: g.spacingMM)
+        guard kernels.x.count > 1 || kernels.y.count > 1 || kernels.z.count > 1 else { return }
         let a = Float(parameters.amount)
-        return augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
-            var out = PaddedBlur.blur(volume.voxels, shape: g.shape, kernels: kernels)
-            volume.voxels.withUnsafeBufferPointer { src in
-                out.withUnsafeMutableBufferPointer { dst in
-                    let x = src.baseAddress!, y = dst.baseAddress!
-                    let count = src.count, block = VoxelMap.blockVoxels
-                    Parallel.forEachChunk(count: (count + block - 1) / block) { range in
-                        for n in (range.lowerBound * block)..<min(count, range.upperBound * block) { y[n] = x[n] + a * (x[n] - y[n]) }
-                    }
-                }
-            }
-            return out
+        workspace.replaceImages(matching: settings.modalities) { _, src, dst in
+            PaddedBlur.blur(src, dst, shape: g.shape, kernels: kernels, unsharpAmount: a)
         }
     }
 }

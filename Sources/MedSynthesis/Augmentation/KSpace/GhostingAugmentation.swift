@@ -81,10 +81,15 @@ public struct GhostingAugmentation: AugmentationTransform {
 
     /// - Throws: `MedSynthError(.invalidArgument)` for a depth axis or a ghost count below 1 in the record.
     public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
+        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
+    }
+
+    /// - Throws: `MedSynthError(.invalidArgument)` for a depth axis or a ghost count below 1 in the record.
+    public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {
         guard parameters.axis != .depth, parameters.ghostCount >= 1 else {
             throw MedSynthError(.invalidArgument, Self.name, "parameters \(parameters) need an in-plane axis and a ghost count >= 1")
         }
-        let shape = augmentationCase.geometry.shape
+        let shape = workspace.geometry.shape
         let (h, w) = (shape.height, shape.width)
         let half = w / 2 + 1
         let fft = SliceFFT(height: h, width: w)
@@ -96,8 +101,8 @@ public struct GhostingAugmentation: AugmentationTransform {
             let k = alongHeight ? SliceFFT.signedFrequency(q, count: h) : q
             return (k + n / 2) % parameters.ghostCount == 0 && Double(abs(k)) > parameters.restoreFraction * Double(n) / 2
         }
-        return augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
-            fft.transformSlices(volume.voxels, depth: shape.depth, spectra: 1) { _, slice, out, b in
+        workspace.updateImages(matching: settings.modalities) { _, source, destination in
+            fft.transformSlices(source, destination, depth: shape.depth, spectra: 1) { _, slice, out, b in
                 let spec = b.spectra[0]
                 b.real.update(from: slice, count: h * w)
                 fft.forward(b.real, spec)

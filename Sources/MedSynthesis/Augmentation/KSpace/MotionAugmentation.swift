@@ -87,12 +87,17 @@ public struct MotionAugmentation: AugmentationTransform {
 
     /// - Throws: `MedSynthError(.invalidArgument)` when the record's start times are not sorted within [0, 1].
     public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
+        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
+    }
+
+    /// - Throws: `MedSynthError(.invalidArgument)` when the record's start times are not sorted within [0, 1].
+    public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {
         let starts = parameters.movements.map(\.startFraction)
         guard starts.allSatisfy({ (0...1).contains($0) }), starts == starts.sorted() else {
             throw MedSynthError(.invalidArgument, Self.name, "movement start times \(starts) must be sorted within [0, 1]")
         }
-        guard !parameters.movements.isEmpty else { return augmentationCase }
-        let g = augmentationCase.geometry
+        guard !parameters.movements.isEmpty else { return }
+        let g = workspace.geometry
         let (h, w) = (g.shape.height, g.shape.width)
         let half = w / 2 + 1
         // The pose (0 = at rest, m = movement m) of every FFT row, by its acquisition time (ky + H/2) / H.
@@ -112,9 +117,9 @@ public struct MotionAugmentation: AugmentationTransform {
         }
         let rowsOfPose = (0...parameters.movements.count).map { m in pose.indices.filter { pose[$0] == m } }
         let fft = SliceFFT(height: h, width: w)
-        return augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
-            let fill = IntensityStatistics.minimum(volume.voxels)
-            return fft.transformSlices(volume.voxels, depth: g.shape.depth, spectra: 3) { _, slice, out, b in
+        workspace.updateImages(matching: settings.modalities) { _, source, destination in
+            let fill = IntensityStatistics.range(UnsafeBufferPointer(start: source, count: g.shape.voxelCount)).lowerBound
+            fft.transformSlices(source, destination, depth: g.shape.depth, spectra: 3) { _, slice, out, b in
                 let rest = b.spectra[0], composite = b.spectra[1], moved = b.spectra[2]
                 b.real.update(from: slice, count: h * w)
                 fft.forward(b.real, rest)

@@ -86,19 +86,27 @@ final class SliceFFT: @unchecked Sendable {
     /// The signed frequency of FFT row `index` of `count` rows: 0, 1, …, ⌊count/2⌋, then negative.
     static func signedFrequency(_ index: Int, count: Int) -> Int { index <= count / 2 ? index : index - count }
 
-    /// A new volume whose slice k is written by `body(k, source, destination, buffers)`, parallel over slices
-    /// with one set of buffers per worker. `body` must write all height × width voxels of its destination.
+    /// A new volume whose slice k is written by `body(k, source, destination, buffers)` (see the pointer form).
     func transformSlices(_ voxels: [Float], depth: Int, spectra: Int,
                          _ body: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Buffers) -> Void) -> [Float] {
-        let sliceCount = height * width
-        precondition(voxels.count == depth * sliceCount, "volume of \(voxels.count) voxels is not \(depth) slices of \(height)x\(width)")
+        precondition(voxels.count == depth * height * width, "volume of \(voxels.count) voxels is not \(depth) slices of \(height)x\(width)")
         return voxels.withUnsafeBufferPointer { src in
             VoxelPointers.withNewArray(voxels: voxels.count) { dst in
-                Parallel.forEachChunk(count: depth) { slices in
-                    let buffers = Buffers(fft: self, spectra: spectra)
-                    for k in slices { body(k, src.baseAddress! + k * sliceCount, dst + k * sliceCount, buffers) }
-                }
+                transformSlices(src.baseAddress!, dst, depth: depth, spectra: spectra, body)
             }
+        }
+    }
+
+    /// Writes slice k of `dst` by `body(k, source slice, destination slice, buffers)`, parallel over slices with
+    /// one set of buffers per worker. `body` must write all height × width voxels of its destination, which may
+    /// be its source: it reads the source slice before it writes (the k-space transforms copy it into
+    /// `buffers.real` first and write the inverse transform last).
+    func transformSlices(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, depth: Int, spectra: Int,
+                         _ body: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Buffers) -> Void) {
+        let sliceCount = height * width
+        Parallel.forEachChunk(count: depth) { slices in
+            let buffers = Buffers(fft: self, spectra: spectra)
+            for k in slices { body(k, src + k * sliceCount, dst + k * sliceCount, buffers) }
         }
     }
 }

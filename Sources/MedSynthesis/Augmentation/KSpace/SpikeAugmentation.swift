@@ -78,8 +78,12 @@ public struct SpikeAugmentation: AugmentationTransform {
     }
 
     public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        guard !parameters.spikes.isEmpty else { return augmentationCase }
-        let shape = augmentationCase.geometry.shape
+        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
+    }
+
+    public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {
+        guard !parameters.spikes.isEmpty else { return }
+        let shape = workspace.geometry.shape
         let (h, w) = (shape.height, shape.width)
         let half = w / 2 + 1
         // (row, column, weight): a sample strictly inside the half spectrum stands for itself and its conjugate
@@ -92,8 +96,8 @@ public struct SpikeAugmentation: AugmentationTransform {
         }
         let fft = SliceFFT(height: h, width: w)
         let intensity = Float(parameters.intensity)
-        return augmentationCase.mappingImages(matching: settings.modalities) { _, volume in
-            fft.transformSlices(volume.voxels, depth: shape.depth, spectra: 1) { _, slice, out, b in
+        workspace.updateImages(matching: settings.modalities) { _, source, destination in
+            fft.transformSlices(source, destination, depth: shape.depth, spectra: 1) { _, slice, out, b in
                 let spec = b.spectra[0]
                 b.real.update(from: slice, count: h * w)
                 fft.forward(b.real, spec)

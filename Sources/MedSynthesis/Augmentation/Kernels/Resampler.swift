@@ -34,27 +34,34 @@ enum Resampler {
     /// output voxel is computed from the inputs alone).
     /// - Returns: one output array per channel, in order.
     static func resample(_ channels: [Channel], shape: VolumeShape, map: RowMap) -> [[Float]] {
-        let (w, h, d) = (shape.width, shape.height, shape.depth)
         for c in channels { precondition(c.source.count == shape.voxelCount, "channel of \(c.source.count) voxels on grid \(shape)") }
         return VoxelPointers.withNewArrays(count: channels.count, voxels: shape.voxelCount) { outs in
             VoxelPointers.withBaseAddresses(channels.map(\.source)) { srcPointers in
-                Parallel.forEachChunk(count: d) { slices in
-                    let xs = UnsafeMutablePointer<Float>.allocate(capacity: w)
-                    let ys = UnsafeMutablePointer<Float>.allocate(capacity: w)
-                    let zs = UnsafeMutablePointer<Float>.allocate(capacity: w)
-                    defer { xs.deallocate(); ys.deallocate(); zs.deallocate() }
-                    for k in slices {
-                        for j in 0..<h {
-                            map(k, j, xs, ys, zs)
-                            let row = (k * h + j) * w
-                            for (n, channel) in channels.enumerated() {
-                                switch channel.interpolation {
-                                case .linear:
-                                    linearRow(srcPointers[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: channel.fill, out: outs[n] + row)
-                                case .nearest:
-                                    nearestRow(srcPointers[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: channel.fill, out: outs[n] + row)
-                                }
-                            }
+                resample(sources: srcPointers, modes: channels.map { ($0.interpolation, $0.fill) }, into: outs, shape: shape, map: map)
+            }
+        }
+    }
+
+    /// Resamples `sources[n]` into `destinations[n]` (distinct buffers of `shape.voxelCount` values) with
+    /// `modes[n]` (interpolation, fill), every channel through the same `map` in one pass, parallel over slices.
+    static func resample(sources: [UnsafePointer<Float>], modes: [(Interpolation, Float)],
+                         into destinations: [UnsafeMutablePointer<Float>], shape: VolumeShape, map: RowMap) {
+        let (w, h, d) = (shape.width, shape.height, shape.depth)
+        Parallel.forEachChunk(count: d) { slices in
+            let xs = UnsafeMutablePointer<Float>.allocate(capacity: w)
+            let ys = UnsafeMutablePointer<Float>.allocate(capacity: w)
+            let zs = UnsafeMutablePointer<Float>.allocate(capacity: w)
+            defer { xs.deallocate(); ys.deallocate(); zs.deallocate() }
+            for k in slices {
+                for j in 0..<h {
+                    map(k, j, xs, ys, zs)
+                    let row = (k * h + j) * w
+                    for n in sources.indices {
+                        switch modes[n].0 {
+                        case .linear:
+                            linearRow(sources[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: modes[n].1, out: destinations[n] + row)
+                        case .nearest:
+                            nearestRow(sources[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: modes[n].1, out: destinations[n] + row)
                         }
                     }
                 }
@@ -62,33 +69,92 @@ enum Resampler {
         }
     }
 
-    /// Trilinear samples of one output row. Interior points (all eight neighbours inside) take the fast path;
-    /// the rest weigh each neighbour outside the grid with `fill`.
+    /// Trilinear samples of one output row. Four points at a time whose eight neighbours all lie inside take the
+    /// fast path (corners gathered into four-lane vectors, the seven lerps in vector arithmetic: the same
+    /// operations per point as `linearPoint`, so the same values); other points go through `linearPoint`.
     @inline(__always)
     static func linearRow(_ src: UnsafePointer<Float>, shape: VolumeShape, xs: UnsafePointer<Float>,
-                                  ys: UnsafePointer<Float>, zs: UnsafePointer<Float>, fill: Float,
-                                  out: UnsafeMutablePointer<Float>) {
+                          ys: UnsafePointer<Float>, zs: UnsafePointer<Float>, fill: Float,
+                          out: UnsafeMutablePointer<Float>) {
+        let (w, h) = (shape.width, shape.height)
+        let sy = w, sz = w * h
+        var i = 0
+        while i + 4 <= w {
+            let x = UnsafeRawPointer(xs + i).loadUnaligned(as: SIMD4<Float>.self)
+            let y = UnsafeRawPointer(ys + i).loadUnaligned(as: SIMD4<Float>.self)
+            let z = UnsafeRawPointer(zs + i).loadUnaligned(as: SIMD4<Float>.self)
+            let (x0, fx) = floorParts(x), (y0, fy) = floorParts(y), (z0, fz) = floorParts(z)
+            let inside = cellInside(x0, shape.width) & cellInside(y0, shape.height) & cellInside(z0, shape.depth)
+            guard allLanes(inside) else {
+                for q in i..<(i + 4) { out[q] = linearPoint(src, shape: shape, x: xs[q], y: ys[q], z: zs[q], fill: fill) }
+                i += 4
+                continue
+            }
+            let index = z0 &* Int32(sz) &+ y0 &* Int32(sy) &+ x0
+            let (o0, o1, o2, o3) = (Int(index[0]), Int(index[1]), Int(index[2]), Int(index[3]))
+            @inline(__always) func corner(_ offset: Int) -> SIMD4<Float> {
+                SIMD4(src[o0 &+ offset], src[o1 &+ offset], src[o2 &+ offset], src[o3 &+ offset])
+            }
+            let p000 = corner(0), p100 = corner(1), p010 = corner(sy), p110 = corner(sy + 1)
+            let p001 = corner(sz), p101 = corner(sz + 1), p011 = corner(sz + sy), p111 = corner(sz + sy + 1)
+            let c00 = p000 + fx * (p100 - p000), c10 = p010 + fx * (p110 - p010)
+            let c01 = p001 + fx * (p101 - p001), c11 = p011 + fx * (p111 - p011)
+            let c0 = c00 + fy * (c10 - c00), c1 = c01 + fy * (c11 - c01)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: c0 + fz * (c1 - c0), as: SIMD4<Float>.self)
+            i += 4
+        }
+        while i < w {
+            out[i] = linearPoint(src, shape: shape, x: xs[i], y: ys[i], z: zs[i], fill: fill)
+            i += 1
+        }
+    }
+
+    /// ⌊v⌋ as integers and v − ⌊v⌋, four lanes, for |v| < 2²² (other lanes give indices outside any grid, which
+    /// `cellInside` rejects): round to nearest by the 1.5·2²³ trick, minus one where that rounded up. Only lane-wise
+    /// arithmetic and shifts (see `FastMath` on why no comparisons).
+    @inline(__always)
+    static func floorParts(_ v: SIMD4<Float>) -> (SIMD4<Int32>, SIMD4<Float>) {
+        let magic = SIMD4<Float>(repeating: 12_582_912)
+        let rounded = v + magic
+        let below = v - (rounded - magic)   // negative exactly when rounding went up
+        let whole = unsafeBitCast(rounded, to: SIMD4<Int32>.self) &- 0x4B40_0000 &+ (unsafeBitCast(below, to: SIMD4<Int32>.self) &>> 31)
+        let wholeFloat = unsafeBitCast(whole &+ 0x4B40_0000, to: SIMD4<Float>.self) - magic
+        return (whole, v - wholeFloat)
+    }
+
+    /// −1 in lanes where 0 ≤ c ≤ extent − 2 (the cell and its upper neighbour lie inside), 0 elsewhere.
+    @inline(__always)
+    static func cellInside(_ c: SIMD4<Int32>, _ extent: Int) -> SIMD4<Int32> {
+        ((c &- Int32(extent - 1)) & ~c) &>> 31
+    }
+
+    /// True when every lane is −1.
+    @inline(__always)
+    static func allLanes(_ mask: SIMD4<Int32>) -> Bool {
+        let halves = unsafeBitCast(mask, to: SIMD2<UInt64>.self)
+        return halves[0] & halves[1] == UInt64.max
+    }
+
+    /// One trilinear sample: the interior formula when all eight neighbours lie inside, else `linearBorder`.
+    @inline(__always)
+    static func linearPoint(_ src: UnsafePointer<Float>, shape: VolumeShape, x: Float, y: Float, z: Float, fill: Float) -> Float {
         let (w, h, d) = (shape.width, shape.height, shape.depth)
         let sx = 1, sy = w, sz = w * h
-        let xMax = Float(w - 1), yMax = Float(h - 1), zMax = Float(d - 1)
-        for i in 0..<w {
-            let x = xs[i], y = ys[i], z = zs[i]
-            // Truncation equals floor here because the coordinates are non-negative.
-            if x >= 0, x < xMax, y >= 0, y < yMax, z >= 0, z < zMax {
-                let x0 = Int(x), y0 = Int(y), z0 = Int(z)
-                let fx = x - Float(x0), fy = y - Float(y0), fz = z - Float(z0)
-                let p = src + (z0 * sz + y0 * sy + x0)
-                let c00 = p[0] + fx * (p[sx] - p[0])
-                let c10 = p[sy] + fx * (p[sy + sx] - p[sy])
-                let c01 = p[sz] + fx * (p[sz + sx] - p[sz])
-                let c11 = p[sz + sy] + fx * (p[sz + sy + sx] - p[sz + sy])
-                let c0 = c00 + fy * (c10 - c00)
-                let c1 = c01 + fy * (c11 - c01)
-                out[i] = c0 + fz * (c1 - c0)
-            } else {
-                out[i] = linearBorder(src, w: w, h: h, d: d, x: x, y: y, z: z, fill: fill)
-            }
+        // Truncation equals floor here because the coordinates are non-negative.
+        guard x >= 0, x < Float(w - 1), y >= 0, y < Float(h - 1), z >= 0, z < Float(d - 1) else {
+            return linearBorder(src, w: w, h: h, d: d, x: x, y: y, z: z, fill: fill)
         }
+        let x0 = Int(x), y0 = Int(y), z0 = Int(z)
+        let fx = x - Float(x0), fy = y - Float(y0), fz = z - Float(z0)
+        // In range by the test above: wrapping arithmetic spares the overflow checks.
+        let p = src + (z0 &* sz &+ y0 &* sy &+ x0)
+        let c00 = p[0] + fx * (p[sx] - p[0])
+        let c10 = p[sy] + fx * (p[sy + sx] - p[sy])
+        let c01 = p[sz] + fx * (p[sz + sx] - p[sz])
+        let c11 = p[sz + sy] + fx * (p[sz + sy + sx] - p[sz + sy])
+        let c0 = c00 + fy * (c10 - c00)
+        let c1 = c01 + fy * (c11 - c01)
+        return c0 + fz * (c1 - c0)
     }
 
     /// Bilinear samples of one output row of a one-slice grid (`shape.depth == 1`; the z coordinates are ignored
@@ -143,7 +209,7 @@ enum Resampler {
             // x + 0.5 >= 0 here, so truncation is floor: the nearest index rounding halves up.
             let x = xs[i] + 0.5, y = ys[i] + 0.5, z = zs[i] + 0.5
             if x >= 0, x < xEnd + 0.5, y >= 0, y < yEnd + 0.5, z >= 0, z < zEnd + 0.5 {
-                out[i] = src[(Int(z) * h + Int(y)) * w + Int(x)]
+                out[i] = src[(Int(z) &* h &+ Int(y)) &* w &+ Int(x)]
             } else {
                 out[i] = fill
             }

@@ -94,13 +94,18 @@ public struct AffineAugmentation: AugmentationTransform {
 
     /// - Throws: `MedSynthError(.invalidArgument)` for a singular (non-invertible) transform.
     public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
+        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
+    }
+
+    /// - Throws: `MedSynthError(.invalidArgument)` for a singular (non-invertible) transform.
+    public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {
         guard let inverse = parameters.forwardMatrix.inverse else {
             throw MedSynthError(.invalidArgument, Self.name, "parameters \(parameters) give a singular matrix")
         }
-        let g = augmentationCase.geometry
+        let g = workspace.geometry
         let map = VoxelAffineMap(physicalInverse: inverse, translationMM: parameters.translationMM,
                                  spacingMM: g.spacingMM, extents: g.extentsXYZ)
-        return SpatialResampling.resample(augmentationCase) { k, j, xs, ys, zs in map.fillRow(k: k, j: j, xs, ys, zs) }
+        SpatialResampling.resample(&workspace) { k, j, xs, ys, zs in map.fillRow(k: k, j: j, xs, ys, zs) }
     }
 }
 

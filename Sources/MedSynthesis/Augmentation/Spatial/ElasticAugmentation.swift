@@ -79,12 +79,17 @@ public struct ElasticAugmentation: AugmentationTransform {
 
     /// - Throws: `MedSynthError(.invalidArgument)` for a record whose control grid is malformed.
     public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
+        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
+    }
+
+    /// - Throws: `MedSynthError(.invalidArgument)` for a record whose control grid is malformed.
+    public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {
         let n = parameters.controlPoints
         guard n.count == 3, n.allSatisfy({ $0 >= 2 }), parameters.displacementsMM.count == 3 * n.reduce(1, *) else {
             throw MedSynthError(.invalidArgument, Self.name, "control grid \(n) with \(parameters.displacementsMM.count) values is malformed")
         }
-        let g = augmentationCase.geometry
+        let g = workspace.geometry
         let field = BSplineField(controlPoints: n, valuesMM: parameters.displacementsMM, shape: g.shape, spacingMM: g.spacingMM)
-        return SpatialResampling.resample(augmentationCase) { k, j, xs, ys, zs in field.fillRow(k: k, j: j, xs, ys, zs) }
+        SpatialResampling.resample(&workspace) { k, j, xs, ys, zs in field.fillRow(k: k, j: j, xs, ys, zs) }
     }
 }

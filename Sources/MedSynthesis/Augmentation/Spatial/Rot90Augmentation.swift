@@ -63,44 +63,45 @@ public struct Rot90Augmentation: AugmentationTransform {
 
     /// - Throws: `MedSynthError(.mismatch)` for an odd turn count on a non-square plane.
     public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
+        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
+    }
+
+    /// - Throws: `MedSynthError(.mismatch)` for an odd turn count on a non-square plane.
+    public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {
         let k = ((parameters.quarterTurns % 4) + 4) % 4
-        guard k != 0 else { return augmentationCase }
-        let shape = augmentationCase.geometry.shape
+        guard k != 0 else { return }
+        let shape = workspace.geometry.shape
         let (u, v) = (parameters.plane[0], parameters.plane[1])
         if k % 2 == 1, u.extent(of: shape) != v.extent(of: shape) {
             throw MedSynthError(.mismatch, "rot90", "an odd quarter-turn count \(k) needs a square \(u.rawValue)–\(v.rawValue) plane; the grid is \(shape)")
         }
-        var out = augmentationCase
-        for name in out.imageNames { out.setImageVoxels(name, Self.rotate(out.images[name]!.voxels, shape: shape, plane: (u, v), quarterTurns: k)) }
-        if let labels = out.labels { out.setLabelVoxels(Self.rotate(labels.voxels, shape: shape, plane: (u, v), quarterTurns: k)) }
-        return out
+        // A permutation that is not a set of swaps: written into other arrays, all volumes in one pass.
+        let names = workspace.augmentationCase.imageNames
+        workspace.replaceAll(images: names, labels: workspace.augmentationCase.labels != nil) { sources, destinations in
+            for (src, dst) in zip(sources, destinations) { Self.rotate(src, dst, shape: shape, plane: (u, v), quarterTurns: k) }
+        }
     }
 
     /// Output (…, a along u, b along v, …) takes the input at, for k = 1, 2, 3: (n−1−b, a), (n−1−a, n−1−b),
-    /// (b, n−1−a); other axes unchanged. Parallel over slices.
-    static func rotate(_ voxels: [Float], shape: VolumeShape, plane: (SpatialAxis, SpatialAxis), quarterTurns k: Int) -> [Float] {
+    /// (b, n−1−a); other axes unchanged. `dst` and `src` are distinct. Parallel over slices.
+    static func rotate(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, shape: VolumeShape,
+                       plane: (SpatialAxis, SpatialAxis), quarterTurns k: Int) {
         let (w, h, d) = (shape.width, shape.height, shape.depth)
         let nu = plane.0.extent(of: shape), nv = plane.1.extent(of: shape)
         let su = plane.0.stride(in: shape), sv = plane.1.stride(in: shape)
-        return [Float](unsafeUninitializedCapacity: voxels.count) { out, count in
-            let dst = out.baseAddress!
-            voxels.withUnsafeBufferPointer { src in
-                Parallel.forEachChunk(count: d) { slices in
-                    for z in slices { for y in 0..<h { for x in 0..<w {
-                        let c = SIMD3(x, y, z)
-                        let a = c[plane.0.index], b = c[plane.1.index]
-                        let (sa, sb): (Int, Int)
-                        switch k {
-                        case 1: (sa, sb) = (nu - 1 - b, a)
-                        case 2: (sa, sb) = (nu - 1 - a, nv - 1 - b)
-                        default: (sa, sb) = (b, nv - 1 - a)
-                        }
-                        let base = (z * h + y) * w + x - a * su - b * sv
-                        dst[(z * h + y) * w + x] = src[base + sa * su + sb * sv]
-                    } } }
+        Parallel.forEachChunk(count: d) { slices in
+            for z in slices { for y in 0..<h { for x in 0..<w {
+                let c = SIMD3(x, y, z)
+                let a = c[plane.0.index], b = c[plane.1.index]
+                let (sa, sb): (Int, Int)
+                switch k {
+                case 1: (sa, sb) = (nu - 1 - b, a)
+                case 2: (sa, sb) = (nu - 1 - a, nv - 1 - b)
+                default: (sa, sb) = (b, nv - 1 - a)
                 }
-            }
-            count = voxels.count
+                let base = (z * h + y) * w + x - a * su - b * sv
+                dst[(z * h + y) * w + x] = src[base + sa * su + sb * sv]
+            } } }
         }
     }
 }
