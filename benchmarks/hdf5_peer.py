@@ -7,7 +7,7 @@ describes: root attributes, /cases/<id> groups with the provenance attributes, o
 shape (depth, height, width), chunked one slice per chunk, with the dataset attributes (modality, unit, spacing_mm,
 affine, medsynth_version). A run is timed from h5py.File(..., "w") to close(); after each case the file is
 flushed and fsync'ed (the durability of MedSynth's writer, which syncs twice per case), except in the
-`-nosync` modes. Throughput is the raw float32 bytes (10^6 bytes per MB) over the median time; the ratio is raw
+`-nosync` modes. Before each run (untimed) the previous file is removed and os.sync() writes out dirty pages. Throughput is the raw float32 bytes (10^6 bytes per MB) over the median time; the ratio is raw
 bytes over the file size.
 
 Modes: uncompressed[-nosync], gzip-<level> (h5py's compression="gzip", no shuffle), shuffle+gzip-<level> (the
@@ -95,6 +95,7 @@ def main():
         for _ in range(args.repetitions):
             if os.path.exists(path):
                 os.remove(path)
+            os.sync()  # as the MedSynth side: no writeback of the previous run throttles this one
             start = time.perf_counter()
             write(path, root_attrs, cases, shuffle, level, sync)
             runs.append(time.perf_counter() - start)

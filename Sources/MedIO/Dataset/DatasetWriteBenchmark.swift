@@ -9,6 +9,8 @@ import MedCore
 /// it includes creating the file, every case's commit (two `H5Fflush` + `fsync` per case, which the writer's
 /// all-or-nothing guarantee against power loss needs; `H5Fflush` only in `-nosync` modes) and closing. Throughput is the raw float32 bytes of the volumes (10⁶ bytes per
 /// MB) divided by that time; the compression ratio is raw bytes over the file's size on disk after the run.
+/// Before each run (untimed) the previous file is removed and `sync()` writes out the system's dirty pages, so
+/// that one run's writeback does not throttle the next (`benchmarks/hdf5_peer.py` does the same).
 public enum DatasetWriteBenchmark {
     /// How one configuration is written.
     public struct Mode: Codable, Sendable, Equatable {
@@ -64,6 +66,8 @@ public enum DatasetWriteBenchmark {
             var fileBytes = 0
             for _ in 0..<repetitions {
                 try? FileManager.default.removeItem(at: url)
+                // Dirty pages left by the previous run would throttle this one's writes: write them out first.
+                sync()
                 let start = DispatchTime.now().uptimeNanoseconds
                 let writer = try MedSynthDatasetWriter(url: url, configuration: configuration, plannedCaseCount: cases.count,
                                                        overwrite: true, deflateLevel: mode.deflateLevel,

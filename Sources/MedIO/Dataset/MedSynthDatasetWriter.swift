@@ -1,4 +1,5 @@
 import CHDF5
+import Dispatch
 import Foundation
 import MedCore
 
@@ -18,7 +19,9 @@ import MedCore
 /// 3. the group is linked as `/cases/<id>` (`H5Olink`) — the only change to objects already in the file;
 /// 4. the file is flushed and `fsync`ed again.
 ///
-/// With `syncsToDisk` false the `fsync` calls are skipped: a killed process still leaves every committed case
+/// With `syncsToDisk` (the default), each volume's bytes start going to disk in the background as soon as they
+/// are written, so the commit's `fsync` mostly finds them there. With `syncsToDisk` false the `fsync` calls are
+/// skipped: a killed process still leaves every committed case
 /// intact (the flushed bytes are the operating system's to write, in any case), but a power failure or kernel
 /// crash may lose or damage the last cases.
 ///
@@ -49,6 +52,10 @@ public final class MedSynthDatasetWriter {
     private let casesGroup: HDF5Group
     private let faultInjection: FaultInjection?
     private var isClosed = false
+    /// Background `fdatasync` calls started after each volume (`startWriteback`), waited for before each commit
+    /// sync and before closing.
+    private let writeback = DispatchGroup()
+    private let writebackQueue = DispatchQueue(label: "medsynth.dataset.writeback")
 
     /// Opens `url` to continue a run with the same configuration, or creates it.
     ///
@@ -114,7 +121,10 @@ public final class MedSynthDatasetWriter {
         let groupHandle = try context.handle(H5Gcreate_anon(file.handle.id, gcpl.id, ms_h5p_default()), .group, .writeFailed,
                                              "cannot create group '\(target)'")
         let group = HDF5Group(handle: groupHandle, path: target, context: context)
-        for volume in c.volumes { try writeVolume(volume, into: group) }
+        for volume in c.volumes {
+            try writeVolume(volume, into: group)
+            startWriteback()
+        }
         try c.provenance.write(to: group)
         faultInjection?.reach(.written, caseID: c.id)
         try durableFlush()
@@ -132,6 +142,7 @@ public final class MedSynthDatasetWriter {
     public func close() throws {
         guard !isClosed else { return }
         isClosed = true
+        writeback.wait()
         casesGroup.handle.close()
         try file.closeCompletely()
     }
@@ -163,15 +174,29 @@ public final class MedSynthDatasetWriter {
     private func durableFlush() throws {
         try file.flush()
         guard syncsToDisk else { return }
-        var pointer: UnsafeMutableRawPointer? = nil
-        if H5Fget_vfd_handle(file.handle.id, ms_h5p_default(), &pointer) >= 0, let pointer {
-            // The default (sec2) driver's handle is the POSIX file descriptor.
-            if fsync(pointer.load(as: Int32.self)) != 0 {
-                throw MedSynthError(.writeFailed, url.path, "cannot sync to disk: \(String(cString: strerror(errno)))")
-            }
-        } else {
-            _ = HDF5Context.drainErrorStack()
+        writeback.wait()
+        if let fd = fileDescriptor(), fsync(fd) != 0 {
+            throw MedSynthError(.writeFailed, url.path, "cannot sync to disk: \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// With `syncsToDisk`, starts writing the volume just handed to the operating system out to disk in the
+    /// background (`fdatasync` on another thread), so that the disk works while the next volume is prepared and
+    /// the commit's `fsync` finds little left to do. Errors surface at that `fsync`.
+    private func startWriteback() {
+        guard syncsToDisk, let fd = fileDescriptor() else { return }
+        // The descriptor stays open until `close()`, which waits for this call first.
+        writebackQueue.async(group: writeback) { _ = fdatasync(fd) }
+    }
+
+    /// The file's POSIX descriptor (the default sec2 driver's handle), or nil for another driver.
+    private func fileDescriptor() -> Int32? {
+        var pointer: UnsafeMutableRawPointer? = nil
+        guard H5Fget_vfd_handle(file.handle.id, ms_h5p_default(), &pointer) >= 0, let pointer else {
+            _ = HDF5Context.drainErrorStack()
+            return nil
+        }
+        return pointer.load(as: Int32.self)
     }
 
     /// A new, empty dataset file with the run's root attributes, put in place atomically.
