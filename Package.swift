@@ -55,7 +55,7 @@ let package = Package(
         // checkpoints in HDF5 through MedIO.
         .target(name: "MedNN", dependencies: ["MedCore", "MedTensor", "MedIO"]),
         // Trainers (CycleGAN, …) behind one small protocol, the image pool, and the engine benchmark.
-        .target(name: "MedTraining", dependencies: ["MedCore", "MedIO", "MedTensor", "MedNN", .product(name: "Yams", package: "Yams")]),
+        .target(name: "MedTraining", dependencies: ["MedCore", "MedIO", "MedMetrics", "MedTensor", "MedNN", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "medsynth",
             dependencies: [

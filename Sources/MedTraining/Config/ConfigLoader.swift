@@ -51,7 +51,7 @@ public enum ConfigLoader {
     /// `load(_:file:overrides:)` on YAML text; `source` names it in errors.
     public static func load<C: RunConfiguration>(_ type: C.Type, yaml text: String, source: String,
                                                  overrides: [String] = []) throws -> ResolvedConfiguration<C> {
-        let defaults = try flatten(try node(of: C()), source: "defaults of \(C.self)")
+        let defaults = try flatten(try node(of: C()), source: "defaults of \(C.self)").map { (key: $0.key, node: tidy($0.node)) }
         let known = Dictionary(defaults.map { ($0.key, $0.node) }, uniquingKeysWith: { a, _ in a })
         var values = known
 
@@ -104,7 +104,7 @@ public enum ConfigLoader {
         try config.validate()
         let nonDefaults = defaults.compactMap { entry -> (key: String, value: String, defaultValue: String)? in
             let now = values[entry.key]!
-            return render(now) == render(entry.node) ? nil : (entry.key, render(now), render(entry.node))
+            return same(now, entry.node) ? nil : (entry.key, render(now), render(entry.node))
         }
         var header = "# Resolved configuration (\(source)); every setting, defaults included.\n"
         if nonDefaults.isEmpty {
@@ -117,6 +117,24 @@ public enum ConfigLoader {
     }
 
     // MARK: - Node trees
+
+    /// A non-integer numeric scalar in its shortest decimal form: "0.2" for "2e-1", and for a Float default
+    /// widened to Double ("0.000199999994947575") the Float's own shortest form ("0.0002"), so that resolved
+    /// configurations read as they were written; other nodes unchanged.
+    static func tidy(_ node: Node) -> Node {
+        guard case .scalar(let s) = node, Int(s.string) == nil, let d = Double(s.string), d.isFinite else { return node }
+        let f = Float(d)
+        return Node(Double(f) == d ? f.description : d.description)
+    }
+
+    /// Equal settings: the same text, or numbers of the same value (`0.2` and `2e-1`).
+    static func same(_ a: Node, _ b: Node) -> Bool {
+        if render(a) == render(b) { return true }
+        if case .scalar(let x) = a, case .scalar(let y) = b, let dx = Double(x.string), let dy = Double(y.string) {
+            return dx == dy
+        }
+        return false
+    }
 
     private static func node<T: Encodable>(of value: T) throws -> Node {
         let text = try YAMLEncoder().encode(value)

@@ -32,6 +32,9 @@ struct CachedCase {
     var eligibleA: [Int]
     /// The slices of B with enough foreground; equal to `eligibleA` in paired mode.
     var eligibleB: [Int]
+    /// Held-out cases with a label map: label > 0 (the head), [depth][height][width] on A's grid; nil otherwise.
+    /// Validation metrics are computed inside it.
+    var headMask: [Bool]? = nil
 
     /// Bytes held (both volumes, Float32).
     var byteCount: Int { (voxelsA.count + voxelsB.count) * MemoryLayout<Float>.size }
@@ -96,7 +99,8 @@ extension SliceDataset {
     /// - Throws: `MedSynthError` naming the file and case: read errors, `.mismatch` (paired volumes of different
     ///   shape or geometry; a label map of another shape), errors of `IntensityNormalization.fit`.
     static func loadCase(_ listing: CaseListing, url: URL, options: SliceDatasetOptions,
-                         normalizationA: IntensityNormalization, normalizationB: IntensityNormalization) throws -> CachedCase {
+                         normalizationA: IntensityNormalization, normalizationB: IntensityNormalization,
+                         keepHeadMask: Bool = false) throws -> CachedCase {
         let id = listing.caseID
         func read(_ modality: Modality) throws -> Volume {
             try HDF5VolumeStore.read(url, dataset: HDF5VolumeStore.datasetPath(caseID: id, modality: modality)).volume
@@ -119,6 +123,13 @@ extension SliceDataset {
         let voxelsA = mappingA.normalize(volumeA.voxels)
         let voxelsB = mappingB.normalize(volumeB.voxels)
 
+        var headMask: [Bool]? = nil
+        if keepHeadMask && listing.datasetNames.contains(HDF5VolumeStore.datasetName(for: .label)) {
+            let labels = try read(.label)
+            if labels.shape == volumeA.shape && (options.pairing == .unpaired || labels.shape == volumeB.shape) {
+                headMask = labels.voxels.map { $0 > 0 }
+            }
+        }
         let threshold = options.minimumForegroundFraction
         var eligibleA = Array(0..<volumeA.shape.depth)
         var eligibleB = Array(0..<volumeB.shape.depth)
@@ -146,7 +157,8 @@ extension SliceDataset {
         }
         return CachedCase(fileIndex: listing.fileIndex, caseID: id, voxelsA: voxelsA, voxelsB: voxelsB,
                           shapeA: volumeA.shape, shapeB: volumeB.shape, affineA: volumeA.affine, affineB: volumeB.affine,
-                          mappingA: mappingA, mappingB: mappingB, eligibleA: eligibleA, eligibleB: eligibleB)
+                          mappingA: mappingA, mappingB: mappingB, eligibleA: eligibleA, eligibleB: eligibleB,
+                          headMask: headMask)
     }
 
     /// The slices in which at least `threshold` of the voxels satisfy `isForeground`.

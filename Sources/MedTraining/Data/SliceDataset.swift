@@ -108,10 +108,11 @@ public final class SliceDataset {
         let training = listings.indices.filter { !held.contains(groups[$0]) }
         let validation = listings.indices.filter { held.contains(groups[$0]) }
         var cases: [CachedCase] = []
-        for i in training + validation {
+        for (n, i) in (training + validation).enumerated() {
             let l = listings[i]
             cases.append(try Self.loadCase(l, url: files[l.fileIndex], options: options,
-                                           normalizationA: normalizationA, normalizationB: normalizationB))
+                                           normalizationA: normalizationA, normalizationB: normalizationB,
+                                           keepHeadMask: n >= training.count))
         }
         self.cases = cases
         trainingCaseCount = training.count

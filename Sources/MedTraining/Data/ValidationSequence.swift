@@ -1,3 +1,4 @@
+import MedIO
 import MedTensor
 
 /// One validation batch: co-registered A and B slices of held-out cases [N, 1, H, W] in [−1, 1], with each
@@ -14,6 +15,9 @@ public struct ValidationBatch {
     public var mappingsA: [IntensityMapping]
     /// The mapping of each B image (its case's B volume).
     public var mappingsB: [IntensityMapping]
+    /// The head (label > 0) of each slice crop, [H·W] row-major, when its case has a label map of the image's
+    /// shape; nil otherwise. Validation metrics are taken inside it.
+    public var headMasks: [[Bool]?]
 }
 
 /// The held-out slices of a `SliceDataset`, in a fixed order — (file, case id, slice), the `validationSlices`
@@ -46,6 +50,7 @@ public struct ValidationSequence: Sequence {
             guard position < entries.count else { return nil }
             var samples: [SliceSample] = []
             var mappingsA: [IntensityMapping] = [], mappingsB: [IntensityMapping] = []
+            var masks: [[Bool]?] = []
             while position < entries.count && samples.count < batchSize {
                 let ref = entries[position]
                 let c = dataset.cases[ref.caseIndex]
@@ -54,10 +59,22 @@ public struct ValidationSequence: Sequence {
                 samples.append(sample)
                 mappingsA.append(c.mappingA)
                 mappingsB.append(c.mappingB)
+                masks.append(c.headMask.map { Self.crop($0, shape: c.shapeA, sample: sample) })
                 position += 1
             }
             return ValidationBatch(a: dataset.tensor(samples, domain: .a), b: dataset.tensor(samples, domain: .b),
-                                   samples: samples, mappingsA: mappingsA, mappingsB: mappingsB)
+                                   samples: samples, mappingsA: mappingsA, mappingsB: mappingsB, headMasks: masks)
+        }
+
+        /// The sample's crop of a [depth][height][width] mask, row-major.
+        static func crop(_ mask: [Bool], shape: VolumeShape, sample s: SliceSample) -> [Bool] {
+            var out: [Bool] = []
+            out.reserveCapacity(s.height * s.width)
+            for r in 0..<s.height {
+                let from = (s.slice * shape.height + s.originRow + r) * shape.width + s.originColumn
+                out.append(contentsOf: mask[from..<(from + s.width)])
+            }
+            return out
         }
     }
 }

@@ -1,6 +1,8 @@
+import Foundation
 import MedCore
 import MedIO
 import MedNN
+import Yams
 
 /// Which way a translator runs.
 public enum TranslationDirection: String, Codable, Sendable, CaseIterable {
@@ -114,4 +116,27 @@ public enum TranslationModelKind: String, Codable, Sendable, CaseIterable {
     case pix2pix
     /// Conditional GAN with a noise input (`ConditionalGANTrainer`).
     case cgan
+}
+
+extension TranslationModelKind {
+    /// The `model` of a run configuration file, or of a `model=…` override (the last wins); cyclegan when
+    /// neither says. `medsynth train` picks the configuration type with it before loading the file strictly.
+    /// - Throws: `MedSynthError` naming the file: `.notFound` when it cannot be read, `.invalidArgument` for an
+    ///   unknown model.
+    public static func of(configFile file: String, overrides: [String]) throws -> TranslationModelKind {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw MedSynthError(.notFound, file, "cannot be read; expected a YAML run configuration")
+        }
+        var value: String? = nil
+        if let node = try? Yams.compose(yaml: String(decoding: data, as: UTF8.self)), let m = node["model"]?.string {
+            value = m
+        }
+        for o in overrides where o.hasPrefix("model=") { value = String(o.dropFirst("model=".count)) }
+        guard let text = value else { return .cyclegan }
+        guard let kind = TranslationModelKind(rawValue: text.trimmingCharacters(in: .whitespaces)) else {
+            throw MedSynthError(.invalidArgument, "\(file): model",
+                                "is '\(text)'; expected one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return kind
+    }
 }

@@ -1,0 +1,84 @@
+import MedCore
+import MedNN
+import MedTensor
+
+/// What a training run needs of a translator trainer beyond `ResumableTrainer`: one step on a slice batch,
+/// deterministic A→B translation for validation, the learning rate of every optimizer, and what
+/// `medsynth translate` must know (generator names, input noise, size multiple).
+public protocol TranslatorTrainer: ResumableTrainer {
+    /// Sets the batch and takes one optimisation step of every network.
+    func trainStep(_ batch: SliceBatch)
+    /// A→B on [N, C_A, H, W] in [−1, 1] without gradients and without changing any state (batch norm and
+    /// dropout in evaluation mode; the conditional GAN's noise drawn from `noise`, not the training stream).
+    func translateAToB(_ a: Tensor, noise: inout SeededGenerator) -> Tensor
+    /// The checkpoint network of each direction ("AtoB", "BtoA").
+    var generatorNames: [String: String] { get }
+    /// Noise channels appended to the generator's input, and their standard deviation.
+    var inputNoise: (channels: Int, std: Float) { get }
+    /// Image sides must be multiples of this.
+    var sideMultiple: Int { get }
+}
+
+extension TranslatorTrainer {
+    /// Sets every optimizer's learning rate.
+    public func setLearningRate(_ learningRate: Float) {
+        for (_, optimizer) in optimizers { optimizer.learningRate = learningRate }
+    }
+}
+
+extension CycleGANTrainer: TranslatorTrainer {
+    public func trainStep(_ batch: SliceBatch) {
+        setInput(batch.unpaired)
+        optimizeParameters()
+    }
+
+    public func translateAToB(_ a: Tensor, noise: inout SeededGenerator) -> Tensor { translate(a, aToB: true) }
+    public var generatorNames: [String: String] { ["AtoB": "G_A", "BtoA": "G_B"] }
+    public var inputNoise: (channels: Int, std: Float) { (0, 0) }
+    /// Two stride-2 downsamplings.
+    public var sideMultiple: Int { 4 }
+}
+
+extension Pix2PixTrainer: TranslatorTrainer {
+    public func trainStep(_ batch: SliceBatch) {
+        setInput(batch.paired)
+        optimizeParameters()
+    }
+
+    public func translateAToB(_ a: Tensor, noise: inout SeededGenerator) -> Tensor { translate(a) }
+    public var generatorNames: [String: String] { ["AtoB": "G"] }
+    public var inputNoise: (channels: Int, std: Float) { (0, 0) }
+    public var sideMultiple: Int { 1 << options.downsamplings }
+}
+
+extension ConditionalGANTrainer: TranslatorTrainer {
+    public func trainStep(_ batch: SliceBatch) {
+        setInput(batch.paired)
+        optimizeParameters()
+    }
+
+    public func translateAToB(_ a: Tensor, noise: inout SeededGenerator) -> Tensor { translate(a, noiseGenerator: &noise) }
+    public var generatorNames: [String: String] { ["AtoB": "G"] }
+    public var inputNoise: (channels: Int, std: Float) { (options.noiseChannels, options.noiseStd) }
+    public var sideMultiple: Int {
+        options.generatorArchitecture == .unet ? 1 << options.downsamplings : 4
+    }
+}
+
+extension TranslatorOptions {
+    /// The trainer these options configure, initialised from `seed`.
+    /// - Throws: the trainer's option checks.
+    func makeTrainer(seed: UInt64) throws -> any TranslatorTrainer {
+        switch self {
+        case let o as CycleGANOptions:
+            try o.validate()
+            return CycleGANTrainer(options: o, seed: seed)
+        case let o as Pix2PixOptions:
+            return try Pix2PixTrainer(options: o, seed: seed)
+        case let o as ConditionalGANOptions:
+            return try ConditionalGANTrainer(options: o, seed: seed)
+        default:
+            throw MedSynthError(.unsupported, "model", "no trainer for \(Self.self)")
+        }
+    }
+}
