@@ -120,7 +120,15 @@ import Testing
             #expect(last.unmaskedSlices == 0, "the fixture has label maps, so every slice is scored inside the head")
             #expect(summary.best!.ssim >= last.ssim)
 
+            // Baselines: the fixture's T1 is exactly 2·CT + 3000, so the least-squares affine baseline recovers it
+            // and scores perfectly, while the untrained network does not.
+            let baselines = try runJSONDecoder().decode(TranslationBaselines.self,
+                                                        from: Data(contentsOf: dir.appendingPathComponent("baselines.json")))
+            #expect(abs(baselines.affineSlope - 2) < 1e-3 && abs(baselines.affineIntercept - 3000) < 1)
+            #expect(baselines.affine.mae < 0.5 && baselines.affine.ssim > 0.9999)
+            #expect(baselines.untrained.ssim < 0.9 && baselines.untrained.step == 0)
             let html = try Self.text(dir.appendingPathComponent("report.html"))
+            #expect(html.contains("best affine mapping of the input"))
             #expect(html.contains("<svg") && html.contains("data:image/png;base64,") && html.contains("SSIM"))
             let yaml = try Self.text(dir.appendingPathComponent("config.yaml"))
             #expect(yaml.contains("# Non-default settings:") && yaml.contains("network.lambdaL1") == false && yaml.contains("lambdaL1:"))

@@ -110,7 +110,7 @@ public final class TranslationRun<Network: TranslatorOptions> {
 
     private var lossSums: [String: Double] = [:]
     private var lossCount = 0
-    private let outputMapping: IntensityMapping
+    let outputMapping: IntensityMapping
 
     // MARK: Paths
 
@@ -162,6 +162,7 @@ public final class TranslationRun<Network: TranslatorOptions> {
             try Self.writeAtomically(configYAML, to: configFile)
             try Self.writeAtomically(lossHeader, to: lossesFile)
             try Self.writeAtomically(Self.validationHeader, to: validationFile)
+            try writeSplit()
         }
     }
 
@@ -206,6 +207,10 @@ public final class TranslationRun<Network: TranslatorOptions> {
             progress(TrainingProgress(phase: phase, step: step, totalSteps: total,
                                       losses: trainer.lossNames.compactMap { n in losses[n].map { (n, $0) } },
                                       stepsPerSecond: r, secondsLeft: r > 0 ? Double(total - step) / r : 0))
+        }
+        if step == 0 && !FileManager.default.fileExists(atPath: baselinesFile.path) {
+            report(.validating)
+            try scoreBaselines()
         }
         var interrupted = false
         var lossLog = ""
@@ -262,8 +267,7 @@ public final class TranslationRun<Network: TranslatorOptions> {
                                       stepsPerSecond: rate(), best: best, last: lastValidation,
                                       latestCheckpoint: latestCheckpoint.path,
                                       bestCheckpoint: best == nil ? nil : bestCheckpoint.path, report: reportFile.path)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let encoder = runJSONEncoder()
         try Self.writeAtomically(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n", to: summaryFile)
         return summary
     }
@@ -297,6 +301,16 @@ public final class TranslationRun<Network: TranslatorOptions> {
     /// The validation pass (see `ValidationResult`); also writes `samples/step-NNNNNN.png`.
     public func validate() throws -> ValidationResult {
         var noise = SeededGenerator(seed: config.seed).split(0x7661_6c69)   // fixed per pass: every pass alike
+        return try score(writeSamples: true) { batch in
+            let out = trainer.translateAToB(batch.a, noise: &noise)
+            return (0..<batch.samples.count).map { outputMapping.physicalValues(of: out.sliced(axis: 0, $0..<($0 + 1))) }
+        }
+    }
+
+    /// Scores predictions of every held-out slice against the real B in physical units: PSNR and MAE over every
+    /// voxel inside the head (pooled), SSIM per slice averaged inside the head, then over slices.
+    /// - Parameter predict: physical B values of each slice of a batch ([H·W] each).
+    func score(writeSamples: Bool, predict: (ValidationBatch) throws -> [[Float]]) throws -> ValidationResult {
         let count = dataset.validationSliceCount
         let rows = min(config.training.sampleRows, count)
         let chosen = Set((0..<rows).map { r in rows == 1 ? count / 2 : r * (count - 1) / (rows - 1) })
@@ -305,12 +319,12 @@ public final class TranslationRun<Network: TranslatorOptions> {
         let range = outputMapping.width
         var index = 0
         for batch in dataset.validationBatches(batchSize: config.training.validationBatchSize) {
-            let out = trainer.translateAToB(batch.a, noise: &noise)
+            let predictions = try predict(batch)
             let (h, w) = (batch.b.shape[2], batch.b.shape[3])
             let shape = VolumeShape(depth: 1, height: h, width: w)
             for n in 0..<batch.samples.count {
-                let outN = out.sliced(axis: 0, n..<(n + 1)), bN = batch.b.sliced(axis: 0, n..<(n + 1))
-                let predicted = Volume(shape: shape, voxels: outputMapping.physicalValues(of: outN))
+                let bN = batch.b.sliced(axis: 0, n..<(n + 1))
+                let predicted = Volume(shape: shape, voxels: predictions[n])
                 let target = Volume(shape: shape, voxels: batch.mappingsB[n].physicalValues(of: bN))
                 let inside = batch.headMasks[n]
                 let mask = try inside.map { try VoxelMask(shape: shape, isInside: $0) }
@@ -331,8 +345,8 @@ public final class TranslationRun<Network: TranslatorOptions> {
                 }
                 ssimSum += value!
                 slices += 1
-                if chosen.contains(index) {
-                    tiles.append((batch.a.sliced(axis: 0, n..<(n + 1)).scalars, outN.scalars, bN.scalars, h, w))
+                if writeSamples && chosen.contains(index) {
+                    tiles.append((batch.a.sliced(axis: 0, n..<(n + 1)).scalars, outputMapping.normalize(predictions[n]), bN.scalars, h, w))
                 }
                 index += 1
             }
@@ -341,7 +355,7 @@ public final class TranslationRun<Network: TranslatorOptions> {
             throw MedSynthError(.invalidArgument, "validation", "no held-out slice to validate on; raise data.slices.validationFraction")
         }
         let mse = squared / Double(voxels)
-        try writeSampleGrid(tiles)
+        if writeSamples { try writeSampleGrid(tiles) }
         return ValidationResult(step: step, psnrDB: mse > 0 ? 10 * log10(range * range / mse) : .infinity,
                                 ssim: ssimSum / Double(slices), mae: absolute / Double(voxels),
                                 unit: outputMapping.unit.rawValue, dataRange: range, slices: slices, unmaskedSlices: unmasked)
@@ -492,6 +506,13 @@ public final class TranslationRun<Network: TranslatorOptions> {
         if let best {
             summary.append(String(format: "best validation: step %d, SSIM %.4f, PSNR %.2f dB, MAE %.2f %@ (checkpoints/best.h5)",
                                   best.step, best.ssim, best.psnrDB, best.mae, best.unit))
+        }
+        if let data = FileManager.default.contents(atPath: baselinesFile.path),
+           let b = try? runJSONDecoder().decode(TranslationBaselines.self, from: data) {
+            for (what, r) in [("untrained network (step 0)", b.untrained),
+                              (String(format: "best affine mapping of the input (%.4g·x %+.4g, fitted on the held-out slices)", b.affineSlope, b.affineIntercept), b.affine)] {
+                summary.append(String(format: "baseline, %@: SSIM %.4f, PSNR %.2f dB, MAE %.2f %@", what, r.ssim, r.psnrDB, r.mae, r.unit))
+            }
         }
         summary.append("validation in physical units inside the head (label > 0); data range \(outputMapping.width) \(outputMapping.unit.rawValue) (the output window \(outputMapping))")
         let report = RunReport(title: "MedSynth run \(name)", summary: summary,
