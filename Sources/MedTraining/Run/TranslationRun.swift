@@ -514,7 +514,8 @@ public final class TranslationRun<Network: TranslatorOptions> {
                 summary.append(String(format: "baseline, %@: SSIM %.4f, PSNR %.2f dB, MAE %.2f %@", what, r.ssim, r.psnrDB, r.mae, r.unit))
             }
         }
-        summary.append("validation in physical units inside the head (label > 0); data range \(outputMapping.width) \(outputMapping.unit.rawValue) (the output window \(outputMapping))")
+        summary.append(String(format: "validation in physical units inside the head (label > 0); data range %.4g %@ (the output window %@)",
+                              outputMapping.width, outputMapping.unit.rawValue, outputMapping.description))
         let report = RunReport(title: "MedSynth run \(name)", summary: summary,
                                lossNames: trainer.lossNames, losses: losses,
                                metricNames: ["PSNR (dB)", "SSIM", "MAE (\(outputMapping.unit.rawValue))"], metrics: metrics,
