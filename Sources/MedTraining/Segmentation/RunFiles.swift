@@ -1,0 +1,84 @@
+import Foundation
+import MedCore
+import Yams
+
+/// The file chores of a run folder that `SegmentationRun` shares with the translator run's conventions: atomic
+/// text writes, appends, CSV reading and truncation on resume, and configuration comparison.
+enum RunFiles {
+    /// Writes `text` to a temporary file beside `url`, then renames it over `url`.
+    /// - Throws: `MedSynthError(.writeFailed)` naming `url`.
+    static func writeAtomically(_ text: String, to url: URL) throws {
+        try writeAtomically(Data(text.utf8), to: url)
+    }
+
+    /// Writes `data` to a temporary file beside `url`, then renames it over `url`.
+    static func writeAtomically(_ data: Data, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
+        do {
+            try data.write(to: temporary)
+        } catch {
+            throw MedSynthError(.writeFailed, url.path, "cannot be written: \(error.localizedDescription)")
+        }
+        try replace(url, with: temporary)
+    }
+
+    /// Renames `temporary` over `url` (atomic on one file system).
+    static func replace(_ url: URL, with temporary: URL) throws {
+        if rename(temporary.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw MedSynthError(.writeFailed, url.path, "cannot be replaced: \(reason)")
+        }
+    }
+
+    /// Appends to a log file (nothing for empty text).
+    static func append(_ text: String, to url: URL) throws {
+        guard !text.isEmpty else { return }
+        guard let handle = FileHandle(forWritingAtPath: url.path) else {
+            throw MedSynthError(.writeFailed, url.path, "cannot be opened for appending")
+        }
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(Data(text.utf8))
+    }
+
+    /// Keeps the header and the rows whose step (first column) is ≤ `toStep`, rewritten atomically.
+    static func truncateCSV(_ url: URL, header: String, toStep: Int) throws {
+        let text = (try? String(contentsOf: url, encoding: .utf8)) ?? header
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        if lines.first.map({ $0 + "\n" }) != header { lines.insert(String(header.dropLast()), at: 0) }
+        let kept = [lines[0]] + lines.dropFirst().filter { line in
+            Int(line.prefix { $0 != "," }).map { $0 <= toStep } ?? false
+        }
+        try writeAtomically(kept.joined(separator: "\n") + "\n", to: url)
+    }
+
+    /// Rows of a CSV, numeric fields only, by header name.
+    static func readCSV(_ url: URL) -> [[String: Double]] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = lines.first else { return [] }
+        return lines.dropFirst().map { fields in
+            var row: [String: Double] = [:]
+            for (k, v) in zip(header, fields) { if let d = Double(v) { row[k] = d } }
+            return row
+        }
+    }
+
+    /// The YAML without its comment header.
+    static func canonical(_ yaml: String) -> String {
+        yaml.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+    }
+
+    /// "training.steps: 2000 in the checkpoint, 3000 now; …" between two canonical YAML texts.
+    static func differences(_ saved: String, _ now: String) -> String {
+        func leaves(_ text: String) -> [String: String] {
+            guard let node = try? Yams.compose(yaml: text), let flat = try? ConfigLoader.flatten(node, source: "") else { return [:] }
+            return Dictionary(flat.map { ($0.key, ConfigLoader.render($0.node)) }, uniquingKeysWith: { a, _ in a })
+        }
+        let a = leaves(saved), b = leaves(now)
+        let keys = Set(a.keys).union(b.keys).sorted().filter { a[$0] != b[$0] }
+        if keys.isEmpty { return "the texts differ" }
+        return keys.map { "\($0): \(a[$0] ?? "absent") in the checkpoint, \(b[$0] ?? "absent") now" }.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import MedCore
+import MedIO
+import MedTensor
+
+/// Labelled cases of MedSynth HDF5 datasets for segmentation: every case's input modalities
+/// (`/cases/<id>/<modality>`) normalised and its `label` map reduced to classes, split by source case into
+/// training and validation (`CaseSplit`), and a seeded sampler of training patches.
+///
+/// - **Patches.** Each draw picks a training case uniformly, then — with probability `foregroundOversampling` and
+///   when the case has foreground — a patch centred on one of its foreground voxels (drawn uniformly), otherwise a
+///   patch at a uniform position (nnU-Net's oversampling, which keeps small lesions in view). 2-D patches are one
+///   axial slice thick ([N, C, H, W]); 3-D ones [N, C, D, H, W]. Labels come as class indices [N, spatial…].
+/// - **Determinism.** Every draw comes from one `SeededGenerator`; `generator` is saved with checkpoints, so a
+///   restored sampler continues exactly.
+/// - **Memory.** All cases stay in memory as Float32: (channels + 1) × 4 bytes per voxel.
+public final class SegmentationDataset {
+    /// The dataset files, in the order given.
+    public let files: [URL]
+    /// Every case: training ones first, then validation ones, each part in (file, case id) order.
+    public let cases: [SegmentationCase]
+    /// `cases[0..<trainingCaseCount]` train; the rest validate.
+    public let trainingCaseCount: Int
+    /// The patch's sides [depth, height, width] (depth 1 for 2-D).
+    public let patch: [Int]
+    /// Patches per batch.
+    public let batchSize: Int
+    /// 2 or 3.
+    public let spatialRank: Int
+    /// The probability of a foreground-centred patch.
+    public let foregroundOversampling: Double
+    /// The sampler's random stream (saved in checkpoints).
+    public var generator: SeededGenerator
+
+    /// The training cases.
+    public var trainingCases: ArraySlice<SegmentationCase> { cases[..<trainingCaseCount] }
+    /// The held-out cases.
+    public var validationCases: ArraySlice<SegmentationCase> { cases[trainingCaseCount...] }
+
+    /// Lists, splits, reads and normalises the cases of `files`.
+    /// - Parameters:
+    ///   - files: MedSynth HDF5 datasets whose cases hold every input modality and a `label` map.
+    ///   - config: the run configuration (modalities, normalisation, classes, split, patch, batch, oversampling).
+    ///   - generator: the sampler's stream.
+    /// - Throws: `MedSynthError`: `.invalidArgument` (no files, a file twice, too few cases to split, a patch larger
+    ///   than a volume or whole slices that are not multiples of 2^depth, naming `data.patchSize`); `.notFound`
+    ///   naming the file and case when a modality or the label map is missing (listing those present);
+    ///   `.mismatch` for volumes of different grids; HDF5 and normalisation errors.
+    public init(files: [URL], config: SegmentationRunConfig, generator: SeededGenerator) throws {
+        self.files = files
+        self.generator = generator
+        let data = config.data
+        spatialRank = config.network.spatialRank
+        batchSize = data.batchSize
+        foregroundOversampling = config.training.foregroundOversampling
+        guard !files.isEmpty else {
+            throw MedSynthError(.invalidArgument, "data.files", "no dataset files given; expected one or more MedSynth HDF5 datasets")
+        }
+        let modalities = data.inputModalities
+        let normalizations = modalities.map { data.normalization.resolved(for: $0) }
+        // List every case with its source (for the split).
+        var listings: [(file: Int, id: String, source: String)] = []
+        var seen: Set<String> = []
+        for (f, url) in files.enumerated() {
+            guard seen.insert(url.standardizedFileURL.path).inserted else {
+                throw MedSynthError(.invalidArgument, url.path, "is listed twice in data.files; expected each dataset file once")
+            }
+            let ids = try MedSynthDataset.caseIDs(in: url)
+            guard !ids.isEmpty else {
+                throw MedSynthError(.notFound, url.path, "has no cases under /\(MedSynthDataset.casesGroup); expected a MedSynth dataset with at least one case")
+            }
+            let file = try HDF5File.open(url)
+            for id in ids {
+                let group = try file.root.group("/\(MedSynthDataset.casesGroup)/\(id)")
+                let names = try group.children().filter { $0.kind == .dataset }.map(\.name).sorted()
+                for m in modalities + [.label] where !names.contains(HDF5VolumeStore.datasetName(for: m)) {
+                    throw MedSynthError(.notFound, url.path,
+                                        "case '\(id)' has no '\(HDF5VolumeStore.datasetName(for: m))' volume, which the segmentation run needs (data.modalities and the label map); present: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
+                }
+                let source = ((try? group.attributes.string("source_case_id")) ?? nil) ?? ""
+                listings.append((f, id, source == id ? "" : source))
+            }
+        }
+        var sources: [String: String] = [:]
+        for l in listings where sources[l.id] == nil || sources[l.id] == "" { sources[l.id] = l.source }
+        let groupOf = CaseSplit.groups(sources: sources)
+        let groups = listings.map { groupOf[$0.id] ?? $0.id }
+        let held = try CaseSplit.validationGroups(Set(groups), fraction: data.validationFraction, seed: data.splitSeed,
+                                                  describe: files.count == 1 ? files[0].path : "the \(files.count) files")
+        let training = listings.indices.filter { !held.contains(groups[$0]) }
+        let validation = listings.indices.filter { held.contains(groups[$0]) }
+        var cases: [SegmentationCase] = []
+        for i in training + validation {
+            let l = listings[i]
+            let url = files[l.file]
+            let subject = "\(url.path): case '\(l.id)'"
+            func read(_ m: Modality) throws -> Volume {
+                try HDF5VolumeStore.read(url, dataset: HDF5VolumeStore.datasetPath(caseID: l.id, modality: m)).volume
+            }
+            let inputs = try SegmentationCase.normalizedInputs(try modalities.map(read), modalities: modalities,
+                                                               normalizations: normalizations, subject: subject)
+            let labels = try read(.label)
+            guard labels.shape == inputs.shape else {
+                throw MedSynthError(.mismatch, url.path, "case '\(l.id)': label is \(labels.shape) but the inputs are \(inputs.shape); expected a label map on the images' grid")
+            }
+            let map = try SegmentationCase.classMap(labels, classLabels: data.classLabels, subject: subject)
+            cases.append(SegmentationCase(fileIndex: l.file, caseID: l.id, shape: inputs.shape, affine: inputs.affine,
+                                          channels: inputs.channels, mappings: inputs.mappings, classes: map.classes,
+                                          foreground: map.foreground))
+        }
+        self.cases = cases
+        trainingCaseCount = training.count
+
+        // The patch: configured, or whole slices / volumes, which must then fit the network.
+        let m = 1 << config.network.depth
+        let rank = config.network.spatialRank
+        let smallest = cases.map(\.shape).reduce(into: [Int.max, Int.max, Int.max]) { r, s in
+            r = [min(r[0], s.depth), min(r[1], s.height), min(r[2], s.width)]
+        }
+        var patch: [Int]
+        if data.patchSize.isEmpty {
+            let shapes = Set(cases[..<training.count].map { [$0.shape.depth, $0.shape.height, $0.shape.width] })
+            guard shapes.count == 1, let s = shapes.first else {
+                throw MedSynthError(.invalidArgument, "data.patchSize", "is [] (whole \(rank == 2 ? "slices" : "volumes")), but the training volumes have \(shapes.count) different shapes; set a patch size")
+            }
+            patch = rank == 2 ? [1, s[1], s[2]] : s
+            for side in patch.dropFirst(rank == 2 ? 1 : 0) where side % m != 0 {
+                throw MedSynthError(.invalidArgument, "data.patchSize",
+                                    "is [] (whole \(rank == 2 ? "slices" : "volumes") of \(s.dropFirst(rank == 2 ? 1 : 0).map(String.init).joined(separator: "×"))), whose sides are not multiples of \(m) (2^network.depth); set a patch size that is")
+            }
+        } else {
+            patch = rank == 2 ? [1] + data.patchSize : data.patchSize
+        }
+        for a in 0..<3 where patch[a] > smallest[a] {
+            throw MedSynthError(.invalidArgument, "data.patchSize",
+                                "is \(data.patchSize), larger than the smallest volume (\(smallest.map(String.init).joined(separator: "×"))); expected a patch that fits every case")
+        }
+        self.patch = patch
+        guard training.count > 0 else {
+            throw MedSynthError(.invalidArgument, "data.validationFraction", "leaves no training case; lower it or add cases")
+        }
+    }
+
+    /// The next training batch: inputs [N, C, spatial…] and class indices [N, spatial…].
+    public func nextBatch() -> (images: Tensor, labels: Tensor) {
+        let c = cases[0].channels.count
+        let (pd, ph, pw) = (patch[0], patch[1], patch[2])
+        let size = pd * ph * pw
+        var images = [Float](repeating: 0, count: batchSize * c * size)
+        var labels = [Float](repeating: 0, count: batchSize * size)
+        for n in 0..<batchSize {
+            let item = cases[CaseSplit.uniformIndex(trainingCaseCount, &generator)]
+            let extents = [item.shape.depth, item.shape.height, item.shape.width]
+            var origin = [0, 0, 0]
+            let centred = !item.foreground.isEmpty && generator.nextUnitDouble() < foregroundOversampling
+            if centred {
+                let v = item.foreground[CaseSplit.uniformIndex(item.foreground.count, &generator)]
+                let at = [v / (extents[1] * extents[2]), (v / extents[2]) % extents[1], v % extents[2]]
+                for a in 0..<3 { origin[a] = min(max(0, at[a] - patch[a] / 2), extents[a] - patch[a]) }
+            } else {
+                for a in 0..<3 { origin[a] = CaseSplit.uniformIndex(extents[a] - patch[a] + 1, &generator) }
+            }
+            for z in 0..<pd {
+                for y in 0..<ph {
+                    let src = ((origin[0] + z) * extents[1] + origin[1] + y) * extents[2] + origin[2]
+                    let dst = (z * ph + y) * pw
+                    for ch in 0..<c {
+                        let base = (n * c + ch) * size + dst
+                        item.channels[ch].withUnsafeBufferPointer { p in
+                            for x in 0..<pw { images[base + x] = p[src + x] }
+                        }
+                    }
+                    for x in 0..<pw { labels[n * size + dst + x] = item.classes[src + x] }
+                }
+            }
+        }
+        let spatial = spatialRank == 2 ? [ph, pw] : [pd, ph, pw]
+        return (Tensor(images, shape: [batchSize, c] + spatial), Tensor(labels, shape: [batchSize] + spatial))
+    }
+}
