@@ -6,7 +6,7 @@ import MedTraining
 
 /// The dataset files of a training run: the configured files, or the built-in phantom generated once (or found)
 /// under OUTPUTS/datasets/ — the file `medsynth phantom` would write with these settings, so either command
-/// resumes it. Used by `medsynth segment train`; `medsynth train` has the same logic in TrainCommand.
+/// resumes it. Used by `medsynth train` and `medsynth segment train`.
 enum BuiltInPhantomData {
     /// The run's dataset files.
     /// - Parameters:

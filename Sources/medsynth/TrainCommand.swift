@@ -80,7 +80,7 @@ struct TrainCommand: ParsableCommand {
 
     private func train<N: TranslatorOptions>(_: N.Type, configPath: String, overrides: [String], directory: URL) throws {
         let resolved = try ConfigLoader.load(TranslationRunConfig<N>.self, file: configPath, overrides: overrides)
-        let files = try resolveData(resolved.value.data)
+        let files = try BuiltInPhantomData.resolve(files: resolved.value.data.files, phantom: resolved.value.data.phantom, outputs: outputs)
         let progress = TrainingProgressDisplay()
         progress.message("train: loading data and building the \(N.kind.rawValue) networks")
         let run = try TranslationRun<N>(configuration: resolved, files: files, directory: directory, resume: resume)
@@ -119,43 +119,6 @@ struct TrainCommand: ParsableCommand {
             print(line)
         }
         if summary.interrupted { throw ExitCode(130) }
-    }
-
-    /// The run's dataset files: `data.files`, or the built-in phantom generated (or found) under
-    /// OUTPUTS/datasets/.
-    private func resolveData(_ data: TranslationDataConfig) throws -> [URL] {
-        if !data.files.isEmpty {
-            return try data.files.map { path in
-                guard FileManager.default.fileExists(atPath: path) else {
-                    throw MedSynthError(.notFound, path, "does not exist; data.files lists MedSynth HDF5 datasets (make one with medsynth phantom), or leave it empty for the built-in phantom")
-                }
-                return URL(fileURLWithPath: path)
-            }
-        }
-        let p = data.phantom
-        let folder = URL(fileURLWithPath: outputs).appendingPathComponent("datasets")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let url = folder.appendingPathComponent("phantom-\(p.cases)c-\(p.shape.map(String.init).joined(separator: "x"))-seed\(p.seed)-lesions\(p.lesions).h5")
-        let grid = VolumeShape(depth: p.shape[0], height: p.shape[1], width: p.shape[2])
-        let phantom = try HeadPhantom(settings: HeadPhantomSettings().withShape(grid))
-        var lesionSettings: LesionSettings? = nil
-        if p.lesions > 0 {
-            var s = LesionSettings()
-            s.countRange = 1...p.lesions
-            lesionSettings = s
-        }
-        let builder = try PhantomDatasetBuilder(phantom: phantom, lesionSettings: lesionSettings, seed: p.seed, caseCount: p.cases,
-                                                commandLine: CaseProvenance.quotedCommandLine(CommandLine.arguments))
-        // The same run configuration as `medsynth phantom` with these settings, so either command resumes the file.
-        let configuration = DatasetRunConfiguration([
-            "command": "phantom", "cases": String(p.cases), "shape": p.shape.map(String.init).joined(separator: " "),
-            "seed": String(p.seed), "lesions": String(p.lesions), "sub_regions": "false",
-            "lesion_radius_mm": String(LesionSettings().radiusMedianMM),
-            "deflate_level": String(HDF5VolumeStore.defaultDeflateLevel), "deflate_strategy": DeflateStrategy.runLength.rawValue,
-        ])
-        _ = try DatasetRun.write(command: "phantom", to: url, configuration: configuration, caseIDs: builder.caseIDs,
-                                 overwrite: false, make: builder.makeCase)
-        return [url]
     }
 }
 

@@ -86,7 +86,7 @@ extension TranslationRun {
         }
         let baselines = TranslationBaselines(untrained: untrained, affine: affine, affineSlope: slope, affineIntercept: intercept)
         let encoder = runJSONEncoder()
-        try Self.writeAtomically(String(decoding: try encoder.encode(baselines), as: UTF8.self) + "\n", to: baselinesFile)
+        try RunFiles.writeAtomically(String(decoding: try encoder.encode(baselines), as: UTF8.self) + "\n", to: baselinesFile)
         return baselines
     }
 
@@ -111,7 +111,7 @@ extension TranslationRun {
             validationSlices: samples, outputWindowB: window(outputMapping), outputUnitB: outputMapping.unit.rawValue,
             maskRule: "label > 0")
         let encoder = runJSONEncoder()
-        try Self.writeAtomically(String(decoding: try encoder.encode(split), as: UTF8.self) + "\n", to: splitFile)
+        try RunFiles.writeAtomically(String(decoding: try encoder.encode(split), as: UTF8.self) + "\n", to: splitFile)
     }
 }
 

@@ -159,9 +159,9 @@ public final class TranslationRun<Network: TranslatorOptions> {
         } else {
             try fm.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
             try fm.createDirectory(at: samplesDirectory, withIntermediateDirectories: true)
-            try Self.writeAtomically(configYAML, to: configFile)
-            try Self.writeAtomically(lossHeader, to: lossesFile)
-            try Self.writeAtomically(Self.validationHeader, to: validationFile)
+            try RunFiles.writeAtomically(configYAML, to: configFile)
+            try RunFiles.writeAtomically(lossHeader, to: lossesFile)
+            try RunFiles.writeAtomically(Self.validationHeader, to: validationFile)
             try writeSplit()
         }
     }
@@ -221,7 +221,7 @@ public final class TranslationRun<Network: TranslatorOptions> {
             trainer.trainStep(dataset.nextBatch())
             let losses = trainer.currentLosses()
             if let bad = trainer.lossNames.first(where: { !(losses[$0] ?? .nan).isFinite }) {
-                try appendText(lossLog, to: lossesFile)
+                try RunFiles.append(lossLog, to: lossesFile)
                 let kept = FileManager.default.fileExists(atPath: latestCheckpoint.path)
                     ? "the last good checkpoint is \(latestCheckpoint.path)" : "no checkpoint was saved yet"
                 throw MedSynthError(.invalidArgument, "step \(step + 1)",
@@ -239,7 +239,7 @@ public final class TranslationRun<Network: TranslatorOptions> {
             let isLast = step == total
             let stopping = !isLast && shouldStop()
             if step % config.training.validateEvery == 0 || isLast || stopping {
-                try appendText(lossLog, to: lossesFile)
+                try RunFiles.append(lossLog, to: lossesFile)
                 lossLog = ""
                 if !stopping {
                     report(.validating)
@@ -250,7 +250,7 @@ public final class TranslationRun<Network: TranslatorOptions> {
                                     && step % config.training.checkpointEvery == 0)
                 try writeReport()
             } else if config.training.checkpointEvery > 0 && step % config.training.checkpointEvery == 0 {
-                try appendText(lossLog, to: lossesFile)
+                try RunFiles.append(lossLog, to: lossesFile)
                 lossLog = ""
                 report(.saving)
                 try saveCheckpoints(numbered: true)
@@ -268,7 +268,7 @@ public final class TranslationRun<Network: TranslatorOptions> {
                                       latestCheckpoint: latestCheckpoint.path,
                                       bestCheckpoint: best == nil ? nil : bestCheckpoint.path, report: reportFile.path)
         let encoder = runJSONEncoder()
-        try Self.writeAtomically(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n", to: summaryFile)
+        try RunFiles.writeAtomically(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n", to: summaryFile)
         return summary
     }
 
@@ -289,7 +289,7 @@ public final class TranslationRun<Network: TranslatorOptions> {
     func validateAndSample() throws {
         let result = try validate()
         lastValidation = result
-        try appendText([String(result.step), String(result.psnrDB), String(result.ssim), String(result.mae), result.unit,
+        try RunFiles.append([String(result.step), String(result.psnrDB), String(result.ssim), String(result.mae), result.unit,
                         String(result.dataRange), String(result.slices), String(result.unmaskedSlices)]
                         .joined(separator: ",") + "\n", to: validationFile)
         if best == nil || result.ssim > best!.ssim {
@@ -384,7 +384,7 @@ public final class TranslationRun<Network: TranslatorOptions> {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
         try PNGFile.write(Volume(shape: VolumeShape(depth: 1, height: height, width: width), voxels: pixels), to: temporary,
                           bitDepth: 8, window: try IntensityWindow(lowerValue: 0, upperValue: 1))
-        try Self.replace(url, with: temporary)
+        try RunFiles.replace(url, with: temporary)
     }
 
     // MARK: - Checkpoints
@@ -415,7 +415,7 @@ public final class TranslationRun<Network: TranslatorOptions> {
         for (n, v) in lossSums { state.numbers["run.lossSum.\(n)"] = v }
         if let best { try state.setJSON(best, named: "run.best") }
         if let lastValidation { try state.setJSON(lastValidation, named: "run.last") }
-        state.strings["run.config"] = Self.canonical(configYAML)
+        state.strings["run.config"] = RunFiles.canonical(configYAML)
         return state
     }
 
@@ -431,8 +431,8 @@ public final class TranslationRun<Network: TranslatorOptions> {
 
     private func restore(from url: URL) throws {
         let contents = try CheckpointContents.read(from: url)
-        if let saved = contents.trainingState.strings["run.config"], saved != Self.canonical(configYAML) {
-            let differences = Self.differences(saved, Self.canonical(configYAML))
+        if let saved = contents.trainingState.strings["run.config"], saved != RunFiles.canonical(configYAML) {
+            let differences = RunFiles.differences(saved, RunFiles.canonical(configYAML))
             throw MedSynthError(.mismatch, url.path,
                                 "was saved with another configuration (\(differences)); resume with the run's own config.yaml, or start a new run with --name")
         }
@@ -449,46 +449,18 @@ public final class TranslationRun<Network: TranslatorOptions> {
         for n in trainer.lossNames { if let v = s.numbers["run.lossSum.\(n)"] { lossSums[n] = v } }
         best = s.strings["run.best"] == nil ? nil : try s.decodeJSON(ValidationResult.self, named: "run.best")
         lastValidation = s.strings["run.last"] == nil ? nil : try s.decodeJSON(ValidationResult.self, named: "run.last")
-        try truncateCSV(lossesFile, header: lossHeader, toStep: step)
-        try truncateCSV(validationFile, header: Self.validationHeader, toStep: step)
-    }
-
-    /// Keeps the header and the rows whose step is ≤ `toStep` (rows logged after the checkpoint are redone).
-    private func truncateCSV(_ url: URL, header: String, toStep: Int) throws {
-        let text = (try? String(contentsOf: url, encoding: .utf8)) ?? header
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        if lines.first.map({ $0 + "\n" }) != header { lines.insert(String(header.dropLast()), at: 0) }
-        let kept = [lines[0]] + lines.dropFirst().filter { line in
-            Int(line.prefix { $0 != "," }).map { $0 <= toStep } ?? false
-        }
-        try Self.writeAtomically(kept.joined(separator: "\n") + "\n", to: url)
-    }
-
-    /// The YAML without its comment header.
-    static func canonical(_ yaml: String) -> String {
-        yaml.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }.joined(separator: "\n")
-    }
-
-    /// "training.steps: 2000 → 3000, …" between two canonical YAML texts.
-    static func differences(_ saved: String, _ now: String) -> String {
-        func leaves(_ text: String) -> [String: String] {
-            guard let node = try? Yams.compose(yaml: text), let flat = try? ConfigLoader.flatten(node, source: "") else { return [:] }
-            return Dictionary(flat.map { ($0.key, ConfigLoader.render($0.node)) }, uniquingKeysWith: { a, _ in a })
-        }
-        let a = leaves(saved), b = leaves(now)
-        let keys = Set(a.keys).union(b.keys).sorted().filter { a[$0] != b[$0] }
-        if keys.isEmpty { return "the texts differ" }
-        return keys.map { "\($0): \(a[$0] ?? "absent") in the checkpoint, \(b[$0] ?? "absent") now" }.joined(separator: "; ")
+        try RunFiles.truncateCSV(lossesFile, header: lossHeader, toStep: step)
+        try RunFiles.truncateCSV(validationFile, header: Self.validationHeader, toStep: step)
     }
 
     // MARK: - Report
 
     /// Writes report.html from the CSV files, the sample grids and the configuration.
     public func writeReport() throws {
-        let losses = Self.readCSV(lossesFile).map { row in
+        let losses = RunFiles.readCSV(lossesFile).map { row in
             RunReport.LossRow(step: Int(row["step"] ?? 0), losses: row.filter { $0.key != "step" && $0.key != "learning_rate" })
         }
-        let metrics = Self.readCSV(validationFile).map { row in
+        let metrics = RunFiles.readCSV(validationFile).map { row in
             RunReport.MetricRow(step: Int(row["step"] ?? 0),
                                 metrics: ["PSNR (dB)": row["psnr_db"] ?? .nan, "SSIM": row["ssim"] ?? .nan,
                                           "MAE (\(outputMapping.unit.rawValue))": row["mae"] ?? .nan])
@@ -520,50 +492,6 @@ public final class TranslationRun<Network: TranslatorOptions> {
                                lossNames: trainer.lossNames, losses: losses,
                                metricNames: ["PSNR (dB)", "SSIM", "MAE (\(outputMapping.unit.rawValue))"], metrics: metrics,
                                figures: figures, configuration: configYAML)
-        try Self.writeAtomically(report.html(), to: reportFile)
-    }
-
-    /// Rows of a CSV written by this run, numeric columns only, by header name.
-    static func readCSV(_ url: URL) -> [[String: Double]] {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
-        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        guard let header = lines.first else { return [] }
-        return lines.dropFirst().map { fields in
-            var row: [String: Double] = [:]
-            for (k, v) in zip(header, fields) { if let d = Double(v) { row[k] = d } }
-            return row
-        }
-    }
-
-    // MARK: - Files
-
-    /// Writes `text` to a temporary file beside `url`, then renames it over `url`.
-    static func writeAtomically(_ text: String, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
-        do {
-            try Data(text.utf8).write(to: temporary)
-        } catch {
-            throw MedSynthError(.writeFailed, url.path, "cannot be written: \(error.localizedDescription)")
-        }
-        try replace(url, with: temporary)
-    }
-
-    static func replace(_ url: URL, with temporary: URL) throws {
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw MedSynthError(.writeFailed, url.path, "cannot be replaced: \(reason)")
-        }
-    }
-
-    /// Appends to a log file (nothing for empty text).
-    private func appendText(_ text: String, to url: URL) throws {
-        guard !text.isEmpty else { return }
-        guard let handle = FileHandle(forWritingAtPath: url.path) else {
-            throw MedSynthError(.writeFailed, url.path, "cannot be opened for appending")
-        }
-        defer { try? handle.close() }
-        handle.seekToEndOfFile()
-        handle.write(Data(text.utf8))
+        try RunFiles.writeAtomically(report.html(), to: reportFile)
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import MedCore
 import Yams
 
-/// The file chores of a run folder that `SegmentationRun` shares with the translator run's conventions: atomic
+/// The file chores of a run folder, shared by `TranslationRun` and `SegmentationRun`: atomic
 /// text writes, appends, CSV reading and truncation on resume, and configuration comparison.
 enum RunFiles {
     /// Writes `text` to a temporary file beside `url`, then renames it over `url`.
