@@ -17,7 +17,7 @@ struct BenchCommand: ParsableCommand {
           python3 benchmarks/compare_metrics.py      # runs this and scikit-image/scipy side by side
           python3 benchmarks/compare_augment.py      # runs this and TorchIO side by side
         """,
-        subcommands: [BenchMetricsCommand.self, BenchAugmentCommand.self, BenchEngineCommand.self, BenchHDF5Command.self]
+        subcommands: [BenchMetricsCommand.self, BenchAugmentCommand.self, BenchEngineCommand.self, BenchHDF5Command.self, BenchTranslateCommand.self]
     )
 }
 
