@@ -4,8 +4,9 @@ the same CycleGAN checkpoint, and prints the medians and the MedSynth/PyTorch ti
 faster).
 
 The input and checkpoint come from `medsynth bench translate --prepare-only`: a head-phantom CT of 128 slices of
-256×256 (int16 .nii.gz) and a freshly initialised full-size CycleGAN (ResNet-9 generators, ngf 64, instance norm;
-the checkpoint holds G_A, G_B, D_A, D_B and both Adam optimizers, as `medsynth train` writes it). Both sides run
+256×256 (int16 .nii.gz) and a full-size CycleGAN (ResNet-9 generators, ngf 64, instance norm; the checkpoint holds
+G_A, G_B, D_A, D_B and both Adam optimizers with their moments after one training step, as `medsynth train` writes
+it; PyTorch reads only G_A's tensors from it with h5py). Both sides run
 G_A (CT → T1) over every slice in batches of --batch under no-grad, with the same normalisation, padding and
 output window, and write a float32 .nii.gz; each side's own figure is the time from loading the weights to the
 written NIfTI (process start and `import torch` excluded; the process wall time is reported too). Rounds
@@ -90,6 +91,7 @@ def main():
         print(f"round {r + 1}/{args.rounds} in {time.time() - t:.0f} s (load before {loads[-1]}): "
               f"MedSynth {ours[-1]['seconds']:.2f} s, PyTorch {peer[-1]['seconds']:.2f} s", file=sys.stderr)
 
+    load_after = round(os.getloadavg()[0], 2)
     a, b = nib.load(str(out_ours)), nib.load(str(out_peer))
     difference = float(np.max(np.abs(a.get_fdata(dtype=np.float32) - b.get_fdata(dtype=np.float32))))
     affine_equal = bool(np.allclose(a.affine, b.affine, atol=1e-5))
@@ -100,7 +102,7 @@ def main():
     slices = prepared["slices"]
     print(f"Translation of {slices} slices of {prepared['height']}×{prepared['width']} through a CycleGAN ResNet "
           f"generator (ngf {prepared['ngf']}, {prepared['n_blocks']} blocks), batch {args.batch}, {args.threads} threads, "
-          f"{args.rounds} rounds; load average (1 min) before each round: {loads}.\n")
+          f"{args.rounds} rounds; load average (1 min) before each round: {loads}, after the last: {load_after}.\n")
     print("| measure | PyTorch | MedSynth | ratio |")
     print("|---|---|---|---|")
     for label, key in [("load → written NIfTI, s (median)", "seconds"), ("of which translation, s", "translate_seconds"),
@@ -114,7 +116,7 @@ def main():
     print(f"Outputs: max |MedSynth − PyTorch| = {difference:.3g} (output units), affines equal: {affine_equal}.")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps({"loads": loads, "medsynth": ours, "pytorch": peer, "max_difference": difference,
+        Path(args.json).write_text(json.dumps({"loads": loads, "load_after": load_after, "medsynth": ours, "pytorch": peer, "max_difference": difference,
                                                "prepared": prepared}, indent=1) + "\n")
 
 

@@ -13,7 +13,8 @@ struct BenchTranslateCommand: ParsableCommand {
         discussion: """
         Prepares, in --dir (default: a temporary folder, removed afterwards), a CycleGAN checkpoint as `medsynth
         train` writes it (default options: ngf 64, 9 residual blocks, instance norm; G_A, G_B, D_A, D_B, both
-        Adam optimizers, a translator description CT → T1; freshly initialised weights, seed --seed) and a head
+        Adam optimizers with their moments, a translator description CT → T1; weights from --seed after one
+        training step on random 32-pixel images) and a head
         phantom CT (int16 NIfTI, .nii.gz), then times --repetitions runs of what `medsynth translate --checkpoint
         C --in CT --out T1.nii.gz` does, each from loading the checkpoint to the written NIfTI, and prints the
         median. --prepare-only writes the files and stops: benchmarks/compare_translate.py uses them to run

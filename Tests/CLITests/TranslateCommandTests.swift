@@ -136,7 +136,7 @@ import MedTestSupport
         #expect(entry["transform"] as? String == "translate" && entry["step"] as? Int == 0)
         let parameters = try #require(entry["parameters"] as? [String: Any])
         #expect(parameters["checkpoint"] as? String == URL(fileURLWithPath: checkpoint).standardizedFileURL.path)
-        #expect(parameters["direction"] as? String == "AtoB" && parameters["trainingStep"] as? Int == 0)
+        #expect(parameters["direction"] as? String == "AtoB" && parameters["trainingStep"] as? Int == 1)
         #expect(parameters["network"] as? String == "G_A" && (parameters["checkpointWeights"] as? String)?.hasPrefix("fnv1a64:") == true)
         #expect(configuration?.values["direction"] == "AtoB" && configuration?.values["command"] == "translate")
 

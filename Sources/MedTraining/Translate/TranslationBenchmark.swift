@@ -36,9 +36,11 @@ public struct TranslationBenchResult: Codable, Sendable {
 /// optimizers, a translator description for CT → T1) and the timed path a user runs — load the checkpoint,
 /// read the NIfTI input, translate every slice, write the NIfTI output (`TranslationJob`).
 public enum TranslationBenchmark {
-    /// Writes a freshly initialised CycleGAN checkpoint with a translator description: A = CT (the standard
+    /// Writes a CycleGAN checkpoint as a training run does, with a translator description: A = CT (the standard
     /// −1024…2000 HU window), B = T1 (percentiles 0.5…99.9 per volume, output window `t1Window`), generators
-    /// G_A (A→B) and G_B (B→A), side multiple 4, step 0.
+    /// G_A (A→B) and G_B (B→A), side multiple 4, step 1. The networks are initialised from `seed` and take one
+    /// training step on random 32-pixel images, so that the file also holds both optimizers' Adam moments (their
+    /// shapes do not depend on the image size): about three times the weights' bytes, as in a real run.
     /// - Parameters:
     ///   - url: the checkpoint file (written atomically).
     ///   - options: the CycleGAN options (the defaults: ngf 64, 9 residual blocks — the reference's `resnet_9blocks`).
@@ -48,11 +50,16 @@ public enum TranslationBenchmark {
     public static func writeCycleGANCheckpoint(to url: URL, options: CycleGANOptions = CycleGANOptions(), seed: UInt64,
                                                t1Window: IntensityMapping) throws {
         let trainer = CycleGANTrainer(options: options, seed: seed)
+        var images = SeededGenerator(seed: seed).split(1)
+        let side = 32
+        trainer.setInput(UnpairedBatch(realA: Tensor.uniform([1, options.inputChannels, side, side], lower: -1, upper: 1, using: &images),
+                                       realB: Tensor.uniform([1, options.outputChannels, side, side], lower: -1, upper: 1, using: &images)))
+        trainer.optimizeParameters()
         let ct = IntensityNormalization.standard(for: .ct), t1 = IntensityNormalization.standard(for: .t1)
         let description = TranslatorDescription(
             model: .cyclegan, modalityA: .ct, modalityB: .t1, normalizationA: ct, normalizationB: t1,
             outputMappingA: ct.fixedMapping(modality: .ct)!, outputMappingB: t1Window,
-            generators: ["AtoB": "G_A", "BtoA": "G_B"], noiseChannels: 0, noiseStd: 0, sideMultiple: 4, step: 0)
+            generators: ["AtoB": "G_A", "BtoA": "G_B"], noiseChannels: 0, noiseStd: 0, sideMultiple: 4, step: 1)
         var state = TrainingState()
         try description.store(in: &state)
         try trainer.checkpoint().save(to: url, trainingState: state)
