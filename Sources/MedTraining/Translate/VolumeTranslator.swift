@@ -92,7 +92,7 @@ public final class VolumeTranslator: @unchecked Sendable {
         try description.validate(source: source)
         let name: String
         do { name = try description.generatorName(direction) } catch let error as MedSynthError {
-            throw MedSynthError(error.kind, "--direction", error.message)
+            throw MedSynthError(error.kind, "--direction", "\(error.message) (\(source))")
         }
         guard let architecture = contents.architectures[name], contents.networkNames.contains(name) else {
             throw MedSynthError(.notFound, source, "the translator description names network '\(name)' for \(direction.rawValue), "
