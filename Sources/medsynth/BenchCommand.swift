@@ -16,8 +16,10 @@ struct BenchCommand: ParsableCommand {
           medsynth bench augment --only affine elastic
           python3 benchmarks/compare_metrics.py      # runs this and scikit-image/scipy side by side
           python3 benchmarks/compare_augment.py      # runs this and TorchIO side by side
+          medsynth bench translate                   # load → translated → written NIfTI, full-size CycleGAN
+          python3 benchmarks/compare_translate.py    # runs `medsynth translate` and PyTorch side by side
         """,
-        subcommands: [BenchMetricsCommand.self, BenchAugmentCommand.self, BenchEngineCommand.self, BenchHDF5Command.self]
+        subcommands: [BenchMetricsCommand.self, BenchAugmentCommand.self, BenchEngineCommand.self, BenchHDF5Command.self, BenchTranslateCommand.self]
     )
 }
 

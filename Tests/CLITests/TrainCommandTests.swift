@@ -42,6 +42,19 @@ import Testing
         // Plain progress lines (stderr is a pipe): one per logged step, and the validations.
         #expect(r.stderr.contains("train: step 6/6") && r.stderr.contains("validating at step 5"))
 
+        // The run's checkpoint alone is enough to translate: a held-out CT volume → T1 (A→B) and back (B→A).
+        let dataset = "out/datasets/phantom-3c-16x32x32-seed4-lesions0.h5"
+        let convert = try CommandRunner.run(["convert", dataset, "ct.nii.gz", "--dataset", "/cases/case000/CT"], in: folder)
+        #expect(convert.status == 0, "\(convert.stderr)")
+        let forward = try CommandRunner.run(["translate", "--checkpoint", "out/tiny/checkpoints/latest.h5", "--in", "ct.nii.gz",
+                                             "--out", "t1.nii.gz", "--json"], in: folder)
+        #expect(forward.status == 0, "\(forward.stderr)")
+        let backward = try CommandRunner.run(["translate", "--checkpoint", "out/tiny/checkpoints/best.h5", "--in", "t1.nii.gz",
+                                              "--out", "ct-again.nii.gz", "--direction", "BtoA"], in: folder)
+        #expect(backward.status == 0, "\(backward.stderr)")
+        let info = try CommandRunner.run(["info", "ct-again.nii.gz", "--json"], in: folder)
+        #expect(info.status == 0 && info.stdout.contains("16") && info.stdout.contains("32"), "\(info.stdout)")
+
         // A second new run under the same name is refused, in one line, and changes nothing.
         let again = try CommandRunner.run(["train", "--config", "tiny.yaml", "--outputs", "out"], in: folder)
         #expect(again.status == 1 && again.stderr.contains("--resume"))
