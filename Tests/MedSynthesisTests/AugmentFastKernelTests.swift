@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import MedCore
+import MedIO
+import MedTestSupport
+@testable import MedSynthesis
+
+/// The vectorised kernels behind the augmentation speed-ups, each against its plain reference.
+@Suite struct AugmentFastKernelTests {
+    /// The eight-lane normal sampler equals its one-lane-at-a-time reference bit for bit, over enough draws that
+    /// wedges and the tail (the fallback stream) are exercised, for several seeds.
+    @Test func normalVectorsMatchReference() {
+        for seed: UInt64 in [1, 2, 77] {
+            var fast = NormalVectorStream(seededBy: SeededGenerator(seed: seed))
+            var reference = NormalVectorStreamReference(seededBy: SeededGenerator(seed: seed))
+            var mismatches = 0
+            for _ in 0..<20_000 {
+                let a = fast.next(), b = reference.next()
+                for q in 0..<8 where a[q].bitPattern != b[q].bitPattern { mismatches += 1 }
+            }
+            #expect(mismatches == 0, "seed \(seed)")
+        }
+    }
+
+    /// The sampler's output is standard normal: moments of 2²⁰ draws within a few standard errors, bin counts
+    /// of [−4, 4] in steps of ½ against Φ (χ² with 16 bins), and tail frequencies beyond 3.5 and 4.
+    @Test func normalVectorsAreStandardNormal() {
+        var stream = NormalVectorStream(seededBy: SeededGenerator(seed: 2024))
+        let draws = 1 << 17
+        var s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0
+        var bins = [Int](repeating: 0, count: 16), beyond35 = 0, beyond4 = 0
+        for _ in 0..<draws {
+            let z = stream.next()
+            for q in 0..<8 {
+                let x = Double(z[q])
+                s1 += x; s2 += x * x; s3 += x * x * x; s4 += x * x * x * x
+                let b = Int(((x + 4) * 2).rounded(.down))
+                if (0..<16).contains(b) { bins[b] += 1 }
+                if abs(x) > 3.5 { beyond35 += 1 }
+                if abs(x) > 4 { beyond4 += 1 }
+            }
+        }
+        let n = Double(8 * draws)
+        #expect(abs(s1 / n) < 4 / n.squareRoot())                       // sd of the mean: 1/√n
+        #expect(abs(s2 / n - 1) < 4 * (2 / n).squareRoot())              // sd of the variance: √(2/n)
+        #expect(abs(s3 / n) < 4 * (15 / n).squareRoot())                 // sd of the third moment: √(15/n)
+        #expect(abs(s4 / n - 3) < 4 * (96 / n).squareRoot())             // sd of the fourth moment: √(96/n)
+        func phi(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
+        var chi2 = 0.0
+        for b in 0..<16 {
+            let lo = Double(b) / 2 - 4
+            let expected = (phi(lo + 0.5) - phi(lo)) * n
+            chi2 += (Double(bins[b]) - expected) * (Double(bins[b]) - expected) / expected
+        }
+        #expect(chi2 < 40, "χ² = \(chi2) with 15 degrees of freedom (p < 0.001 above 37.7)")
+        let tail35 = 2 * (1 - phi(3.5)) * n, tail4 = 2 * (1 - phi(4)) * n
+        #expect(abs(Double(beyond35) - tail35) < 5 * tail35.squareRoot(), "|z| > 3.5: \(beyond35), expected \(tail35)")
+        #expect(abs(Double(beyond4) - tail4) < 5 * tail4.squareRoot() + 2, "|z| > 4: \(beyond4), expected \(tail4)")
+    }
+
+    /// The blur's row accumulation (32 columns at a time, then 8, then single columns) equals the plain
+    /// per-column loop bit for bit, for widths that exercise every part and tap counts from 1 to 13.
+    @Test func accumulateMatchesReference() {
+        var g = SeededGenerator(seed: 3)
+        for width in [1, 7, 8, 31, 32, 45, 77, 256] {
+            for taps in [1, 3, 7, 13] {
+                let rows = (0..<taps).map { _ in (0..<width).map { _ in Float(g.uniform(-500, 1500)) } }
+                let weights = (0..<taps).map { _ in Float(g.uniform(0, 1)) }
+                var fast = [Float](repeating: .nan, count: width), reference = fast
+                VoxelPointers.withBaseAddresses(rows) { p in
+                    fast.withUnsafeMutableBufferPointer { out in
+                        PaddedBlur.accumulate(taps: taps, width: width, out: out.baseAddress!) { (weights[$0], p[$0]) }
+                    }
+                    reference.withUnsafeMutableBufferPointer { out in
+                        PaddedBlur.accumulateReference(taps: taps, width: width, out: out.baseAddress!) { (weights[$0], p[$0]) }
+                    }
+                }
+                #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "width \(width), \(taps) taps")
+            }
+        }
+    }
+
+    /// The padded blur on a grid wide enough for the 32-column path equals the direct convolution.
+    @Test func paddedBlurWideGridMatchesDirectConvolution() {
+        let shape = VolumeShape(depth: 6, height: 9, width: 70)
+        let v = AugmentFixture.randomVolume(shape, seed: 9).voxels
+        let kernels = PaddedBlur.kernels(sigmaMM: SIMD3(2, 1.2, 1), spacingMM: SIMD3(1, 1, 1))
+        let pad = Float(IntensityStatistics.borderMean(v, shape: shape))
+        let reference = GaussianBlur3D.blurReference(v.map { $0 - pad }, shape: shape, kernels: kernels).map { $0 + pad }
+        #expect(Approx.maxAbsDifference(PaddedBlur.blur(v, shape: shape, kernels: kernels), reference) < 1e-5)
+    }
+
+    /// The vectorised range equals a plain scan, with the extremes at the ends, in a partial last group and
+    /// with NaNs (ignored) in the data.
+    @Test func rangeMatchesPlainScan() {
+        var g = SeededGenerator(seed: 11)
+        for count in [1, 5, 8, 9, 64, 1000, 100_003] {
+            var v = (0..<count).map { _ in Float(g.uniform(-3, 7)) }
+            if count > 2 {
+                v[count - 1] = -9
+                v[0] = 12
+                v[count / 2] = .nan
+            }
+            let plain = v.filter { !$0.isNaN }
+            let r = IntensityStatistics.range(v)
+            #expect(r == plain.min()!...plain.max()!, "count \(count)")
+            let block = v.withUnsafeBufferPointer { IntensityStatistics.blockRange($0.baseAddress!, count: count) }
+            #expect(block.lower == r.lowerBound && block.upper == r.upperBound, "count \(count)")
+        }
+    }
+}
