@@ -109,3 +109,74 @@ import MedTestSupport
         }
     }
 }
+
+/// The affine row kernel against the general per-point path.
+@Suite struct AugmentAffineRowTests {
+    /// Random affine maps — rotations, zoom in and out, shifts that move the volume partly or wholly out of the
+    /// grid — give the same bits through `AffineRowResampler` as through `Resampler.linearRow` on the
+    /// coordinates of `fillRow`, on odd and even grids.
+    @Test func affineRowsMatchPerPointPath() throws {
+        var g = SeededGenerator(seed: 21)
+        for shape in [VolumeShape(depth: 9, height: 14, width: 23), VolumeShape(depth: 6, height: 16, width: 40)] {
+            let source = AugmentFixture.randomVolume(shape, seed: 4, lo: -50, hi: 300).voxels
+            for trial in 0..<40 {
+                let scale = g.uniform(0.5, 1.6)
+                let p = AffineAugmentation.Parameters(
+                    rotationDegrees: SIMD3(g.uniform(-40, 40), g.uniform(-40, 40), g.uniform(-40, 40)),
+                    scale: SIMD3(repeating: scale),
+                    translationMM: trial % 5 == 4 ? SIMD3(60, 0, 0) : SIMD3(g.uniform(-8, 8), g.uniform(-8, 8), g.uniform(-4, 4)))
+                let map = VoxelAffineMap(physicalInverse: p.forwardMatrix.inverse!, translationMM: p.translationMM,
+                                         spacingMM: SIMD3(1, 1.2, 2), extents: SIMD3(shape.width, shape.height, shape.depth))
+                try expectSameRows(source, shape: shape, map: map, "trial \(trial)")
+            }
+            // Axis-aligned rows (steps of exactly 0 on two axes) and a nearly flat step.
+            for rotation in [SIMD3<Double>(0, 0, 0), SIMD3(0, 0, 1e-5), SIMD3(0, 0, 90)] {
+                let p = AffineAugmentation.Parameters(rotationDegrees: rotation, translationMM: SIMD3(0.3, -0.6, 0.5))
+                let map = VoxelAffineMap(physicalInverse: p.forwardMatrix.inverse!, translationMM: p.translationMM,
+                                         spacingMM: SIMD3(1, 1, 1), extents: SIMD3(shape.width, shape.height, shape.depth))
+                try expectSameRows(source, shape: shape, map: map, "rotation \(rotation)")
+            }
+        }
+    }
+
+    private func expectSameRows(_ source: [Float], shape: VolumeShape, map: VoxelAffineMap, _ what: String) throws {
+        let w = shape.width
+        var xs = [Float](repeating: 0, count: w), ys = xs, zs = xs
+        var fast = [Float](repeating: .nan, count: w), reference = fast
+        var mismatches = 0, runMismatches = 0
+        source.withUnsafeBufferPointer { s in
+            for k in 0..<shape.depth { for j in 0..<shape.height {
+                xs.withUnsafeMutableBufferPointer { x in ys.withUnsafeMutableBufferPointer { y in zs.withUnsafeMutableBufferPointer { z in
+                    map.fillRow(k: k, j: j, x.baseAddress!, y.baseAddress!, z.baseAddress!)
+                } } }
+                reference.withUnsafeMutableBufferPointer {
+                    Resampler.linearRow(s.baseAddress!, shape: shape, xs: xs, ys: ys, zs: zs, fill: -9, out: $0.baseAddress!)
+                }
+                fast.withUnsafeMutableBufferPointer {
+                    AffineRowResampler.linearRow(s.baseAddress!, shape: shape, base: map.rowBase(k: k, j: j), step: map.rowStep,
+                                                 fill: -9, out: $0.baseAddress!)
+                }
+                let base = map.rowBase(k: k, j: j)
+                if AffineRowResampler.runs(base: base, step: map.rowStep, shape: shape)
+                    != AffineRowResampler.exactRuns(base: base, step: map.rowStep, shape: shape) { runMismatches += 1 }
+                mismatches += zip(fast, reference).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+            } }
+        }
+        #expect(mismatches == 0, "\(what): \(mismatches) voxels differ")
+        #expect(runMismatches == 0, "\(what): \(runMismatches) rows with other runs than exactRuns")
+    }
+
+    /// The runs are exact: every point of `interior` has all neighbours inside, every point of `reach` some,
+    /// and the points just outside each run fail its test.
+    @Test func runsAreExact() {
+        var g = SeededGenerator(seed: 5)
+        for _ in 0..<2000 {
+            let count = 1 + Int(g.uniform(0, 300))
+            let b = Float(g.uniform(-400, 400)), d = Float(g.uniform(-3, 3)) * (g.nextUnitDouble() < 0.2 ? 1e-4 : 1)
+            let (lower, upper) = (Float(-1), Float(g.uniform(1, 300)))
+            let run = AffineRowResampler.run(base: b, step: d, count: count, lower: lower, strictLower: true, upper: upper)
+            let truth = (0..<count).filter { let v = b + Float($0) * d; return v > lower && v < upper }
+            #expect(Array(run) == truth, "b \(b) d \(d) count \(count)")
+        }
+    }
+}

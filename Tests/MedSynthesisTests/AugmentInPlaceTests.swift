@@ -67,6 +67,24 @@ import MedTestSupport
         }
     }
 
+    /// A pipeline reuses the arrays its earlier runs released (`VoxelArrayRecycler`): later runs, which write into
+    /// arrays holding another case's stale values, give the same bytes as a pipeline without history.
+    @Test func recycledArraysGiveTheSameBytes() throws {
+        var blur = BlurAugmentation.Settings()
+        blur.sigmaMM = AxisRanges(all: ValueRange(1, 2))
+        let steps = [try AugmentationStep(AffineAugmentation()), try AugmentationStep(ElasticAugmentation()),
+                     try AugmentationStep(BlurAugmentation(settings: blur)), try AugmentationStep(GammaAugmentation())]
+        let pipeline = AugmentationPipeline(steps: steps)
+        for seed: UInt64 in [4, 5, 6] {
+            var owned = Self.deepCopy(AugmentFixture.augmentationCase)
+            var g1 = SeededGenerator(seed: seed), g2 = SeededGenerator(seed: seed)
+            let record = try pipeline.applyInPlace(to: &owned, using: &g1)
+            let fresh = try AugmentationPipeline(steps: steps).apply(to: AugmentFixture.augmentationCase, using: &g2)
+            #expect(owned == fresh.augmentationCase && record == fresh.record, "seed \(seed)")
+            #expect(pipeline.recycler.count > 0, "seed \(seed): nothing was recycled")
+        }
+    }
+
     /// The mirror-pair flip kernel equals the index formula for every axis set, in place and not, on odd and
     /// even extents.
     @Test func flipKernelMatchesIndexFormula() {

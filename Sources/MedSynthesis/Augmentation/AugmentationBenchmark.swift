@@ -9,9 +9,10 @@ import MedIO
 ///   transform pays, output in new memory (TorchIO's peer call, `transform(subject)`, deep-copies the subject
 ///   too);
 /// - *in pipeline*: draw + `step.apply(parameters, in: &workspace)` on a workspace that owns a private copy of
-///   the case (made before the clock starts) — what the step costs inside `AugmentationPipeline` after an earlier
-///   step has made the arrays the pipeline's own, i.e. in place where the kernel allows it and no spare arrays
-///   yet otherwise. Its TorchIO counterpart is the transform built with `copy=False`, timed on a private copy.
+///   the case (made before the clock starts) and draws spare arrays from a `VoxelArrayRecycler` that earlier
+///   repetitions filled — what the step costs inside `AugmentationPipeline.applyInPlace` in the steady state
+///   of `medsynth augment` (one pipeline over many cases): in place where the kernel allows it, else into a
+///   recycled array. Its TorchIO counterpart is the transform built with `copy=False`, timed on a private copy.
 public enum AugmentationBenchmark {
     /// One transform's timings.
     public struct Entry: Codable, Sendable, Equatable {
@@ -98,6 +99,7 @@ public enum AugmentationBenchmark {
         let input = try AugmentationCase(images: ["T1": makeVolume(shape: shape)])
         var entries: [Entry] = []
         for (step, peer) in try cases() where only?.contains(step.name) ?? true {
+            let recycler = VoxelArrayRecycler()
             var generator = SeededGenerator(seed: 2024)
             var times: [Double] = [], inPipeline: [Double] = []
             for rep in 0...repetitions {
@@ -107,11 +109,12 @@ public enum AugmentationBenchmark {
                 let call = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
 
                 var owned = privateCopy(of: input)
-                var workspace = AugmentationWorkspace(taking: &owned)
+                var workspace = AugmentationWorkspace(taking: &owned, recycler: recycler)
                 start = DispatchTime.now().uptimeNanoseconds
                 p = step.draw(using: &generator, geometry: input.geometry)
                 try step.apply(p, in: &workspace)
                 let stepMS = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                workspace.finish(into: &owned)   // the released arrays go to the recycler for the next repetition
                 if rep > 0 {
                     times.append(call)
                     inPipeline.append(stepMS)
@@ -141,7 +144,8 @@ public enum AugmentationBenchmark {
         return try! AugmentationCase(images: c.images.mapValues(copy), labels: c.labels.map(copy))   // `c`'s grid
     }
 
-    /// A plain-text table of entries: transform, TorchIO peer, median ms of the call and in a pipeline.
+    /// A plain-text table of entries: transform, TorchIO peer, median ms of the call (output in new memory) and
+    /// of the step in a pipeline that owns the case.
     public static func table(_ entries: [Entry]) -> String {
         var lines = ["transform        torchio peer               call ms  in-pipeline ms"]
         for e in entries {

@@ -69,6 +69,39 @@ enum Resampler {
         }
     }
 
+    /// `resample(sources:modes:into:shape:map:)` for an affine map: linear channels through
+    /// `AffineRowResampler` (no coordinate buffers, fill runs without tests), nearest channels from the
+    /// coordinates of `map.fillRow`. The same values as the general call with `map.fillRow`.
+    static func resample(sources: [UnsafePointer<Float>], modes: [(Interpolation, Float)],
+                         into destinations: [UnsafeMutablePointer<Float>], shape: VolumeShape, affine map: VoxelAffineMap) {
+        let (w, h, d) = (shape.width, shape.height, shape.depth)
+        let needsCoordinates = modes.contains { $0.0 == .nearest }
+        let step = map.rowStep
+        Parallel.forEachChunk(count: d) { slices in
+            let xs = UnsafeMutablePointer<Float>.allocate(capacity: w)
+            let ys = UnsafeMutablePointer<Float>.allocate(capacity: w)
+            let zs = UnsafeMutablePointer<Float>.allocate(capacity: w)
+            defer { xs.deallocate(); ys.deallocate(); zs.deallocate() }
+            for k in slices {
+                for j in 0..<h {
+                    if needsCoordinates { map.fillRow(k: k, j: j, xs, ys, zs) }
+                    let base = map.rowBase(k: k, j: j)
+                    let runs = AffineRowResampler.runs(base: base, step: step, shape: shape)
+                    let row = (k * h + j) * w
+                    for n in sources.indices {
+                        switch modes[n].0 {
+                        case .linear:
+                            AffineRowResampler.linearRow(sources[n], shape: shape, base: base, step: step, runs: runs,
+                                                         columns: 0..<w, fill: modes[n].1, out: destinations[n] + row)
+                        case .nearest:
+                            nearestRow(sources[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: modes[n].1, out: destinations[n] + row)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Trilinear samples of one output row. Four points at a time whose eight neighbours all lie inside take the
     /// fast path (corners gathered into four-lane vectors, the seven lerps in vector arithmetic: the same
     /// operations per point as `linearPoint`, so the same values); other points go through `linearPoint`.
