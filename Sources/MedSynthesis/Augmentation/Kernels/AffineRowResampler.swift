@@ -123,35 +123,26 @@ enum AffineRowResampler {
     @inline(__always)
     static func linearRow(_ src: UnsafePointer<Float>, shape: VolumeShape, base: SIMD3<Float>, step: SIMD3<Float>,
                           fill: Float, out: UnsafeMutablePointer<Float>) {
-        linearRow(src, shape: shape, base: base, step: step, runs: runs(base: base, step: step, shape: shape),
-                  columns: 0..<shape.width, fill: fill, out: out)
+        linearRow(src, shape: shape, base: base, step: step, runs: runs(base: base, step: step, shape: shape), fill: fill, out: out)
     }
 
-    /// Trilinear samples of the points `columns` of one output row whose runs are `runs`; `out` is the row.
+    /// Trilinear samples of one output row whose runs are `runs` (computed once per row for all channels).
     @inline(__always)
     static func linearRow(_ src: UnsafePointer<Float>, shape: VolumeShape, base: SIMD3<Float>, step: SIMD3<Float>,
-                          runs: Runs, columns: Range<Int>, fill: Float, out: UnsafeMutablePointer<Float>) {
-        @inline(__always) func clip(_ r: Range<Int>) -> Range<Int> {
-            let lo = min(max(r.lowerBound, columns.lowerBound), columns.upperBound)
-            return lo..<max(lo, min(r.upperBound, columns.upperBound))
-        }
+                          runs: Runs, fill: Float, out: UnsafeMutablePointer<Float>) {
+        let w = shape.width, reach = runs.reach, inner = runs.interior
         @inline(__always) func point(_ i: Int) -> Float {
             let fi = Float(i)
             return Resampler.linearPoint(src, shape: shape, x: base.x + fi * step.x, y: base.y + fi * step.y,
                                          z: base.z + fi * step.z, fill: fill)
         }
-        let reach = clip(runs.reach), inner = clip(runs.interior)
-        if reach.lowerBound > columns.lowerBound {
-            (out + columns.lowerBound).update(repeating: fill, count: reach.lowerBound - columns.lowerBound)
-        }
+        out.update(repeating: fill, count: reach.lowerBound)
         for i in reach.lowerBound..<inner.lowerBound { out[i] = point(i) }
         var i = inner.lowerBound
         interior(src, shape: shape, base: base, step: step, from: &i, to: inner.upperBound, out: out)
         while i < inner.upperBound { out[i] = point(i); i += 1 }
         for i in inner.upperBound..<reach.upperBound { out[i] = point(i) }
-        if reach.upperBound < columns.upperBound {
-            (out + reach.upperBound).update(repeating: fill, count: columns.upperBound - reach.upperBound)
-        }
+        (out + reach.upperBound).update(repeating: fill, count: w - reach.upperBound)
     }
 
     /// Points i, i + 1, … of the interior run four at a time while four remain before `end`; `i` is left at the

@@ -92,7 +92,7 @@ enum Resampler {
                         switch modes[n].0 {
                         case .linear:
                             AffineRowResampler.linearRow(sources[n], shape: shape, base: base, step: step, runs: runs,
-                                                         columns: 0..<w, fill: modes[n].1, out: destinations[n] + row)
+                                                         fill: modes[n].1, out: destinations[n] + row)
                         case .nearest:
                             nearestRow(sources[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: modes[n].1, out: destinations[n] + row)
                         }
