@@ -166,6 +166,39 @@ import MedTestSupport
         #expect(runMismatches == 0, "\(what): \(runMismatches) rows with other runs than exactRuns")
     }
 
+    /// The one-slice (bilinear) affine rows `motion` rotates slices with equal `Resampler.bilinearRow` on the
+    /// coordinates of `fillRow`, bit for bit, for rotations up to ±180° with shifts.
+    @Test func bilinearAffineRowsMatchPerPointPath() {
+        var g = SeededGenerator(seed: 31)
+        let shape = VolumeShape(depth: 1, height: 19, width: 37)
+        let source = AugmentFixture.randomVolume(shape, seed: 6, lo: -20, hi: 90).voxels
+        var xs = [Float](repeating: 0, count: shape.width), ys = xs, zs = xs
+        var fast = [Float](repeating: .nan, count: shape.width), reference = fast
+        var mismatches = 0
+        for _ in 0..<60 {
+            let p = AffineAugmentation.Parameters(rotationDegrees: SIMD3(0, 0, g.uniform(-180, 180)),
+                                                  translationMM: SIMD3(g.uniform(-6, 6), g.uniform(-6, 6), 0))
+            let map = VoxelAffineMap(physicalInverse: p.forwardMatrix.inverse!, translationMM: p.translationMM,
+                                     spacingMM: SIMD3(1, 1.3, 1), extents: SIMD3(shape.width, shape.height, 1))
+            source.withUnsafeBufferPointer { s in
+                for j in 0..<shape.height {
+                    xs.withUnsafeMutableBufferPointer { x in ys.withUnsafeMutableBufferPointer { y in zs.withUnsafeMutableBufferPointer { z in
+                        map.fillRow(k: 0, j: j, x.baseAddress!, y.baseAddress!, z.baseAddress!)
+                    } } }
+                    reference.withUnsafeMutableBufferPointer {
+                        Resampler.bilinearRow(s.baseAddress!, shape: shape, xs: xs, ys: ys, fill: -4, out: $0.baseAddress!)
+                    }
+                    fast.withUnsafeMutableBufferPointer {
+                        AffineRowResampler.bilinearRow(s.baseAddress!, shape: shape, base: map.rowBase(k: 0, j: j),
+                                                       step: map.rowStep, fill: -4, out: $0.baseAddress!)
+                    }
+                    mismatches += zip(fast, reference).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+                }
+            }
+        }
+        #expect(mismatches == 0, "\(mismatches) voxels differ")
+    }
+
     /// The runs are exact: every point of `interior` has all neighbours inside, every point of `reach` some,
     /// and the points just outside each run fail its test.
     @Test func runsAreExact() {

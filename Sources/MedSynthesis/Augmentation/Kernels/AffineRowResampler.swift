@@ -24,18 +24,19 @@ enum AffineRowResampler {
     /// The runs of a row of `shape.width` points: estimated from the three axes at once and checked at their
     /// ends (a run [a, b) is exact when the test holds at a and b − 1 and fails at a − 1 and b, since the points
     /// passing it form one interval); `exactRuns` when the check fails or a run looks empty.
+    /// With `planar`, z is ignored: the runs of `bilinearRow` on a one-slice grid.
     @inline(__always)
-    static func runs(base: SIMD3<Float>, step: SIMD3<Float>, shape: VolumeShape) -> Runs {
+    static func runs(base: SIMD3<Float>, step: SIMD3<Float>, shape: VolumeShape, planar: Bool = false) -> Runs {
         typealias V = SIMD4<Float>
         let w = shape.width
         guard base.x.isFinite, base.y.isFinite, base.z.isFinite, step.x.isFinite, step.y.isFinite, step.z.isFinite,
               max(abs(base.x), abs(base.y), abs(base.z)) < 1e6 else {
-            return exactRuns(base: base, step: step, shape: shape)
+            return exactRuns(base: base, step: step, shape: shape, planar: planar)
         }
-        let b = V(base.x, base.y, base.z, 0), d = V(step.x, step.y, step.z, 0)
-        let n = V(Float(shape.width), Float(shape.height), Float(shape.depth), 2)
-        // Lane 3 is padding that passes every test.
-        let interiorLow = V(0, 0, 0, -1), interiorHigh = n - 1, reachLow = V(-1, -1, -1, -1), reachHigh = n
+        let b = V(base.x, base.y, planar ? 0 : base.z, 0), d = V(step.x, step.y, planar ? 0 : step.z, 0)
+        let n = V(Float(shape.width), Float(shape.height), planar ? 2 : Float(shape.depth), 2)
+        // Lane 3 (and lane 2 when planar) is padding that passes every test.
+        let interiorLow = V(0, 0, planar ? -1 : 0, -1), interiorHigh = n - 1, reachLow = V(-1, -1, -1, -1), reachHigh = n
         @inline(__always) func at(_ i: Int) -> V { b + Float(i) * d }
         @inline(__always) func inInterior(_ i: Int) -> Bool { let v = at(i); return all((v .>= interiorLow) .& (v .< interiorHigh)) }
         @inline(__always) func inReach(_ i: Int) -> Bool { let v = at(i); return all((v .> reachLow) .& (v .< reachHigh)) }
@@ -59,15 +60,17 @@ enum AffineRowResampler {
                 && (r.lowerBound == 0 || !test(r.lowerBound - 1)) && (r.upperBound == w || !test(r.upperBound))
         }
         let interior = estimate(interiorLow, interiorHigh), reach = estimate(reachLow, reachHigh)
-        guard checked(interior, inInterior), checked(reach, inReach) else { return exactRuns(base: base, step: step, shape: shape) }
+        guard checked(interior, inInterior), checked(reach, inReach) else {
+            return exactRuns(base: base, step: step, shape: shape, planar: planar)
+        }
         return Runs(reach: reach, interior: interior)
     }
 
     /// The runs from per-axis runs (`run`), exact in every case.
-    static func exactRuns(base: SIMD3<Float>, step: SIMD3<Float>, shape: VolumeShape) -> Runs {
+    static func exactRuns(base: SIMD3<Float>, step: SIMD3<Float>, shape: VolumeShape, planar: Bool = false) -> Runs {
         let extents = [shape.width, shape.height, shape.depth]
         var reach = 0..<shape.width, interior = 0..<shape.width
-        for axis in 0..<3 {
+        for axis in 0..<(planar ? 2 : 3) {
             let n = Float(extents[axis])
             // linearPoint: all neighbours inside when 0 ≤ v < n − 1; some inside when −1 < v < n.
             interior = intersect(interior, run(base: base[axis], step: step[axis], count: shape.width,
@@ -140,6 +143,43 @@ enum AffineRowResampler {
         for i in reach.lowerBound..<inner.lowerBound { out[i] = point(i) }
         var i = inner.lowerBound
         interior(src, shape: shape, base: base, step: step, from: &i, to: inner.upperBound, out: out)
+        while i < inner.upperBound { out[i] = point(i); i += 1 }
+        for i in inner.upperBound..<reach.upperBound { out[i] = point(i) }
+        (out + reach.upperBound).update(repeating: fill, count: w - reach.upperBound)
+    }
+
+    /// Bilinear samples of one output row of a one-slice grid (`shape.depth == 1`, z ignored): the values of
+    /// `Resampler.bilinearRow` on the coordinates of `fillRow`, by runs as `linearRow`.
+    @inline(__always)
+    static func bilinearRow(_ src: UnsafePointer<Float>, shape: VolumeShape, base: SIMD3<Float>, step: SIMD3<Float>,
+                            fill: Float, out: UnsafeMutablePointer<Float>) {
+        let w = shape.width, sy = shape.width
+        let runs = runs(base: base, step: step, shape: shape, planar: true)
+        let reach = runs.reach, inner = runs.interior
+        @inline(__always) func point(_ i: Int) -> Float {
+            let fi = Float(i)
+            return Resampler.bilinearPoint(src, shape: shape, x: base.x + fi * step.x, y: base.y + fi * step.y, fill: fill)
+        }
+        out.update(repeating: fill, count: reach.lowerBound)
+        for i in reach.lowerBound..<inner.lowerBound { out[i] = point(i) }
+        typealias V = SIMD4<Float>
+        let bx = V(repeating: base.x), by = V(repeating: base.y)
+        var i = inner.lowerBound
+        var fi = V(Float(i), Float(i + 1), Float(i + 2), Float(i + 3))
+        while i + 4 <= inner.upperBound {
+            let (x0, fx) = Resampler.floorParts(bx + fi * step.x)
+            let (y0, fy) = Resampler.floorParts(by + fi * step.y)
+            let index = y0 &* Int32(sy) &+ x0
+            let (o0, o1, o2, o3) = (Int(index[0]), Int(index[1]), Int(index[2]), Int(index[3]))
+            @inline(__always) func corner(_ offset: Int) -> V {
+                V(src[o0 &+ offset], src[o1 &+ offset], src[o2 &+ offset], src[o3 &+ offset])
+            }
+            let p00 = corner(0), p10 = corner(1), p01 = corner(sy), p11 = corner(sy + 1)
+            let c0 = p00 + fx * (p10 - p00), c1 = p01 + fx * (p11 - p01)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: c0 + fy * (c1 - c0), as: V.self)
+            i += 4
+            fi += 4
+        }
         while i < inner.upperBound { out[i] = point(i); i += 1 }
         for i in inner.upperBound..<reach.upperBound { out[i] = point(i) }
         (out + reach.upperBound).update(repeating: fill, count: w - reach.upperBound)
