@@ -12,7 +12,10 @@ inside the call, as MedSynth's draw + apply):
   MedSynth's "in pipeline" timing is its counterpart.
 Settings mirror the Swift benchmark: TorchIO defaults except where noted below.
 
-Prints one JSON object {"torchio": {...}, "timesMS": {TransformName: median_ms}, "noCopyTimesMS": {...}}. With
+Also the median process CPU time of each (time.process_time(), all threads): "cpuMS" and "noCopyCpuMS".
+
+Prints one JSON object {"torchio": {...}, "timesMS": {TransformName: median_ms}, "noCopyTimesMS": {...},
+"cpuMS": {...}, "noCopyCpuMS": {...}}. With
 --compare FILE (the JSON of `medsynth bench augment --json`, a list of {transform, torchioPeer, medianMS,
 inPipelineMedianMS}) it also prints the speed-ups. Threads: torch.set_num_threads(--threads), default 2.
 
@@ -74,30 +77,32 @@ def main():
     tensor = torch.from_numpy(np.ascontiguousarray(volume.transpose(2, 1, 0)))[None]
     subject = tio.Subject(t1=tio.ScalarImage(tensor=tensor, affine=np.eye(4)))
 
-    times, no_copy = {}, {}
+    times, no_copy, cpu, no_copy_cpu = {}, {}, {}, {}
     copying, in_place = transforms(tio), transforms(tio, copy=False)
     for name, transform in copying.items():
         if args.only and name not in args.only:
             continue
         transform(subject)  # warm-up
-        runs = []
+        runs, cpu_runs = [], []
         for _ in range(args.repetitions):
-            start = time.perf_counter()
+            cpu_start, start = time.process_time(), time.perf_counter()
             transform(subject)
             runs.append((time.perf_counter() - start) * 1000)
-        times[name] = statistics.median(runs)
-        runs = []
+            cpu_runs.append((time.process_time() - cpu_start) * 1000)
+        times[name], cpu[name] = statistics.median(runs), statistics.median(cpu_runs)
+        runs, cpu_runs = [], []
         for rep in range(args.repetitions + 1):
             private = copy.deepcopy(subject)
-            start = time.perf_counter()
+            cpu_start, start = time.process_time(), time.perf_counter()
             in_place[name](private)
             if rep > 0:
                 runs.append((time.perf_counter() - start) * 1000)
-        no_copy[name] = statistics.median(runs)
+                cpu_runs.append((time.process_time() - cpu_start) * 1000)
+        no_copy[name], no_copy_cpu[name] = statistics.median(runs), statistics.median(cpu_runs)
 
     out = {"torchio": {"version": tio.__version__, "torch": torch.__version__, "threads": args.threads,
                        "python": platform.python_version(), "repetitions": args.repetitions},
-           "timesMS": times, "noCopyTimesMS": no_copy}
+           "timesMS": times, "noCopyTimesMS": no_copy, "cpuMS": cpu, "noCopyCpuMS": no_copy_cpu}
     if args.compare:
         with open(args.compare) as f:
             ours = json.load(f)

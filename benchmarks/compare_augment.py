@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Runs `medsynth bench augment --json` and benchmarks/augment_peer.py (TorchIO) in alternating rounds on the same
-machine and prints a Markdown table of medians and speed-ups for BENCHMARKS.md.
+machine and prints two Markdown tables of medians and speed-ups for BENCHMARKS.md, one per comparison, each
+with the issue's 10x target marked met or not met per transform.
 
 Two comparisons per transform (see Sources/MedSynthesis/Augmentation/AugmentationBenchmark.swift and the peer's
 docstring for exactly what is timed):
 - call: MedSynth `step.apply(p, to: case)` (the caller keeps its case; output in new memory) against TorchIO
   `transform(subject)` with its default copy=True;
-- in pipeline: MedSynth's step on a case the pipeline owns (in place where the kernel allows) against the TorchIO
-  transform built with copy=False on a private copy of the subject.
+- in pipeline: MedSynth's step on a case the pipeline owns (in place where the kernel allows, else into an array
+  recycled from earlier repetitions, as in `medsynth augment`'s steady state) against the TorchIO transform built
+  with copy=False on a private copy of the subject.
 Each figure is the median over rounds of the per-round medians; the load average is printed before and after.
 
 Usage: python3 benchmarks/compare_augment.py [--rounds 3] [--repetitions 5] [--medsynth .build/release/medsynth]
@@ -38,6 +40,8 @@ def main():
     print(f"start: {load()}", file=sys.stderr)
     start_load = load()
     ours, ours_pipe, peer, peer_nocopy, names = {}, {}, {}, {}, {}
+    ours_cpu, ours_pipe_cpu, peer_cpu, peer_nocopy_cpu = {}, {}, {}, {}
+    round_loads = []
     versions = None
     for r in range(args.rounds):
         cmd = [args.medsynth, "bench", "augment", "--json", "--repetitions", str(args.repetitions)]
@@ -47,6 +51,8 @@ def main():
         for e in entries:
             ours.setdefault(e["transform"], []).append(e["medianMS"])
             ours_pipe.setdefault(e["transform"], []).append(e["inPipelineMedianMS"])
+            ours_cpu.setdefault(e["transform"], []).append(e["cpuMS"])
+            ours_pipe_cpu.setdefault(e["transform"], []).append(e["inPipelineCPUMS"])
             names[e["transform"]] = e.get("torchioPeer")
         peers = [names[t] for t in names if names[t]]
         report = json.loads(subprocess.run([sys.executable, str(ROOT / "benchmarks/augment_peer.py"), "--repetitions",
@@ -57,22 +63,45 @@ def main():
             peer.setdefault(name, []).append(ms)
         for name, ms in report["noCopyTimesMS"].items():
             peer_nocopy.setdefault(name, []).append(ms)
+        for name, ms in report["cpuMS"].items():
+            peer_cpu.setdefault(name, []).append(ms)
+        for name, ms in report["noCopyCpuMS"].items():
+            peer_nocopy_cpu.setdefault(name, []).append(ms)
+        round_loads.append("%.2f" % os.getloadavg()[0])
         print(f"round {r + 1}/{args.rounds} done ({load()})", file=sys.stderr)
     print(f"TorchIO {versions['version']}, torch {versions['torch']}, {versions['threads']} threads; "
-          f"{args.rounds} rounds x {args.repetitions} repetitions; start {start_load}, end {load()}")
-    print()
-    print("| transform | TorchIO peer | TorchIO call ms | MedSynth call ms | speed-up | "
-          "TorchIO copy=False ms | MedSynth in pipeline ms | speed-up |")
-    print("|---|---|---|---|---|---|---|---|")
-    for t, runs in ours.items():
-        p = names.get(t)
-        o, op = statistics.median(runs), statistics.median(ours_pipe[t])
-        if p in peer:
-            q, qn = statistics.median(peer[p]), statistics.median(peer_nocopy[p])
-            print(f"| {t} | {p} | {q:.1f} | {o:.1f} | {q / o:.1f}x | {qn:.1f} | {op:.1f} | {qn / op:.1f}x |")
-        else:
-            print(f"| {t} | (none) | - | {o:.1f} | - | - | {op:.1f} | - |")
-
+          f"{args.rounds} rounds x {args.repetitions} repetitions; start {start_load}, end {load()}; "
+          f"1-minute load after each round: {', '.join(round_loads)}")
+    print("Each figure: median over rounds of the per-round medians (range of the round medians in brackets).")
+    modes = [
+        ("Call: MedSynth step.apply(p, to: case), output in new memory, vs TorchIO transform(subject), copy=True",
+         "TorchIO call ms", "MedSynth call ms", peer, ours, peer_cpu, ours_cpu),
+        ("In pipeline: MedSynth step on a case the pipeline owns (in place or into a recycled array) "
+         "vs TorchIO transform built with copy=False on a private copy",
+         "TorchIO copy=False ms", "MedSynth in pipeline ms", peer_nocopy, ours_pipe, peer_nocopy_cpu, ours_pipe_cpu),
+    ]
+    target = 10.0
+    print("Speed-ups are of wall time (the target); the CPU-time speed-up (process CPU time of all threads, "
+          "TorchIO / MedSynth) is a cross-check that waiting for a busy core does not inflate.")
+    for title, peer_head, ours_head, peer_runs, our_runs, peer_cpu_runs, our_cpu_runs in modes:
+        print()
+        print(f"### {title}")
+        print()
+        print(f"| transform | TorchIO peer | {peer_head} | {ours_head} | speed-up | >= {target:.0f}x | CPU-time speed-up |")
+        print("|---|---|---|---|---|---|---|")
+        for t, runs in our_runs.items():
+            p = names.get(t)
+            o = statistics.median(runs)
+            spread_o = f" [{min(runs):.1f}-{max(runs):.1f}]" if len(runs) > 1 else ""
+            if p in peer_runs:
+                q = statistics.median(peer_runs[p])
+                spread_q = f" [{min(peer_runs[p]):.1f}-{max(peer_runs[p]):.1f}]" if len(peer_runs[p]) > 1 else ""
+                ratio = q / o
+                cpu_ratio = statistics.median(peer_cpu_runs[p]) / max(1e-9, statistics.median(our_cpu_runs[t]))
+                print(f"| {t} | {p} | {q:.1f}{spread_q} | {o:.1f}{spread_o} | {ratio:.1f}x | "
+                      f"{'met' if ratio >= target else 'NOT met'} | {cpu_ratio:.1f}x |")
+            else:
+                print(f"| {t} | (none) | - | {o:.1f}{spread_o} | - | - | - |")
 
 if __name__ == "__main__":
     main()

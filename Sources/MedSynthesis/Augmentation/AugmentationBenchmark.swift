@@ -9,9 +9,10 @@ import MedIO
 ///   transform pays, output in new memory (TorchIO's peer call, `transform(subject)`, deep-copies the subject
 ///   too);
 /// - *in pipeline*: draw + `step.apply(parameters, in: &workspace)` on a workspace that owns a private copy of
-///   the case (made before the clock starts) — what the step costs inside `AugmentationPipeline` after an earlier
-///   step has made the arrays the pipeline's own, i.e. in place where the kernel allows it and no spare arrays
-///   yet otherwise. Its TorchIO counterpart is the transform built with `copy=False`, timed on a private copy.
+///   the case (made before the clock starts) and draws spare arrays from a `VoxelArrayRecycler` that earlier
+///   repetitions filled — what the step costs inside `AugmentationPipeline.applyInPlace` in the steady state
+///   of `medsynth augment` (one pipeline over many cases): in place where the kernel allows it, else into a
+///   recycled array. Its TorchIO counterpart is the transform built with `copy=False`, timed on a private copy.
 public enum AugmentationBenchmark {
     /// One transform's timings.
     public struct Entry: Codable, Sendable, Equatable {
@@ -27,6 +28,11 @@ public enum AugmentationBenchmark {
         public var inPipelineMedianMS: Double
         /// Every repetition's in-pipeline time in milliseconds.
         public var inPipelineTimesMS: [Double]
+        /// Median CPU time of the call, all threads together, in milliseconds: on a machine shared with other
+        /// work, a measure of the work done that waiting for a core does not inflate.
+        public var cpuMS: Double
+        /// Median CPU time of the step in a pipeline, all threads together, in milliseconds.
+        public var inPipelineCPUMS: Double
     }
 
     /// The benchmark grid.
@@ -98,29 +104,45 @@ public enum AugmentationBenchmark {
         let input = try AugmentationCase(images: ["T1": makeVolume(shape: shape)])
         var entries: [Entry] = []
         for (step, peer) in try cases() where only?.contains(step.name) ?? true {
+            let recycler = VoxelArrayRecycler()
             var generator = SeededGenerator(seed: 2024)
-            var times: [Double] = [], inPipeline: [Double] = []
+            var times: [Double] = [], inPipeline: [Double] = [], cpu: [Double] = [], inPipelineCPU: [Double] = []
             for rep in 0...repetitions {
+                var cpuStart = processCPUMS()
                 var start = DispatchTime.now().uptimeNanoseconds
                 var p = step.draw(using: &generator, geometry: input.geometry)
                 _ = try step.apply(p, to: input)
                 let call = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                let callCPU = processCPUMS() - cpuStart
 
                 var owned = privateCopy(of: input)
-                var workspace = AugmentationWorkspace(taking: &owned)
+                var workspace = AugmentationWorkspace(taking: &owned, recycler: recycler)
+                cpuStart = processCPUMS()
                 start = DispatchTime.now().uptimeNanoseconds
                 p = step.draw(using: &generator, geometry: input.geometry)
                 try step.apply(p, in: &workspace)
                 let stepMS = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                let stepCPU = processCPUMS() - cpuStart
+                workspace.finish(into: &owned)   // the released arrays go to the recycler for the next repetition
                 if rep > 0 {
                     times.append(call)
                     inPipeline.append(stepMS)
+                    cpu.append(callCPU)
+                    inPipelineCPU.append(stepCPU)
                 }
             }
             entries.append(Entry(transform: step.name, torchioPeer: peer, medianMS: median(times), timesMS: times,
-                                 inPipelineMedianMS: median(inPipeline), inPipelineTimesMS: inPipeline))
+                                 inPipelineMedianMS: median(inPipeline), inPipelineTimesMS: inPipeline,
+                                 cpuMS: median(cpu), inPipelineCPUMS: median(inPipelineCPU)))
         }
         return entries
+    }
+
+    /// CPU time of the whole process (all threads) in milliseconds.
+    static func processCPUMS() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) / 1e6
     }
 
     /// The median (mean of the middle two for an even count).
@@ -141,7 +163,8 @@ public enum AugmentationBenchmark {
         return try! AugmentationCase(images: c.images.mapValues(copy), labels: c.labels.map(copy))   // `c`'s grid
     }
 
-    /// A plain-text table of entries: transform, TorchIO peer, median ms of the call and in a pipeline.
+    /// A plain-text table of entries: transform, TorchIO peer, median ms of the call (output in new memory) and
+    /// of the step in a pipeline that owns the case.
     public static func table(_ entries: [Entry]) -> String {
         var lines = ["transform        torchio peer               call ms  in-pipeline ms"]
         for e in entries {

@@ -26,6 +26,9 @@ public struct AugmentationPipeline: Sendable {
     /// The steps, in order.
     public let steps: [AugmentationStep]
 
+    /// Arrays released by earlier runs, reused by later ones (shared by copies of the pipeline).
+    public let recycler = VoxelArrayRecycler()
+
     /// Creates a pipeline from steps.
     public init(steps: [AugmentationStep]) { self.steps = steps }
 
@@ -66,7 +69,8 @@ public struct AugmentationPipeline: Sendable {
     /// - Returns: the augmented case and the record of the steps that ran.
     /// - Throws: a transform's `MedSynthError`.
     public func apply(to augmentationCase: AugmentationCase, using generator: inout SeededGenerator) throws -> AugmentationResult {
-        var workspace = AugmentationWorkspace(augmentationCase)
+        var workspace = AugmentationWorkspace(augmentationCase, recycler: recycler)
+        defer { workspace.recycleSpares() }
         let record = try run(in: &workspace, using: &generator)
         return AugmentationResult(augmentationCase: workspace.augmentationCase, record: record)
     }
@@ -80,7 +84,7 @@ public struct AugmentationPipeline: Sendable {
     /// - Returns: the record of the steps that ran.
     /// - Throws: a transform's `MedSynthError`; the case is then left as the failing step found it.
     public func applyInPlace(to augmentationCase: inout AugmentationCase, using generator: inout SeededGenerator) throws -> AugmentationRecord {
-        var workspace = AugmentationWorkspace(taking: &augmentationCase)
+        var workspace = AugmentationWorkspace(taking: &augmentationCase, recycler: recycler)
         defer { workspace.finish(into: &augmentationCase) }
         return try run(in: &workspace, using: &generator)
     }
@@ -104,7 +108,8 @@ public struct AugmentationPipeline: Sendable {
     /// - Throws: `MedSynthError(.mismatch)` when the record names a step this pipeline does not have (another
     ///   pipeline's record).
     public func replay(_ record: AugmentationRecord, on augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        var workspace = AugmentationWorkspace(augmentationCase)
+        var workspace = AugmentationWorkspace(augmentationCase, recycler: recycler)
+        defer { workspace.recycleSpares() }
         for entry in record.applied {
             guard steps.indices.contains(entry.step), steps[entry.step].name == entry.transform else {
                 throw MedSynthError(.mismatch, "record", "step \(entry.step) is '\(entry.transform)', which this pipeline does not have at that position")

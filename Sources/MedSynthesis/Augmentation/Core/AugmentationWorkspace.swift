@@ -28,20 +28,25 @@ public struct AugmentationWorkspace: Sendable {
     private var writableLabels: Bool
     /// Arrays of the case's voxel count that steps released, reused as destinations.
     private var spares: [[Float]] = []
+    /// Where spares come from when there are none, and go to at the end of a run (`recycleSpares`).
+    private let recycler: VoxelArrayRecycler?
 
     /// A workspace that leaves `augmentationCase`'s arrays alone: every image a step changes is first written
     /// into a new array.
-    public init(_ augmentationCase: AugmentationCase) {
+    /// - Parameter recycler: arrays from earlier runs to write into before allocating new ones.
+    public init(_ augmentationCase: AugmentationCase, recycler: VoxelArrayRecycler? = nil) {
         self.augmentationCase = augmentationCase
         writableImages = []
         writableLabels = false
+        self.recycler = recycler
     }
 
     /// A workspace that owns `augmentationCase`'s arrays and changes them in place; the caller's variable is left
     /// holding an empty placeholder until `finish(into:)` (or reading `augmentationCase`) hands the case back.
     /// Taking the case out of the caller's variable is what makes its arrays uniquely held, so in-place writes
     /// need no copy.
-    public init(taking augmentationCase: inout AugmentationCase) {
+    public init(taking augmentationCase: inout AugmentationCase, recycler: VoxelArrayRecycler? = nil) {
+        self.recycler = recycler
         self.augmentationCase = augmentationCase
         augmentationCase = .placeholder
         writableImages = Set(self.augmentationCase.images.keys)
@@ -56,10 +61,17 @@ public struct AugmentationWorkspace: Sendable {
         return workspace.augmentationCase
     }
 
-    /// Moves the case into `destination` (the workspace keeps an empty placeholder).
+    /// Moves the case into `destination` (the workspace keeps an empty placeholder) and hands the spares to the
+    /// recycler.
     public mutating func finish(into destination: inout AugmentationCase) {
         destination = augmentationCase
         augmentationCase = .placeholder
+        recycleSpares()
+    }
+
+    /// Hands the arrays that steps released to the recycler (dropped without one).
+    public mutating func recycleSpares() {
+        recycler?.give(spares)
         spares = []
     }
 
@@ -115,7 +127,9 @@ public struct AugmentationWorkspace: Sendable {
         let count = augmentationCase.geometry.shape.voxelCount
         var sources = names.map { augmentationCase.images[$0]!.voxels }
         if labels { sources.append(augmentationCase.labels!.voxels) }
-        let boxes = sources.map { _ in VoxelArrayBox(spares.popLast() ?? VoxelPointers.uninitializedArray(voxels: count)) }
+        let boxes = sources.map { _ in
+            VoxelArrayBox(spares.popLast() ?? recycler?.take(count: count) ?? VoxelPointers.uninitializedArray(voxels: count))
+        }
         try VoxelPointers.withBaseAddresses(sources) { sourcePointers in
             try VoxelPointers.withMutableBaseAddresses(boxes) { destinations in try body(sourcePointers, destinations) }
         }

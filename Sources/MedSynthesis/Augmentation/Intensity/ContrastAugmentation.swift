@@ -65,7 +65,15 @@ public struct ContrastAugmentation: AugmentationTransform {
             let mean = Float(s.mean)
             let c = Float(parameters.contrastFactor)
             let offset = mean + Float(parameters.brightnessShiftFraction) * (s.range.upperBound - s.range.lowerBound)
-            VoxelMap.map(src, dst, count: count) { x in offset + c * (x - mean) }
+            VoxelMap.mapVectors(src, dst, count: count, Line(offset: offset, factor: c, mean: mean))
         }
+    }
+
+    /// x → offset + c·(x − mean), lane by lane.
+    struct Line: VoxelVectorFunction {
+        let offset: Float, factor: Float, mean: Float
+
+        @inline(__always)
+        func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { offset + factor * (x - mean) }
     }
 }

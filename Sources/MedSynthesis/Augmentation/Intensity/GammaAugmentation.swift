@@ -66,10 +66,23 @@ public struct GammaAugmentation: AugmentationTransform {
             if UnsafePointer(dst) != src { dst.update(from: src, count: count) }
             return
         }
-        let inv = 1 / span
-        let lo8 = FastMath.Vector(repeating: lo)
-        VoxelMap.mapVectors(src, dst, count: count) { x in
-            let u = (x - lo8) * inv
+        VoxelMap.mapVectors(src, dst, count: count, Curve(lower: lo, span: span, gamma: gamma))
+    }
+
+    /// lo + span·u^γ with u = (x − lo)/span, lane by lane (see `curve`).
+    struct Curve: VoxelVectorFunction {
+        let lo8: FastMath.Vector, span: Float, inverseSpan: Float, gamma: Float
+
+        init(lower: Float, span: Float, gamma: Float) {
+            lo8 = FastMath.Vector(repeating: lower)
+            self.span = span
+            inverseSpan = 1 / span
+            self.gamma = gamma
+        }
+
+        @inline(__always)
+        func callAsFunction(_ x: FastMath.Vector) -> FastMath.Vector {
+            let u = (x - lo8) * inverseSpan
             // u ≥ 0, so its bits order like its values: (bits − 1) >> 31 is −1 exactly where u = +0.
             let isZero = (FastMath.bits(u) &- 1) &>> 31
             let power = FastMath.exp2(gamma * FastMath.log2(u))

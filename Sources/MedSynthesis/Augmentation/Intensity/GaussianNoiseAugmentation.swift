@@ -58,26 +58,24 @@ public struct GaussianNoiseAugmentation: AugmentationTransform {
         let sigma = Float(parameters.standardDeviation)
         let shape = workspace.geometry.shape
         workspace.updateImages(matching: settings.modalities) { name, src, dst in
-            NoiseStreams.forEachSlice(seed: parameters.noiseSeed, image: name, shape: shape) { n, streams, slices in
-                // Four independent slices per loop: their generators' dependency chains overlap in the core.
-                if slices.count == 4 {
-                    let k = slices.lowerBound * n
-                    let (a0, a1, a2, a3) = (src + k, src + k + n, src + k + 2 * n, src + k + 3 * n)
-                    let (d0, d1, d2, d3) = (dst + k, dst + k + n, dst + k + 2 * n, dst + k + 3 * n)
-                    var (s0, s1, s2, s3) = (streams[0], streams[1], streams[2], streams[3])
-                    for v in 0..<n {
-                        d0[v] = a0[v] + sigma * s0.nextNormal()
-                        d1[v] = a1[v] + sigma * s1.nextNormal()
-                        d2[v] = a2[v] + sigma * s2.nextNormal()
-                        d3[v] = a3[v] + sigma * s3.nextNormal()
-                    }
-                } else {
-                    for (q, k) in slices.enumerated() {
-                        var noise = streams[q]
-                        let a = src + k * n, d = dst + k * n
-                        for v in 0..<n { d[v] = a[v] + sigma * noise.nextNormal() }
-                    }
-                }
+            NoiseStreams.forEachSlice(seed: parameters.noiseSeed, image: name, shape: shape, src, dst) { a, d, noise in
+                Self.addNoise(a, d, count: shape.sliceCount, sigma: sigma, noise: &noise)
+            }
+        }
+    }
+
+    /// d[v] = a[v] + σ·z_v for v in 0..<count, z eight at a time from `noise` (a last partial group uses the
+    /// first lanes of one draw); d may be a.
+    @inline(__always)
+    static func addNoise(_ a: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, count: Int, sigma: Float,
+                         noise: inout NormalVectorStream) {
+        NoiseStreams.groups(count: count) { v, lanes in
+            let z = noise.next()
+            if lanes == 8 {
+                let x = UnsafeRawPointer(a + v).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(d + v).storeBytes(of: x + sigma * z, as: SIMD8<Float>.self)
+            } else {
+                for q in 0..<lanes { d[v + q] = a[v + q] + sigma * z[q] }
             }
         }
     }

@@ -49,29 +49,25 @@ public struct RicianNoiseAugmentation: AugmentationTransform {
         let sigma = Float(parameters.standardDeviation)
         let shape = workspace.geometry.shape
         workspace.updateImages(matching: settings.modalities) { name, src, dst in
-            NoiseStreams.forEachSlice(seed: parameters.noiseSeed, image: name, shape: shape) { n, streams, slices in
-                // Slices side by side, so the independent generators overlap (see GaussianNoiseAugmentation).
-                if slices.count == 4 {
-                    let k = slices.lowerBound * n
-                    let (a0, a1, a2, a3) = (src + k, src + k + n, src + k + 2 * n, src + k + 3 * n)
-                    let (d0, d1, d2, d3) = (dst + k, dst + k + n, dst + k + 2 * n, dst + k + 3 * n)
-                    var (s0, s1, s2, s3) = (streams[0], streams[1], streams[2], streams[3])
-                    for v in 0..<n {
-                        d0[v] = RicianNoise.sample(signal: a0[v], sigma: sigma, z1: s0.nextNormal(), z2: s0.nextNormal())
-                        d1[v] = RicianNoise.sample(signal: a1[v], sigma: sigma, z1: s1.nextNormal(), z2: s1.nextNormal())
-                        d2[v] = RicianNoise.sample(signal: a2[v], sigma: sigma, z1: s2.nextNormal(), z2: s2.nextNormal())
-                        d3[v] = RicianNoise.sample(signal: a3[v], sigma: sigma, z1: s3.nextNormal(), z2: s3.nextNormal())
-                    }
-                } else {
-                    for (q, k) in slices.enumerated() {
-                        var noise = streams[q]
-                        let a = src + k * n, d = dst + k * n
-                        for v in 0..<n {
-                            let z1 = noise.nextNormal(), z2 = noise.nextNormal()
-                            d[v] = RicianNoise.sample(signal: a[v], sigma: sigma, z1: z1, z2: z2)
-                        }
-                    }
-                }
+            NoiseStreams.forEachSlice(seed: parameters.noiseSeed, image: name, shape: shape, src, dst) { a, d, noise in
+                Self.addNoise(a, d, count: shape.sliceCount, sigma: sigma, noise: &noise)
+            }
+        }
+    }
+
+    /// d[v] = |a[v] + σ·z₁ + iσ·z₂| (`RicianNoise.sample`, lane by lane) for v in 0..<count, with z₁ then z₂
+    /// drawn eight at a time from `noise`; d may be a.
+    @inline(__always)
+    static func addNoise(_ a: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, count: Int, sigma: Float,
+                         noise: inout NormalVectorStream) {
+        NoiseStreams.groups(count: count) { v, lanes in
+            let z1 = noise.next(), z2 = noise.next()
+            if lanes == 8 {
+                let x = UnsafeRawPointer(a + v).loadUnaligned(as: SIMD8<Float>.self)
+                let re = x + sigma * z1, im = sigma * z2
+                UnsafeMutableRawPointer(d + v).storeBytes(of: (re * re + im * im).squareRoot(), as: SIMD8<Float>.self)
+            } else {
+                for q in 0..<lanes { d[v + q] = RicianNoise.sample(signal: a[v + q], sigma: sigma, z1: z1[q], z2: z2[q]) }
             }
         }
     }

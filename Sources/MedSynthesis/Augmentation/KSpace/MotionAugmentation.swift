@@ -129,12 +129,11 @@ public struct MotionAugmentation: AugmentationTransform {
                     if rows.isEmpty { continue }
                     var source = rest
                     if let rotation {
-                        // Bilinear rotation of the slice into the real buffer (the resampler's one-slice row kernel;
-                        // the voxel map is `affine`'s).
-                        let xs = b.coordinates, ys = xs + w, zs = ys + w
+                        // Bilinear rotation of the slice into the real buffer (the affine row kernel on a one-slice
+                        // grid; the voxel map is `affine`'s).
                         for j in 0..<h {
-                            rotation.fillRow(k: 0, j: j, xs, ys, zs)
-                            Resampler.bilinearRow(slice, shape: sliceShape, xs: xs, ys: ys, fill: fill, out: b.real + j * w)
+                            AffineRowResampler.bilinearRow(slice, shape: sliceShape, base: rotation.rowBase(k: 0, j: j),
+                                                           step: rotation.rowStep, fill: fill, out: b.real + j * w)
                         }
                         fft.forward(b.real, moved)
                         source = moved

@@ -48,11 +48,8 @@ final class SliceFFT: @unchecked Sendable {
         let real: UnsafeMutablePointer<Float>
         /// `spectra` spectra of `spectrumCount` complex values each, interleaved (re, im).
         let spectra: [UnsafeMutablePointer<Float>]
-        /// Three rows of `width` Floats: source coordinates x, y, z for in-slice resampling.
-        let coordinates: UnsafeMutablePointer<Float>
 
         init(fft: SliceFFT, spectra count: Int) {
-            coordinates = .allocate(capacity: 3 * fft.width)
             real = fftwf_alloc_real(fft.height * fft.width)!
             spectra = (0..<count).map { _ in
                 UnsafeMutableRawPointer(fftwf_alloc_complex(fft.spectrumCount)!).assumingMemoryBound(to: Float.self)
@@ -62,7 +59,6 @@ final class SliceFFT: @unchecked Sendable {
         deinit {
             fftwf_free(real)
             for s in spectra { fftwf_free(s) }
-            coordinates.deallocate()
         }
     }
 

@@ -7,8 +7,8 @@ import MedIO
 /// values.
 ///
 /// Along height and depth the lines of one plane (a slice, or the rows j of every slice) are processed together:
-/// the blurred rows, then the sample rows, then the output rows are whole-row multiply-adds, eight columns at a
-/// time. Along width each row is one line (blurred eight voxels at a time, sampled voxel by voxel). A plane or
+/// the blurred rows (`PaddedBlur.accumulate`), then the sample rows, then the output rows are whole-row
+/// multiply-adds. Along width each row is one line (blurred by `PaddedBlur.accumulate`, sampled voxel by voxel). A plane or
 /// row is read completely before it is written, so the destination may be the source.
 struct LineDegradation: Sendable {
     /// The line length (the axis extent).

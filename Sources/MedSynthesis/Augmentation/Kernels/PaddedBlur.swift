@@ -114,19 +114,40 @@ enum PaddedBlur {
         }
     }
 
-    /// out[i] = Σ_t weight(t) · row(t)[i] for i in 0..<width, the taps summed in order t = 0, 1, …; eight
-    /// columns at a time, with the sum held in registers across all taps (0 taps give 0).
+    /// out[i] = Σ_t weight(t) · row(t)[i] for i in 0..<width, the taps summed in order t = 0, 1, … (0 taps give
+    /// 0). Thirty-two columns at a time in eight independent four-lane sums held in registers across all taps:
+    /// with one or two sums the loop waits on the latency of each addition instead of issuing a multiply-add
+    /// per cycle (3× slower here). Every column is the same ordered sum as `accumulateReference`, so the bits
+    /// are the same.
     @inline(__always)
     static func accumulate(taps: Int, width w: Int, out: UnsafeMutablePointer<Float>,
                            _ tap: (Int) -> (Float, UnsafePointer<Float>)) {
+        typealias V = SIMD8<Float>
         var i = 0
-        while i + 8 <= w {
-            var acc = SIMD8<Float>(repeating: 0)
+        while i + 32 <= w {
+            var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
             for t in 0..<taps {
                 let (weight, row) = tap(t)
-                acc += weight * UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self)
+                let r = UnsafeRawPointer(row + i)
+                a0 += weight * r.loadUnaligned(as: V.self)
+                a1 += weight * r.loadUnaligned(fromByteOffset: 32, as: V.self)
+                a2 += weight * r.loadUnaligned(fromByteOffset: 64, as: V.self)
+                a3 += weight * r.loadUnaligned(fromByteOffset: 96, as: V.self)
             }
-            UnsafeMutableRawPointer(out + i).storeBytes(of: acc, as: SIMD8<Float>.self)
+            let o = UnsafeMutableRawPointer(out + i)
+            o.storeBytes(of: a0, as: V.self)
+            o.storeBytes(of: a1, toByteOffset: 32, as: V.self)
+            o.storeBytes(of: a2, toByteOffset: 64, as: V.self)
+            o.storeBytes(of: a3, toByteOffset: 96, as: V.self)
+            i += 32
+        }
+        while i + 8 <= w {
+            var acc = V(repeating: 0)
+            for t in 0..<taps {
+                let (weight, row) = tap(t)
+                acc += weight * UnsafeRawPointer(row + i).loadUnaligned(as: V.self)
+            }
+            UnsafeMutableRawPointer(out + i).storeBytes(of: acc, as: V.self)
             i += 8
         }
         while i < w {
@@ -137,6 +158,19 @@ enum PaddedBlur {
             }
             out[i] = acc
             i += 1
+        }
+    }
+
+    /// The plain loop `accumulate` must equal bit for bit: one column at a time, taps in order.
+    static func accumulateReference(taps: Int, width w: Int, out: UnsafeMutablePointer<Float>,
+                                    _ tap: (Int) -> (Float, UnsafePointer<Float>)) {
+        for i in 0..<w {
+            var acc: Float = 0
+            for t in 0..<taps {
+                let (weight, row) = tap(t)
+                acc += weight * row[i]
+            }
+            out[i] = acc
         }
     }
 }

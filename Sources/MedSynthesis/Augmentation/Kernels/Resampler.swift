@@ -69,6 +69,39 @@ enum Resampler {
         }
     }
 
+    /// `resample(sources:modes:into:shape:map:)` for an affine map: linear channels through
+    /// `AffineRowResampler` (no coordinate buffers, fill runs without tests), nearest channels from the
+    /// coordinates of `map.fillRow`. The same values as the general call with `map.fillRow`.
+    static func resample(sources: [UnsafePointer<Float>], modes: [(Interpolation, Float)],
+                         into destinations: [UnsafeMutablePointer<Float>], shape: VolumeShape, affine map: VoxelAffineMap) {
+        let (w, h, d) = (shape.width, shape.height, shape.depth)
+        let needsCoordinates = modes.contains { $0.0 == .nearest }
+        let step = map.rowStep
+        Parallel.forEachChunk(count: d) { slices in
+            let xs = UnsafeMutablePointer<Float>.allocate(capacity: w)
+            let ys = UnsafeMutablePointer<Float>.allocate(capacity: w)
+            let zs = UnsafeMutablePointer<Float>.allocate(capacity: w)
+            defer { xs.deallocate(); ys.deallocate(); zs.deallocate() }
+            for k in slices {
+                for j in 0..<h {
+                    if needsCoordinates { map.fillRow(k: k, j: j, xs, ys, zs) }
+                    let base = map.rowBase(k: k, j: j)
+                    let runs = AffineRowResampler.runs(base: base, step: step, shape: shape)
+                    let row = (k * h + j) * w
+                    for n in sources.indices {
+                        switch modes[n].0 {
+                        case .linear:
+                            AffineRowResampler.linearRow(sources[n], shape: shape, base: base, step: step, runs: runs,
+                                                         fill: modes[n].1, out: destinations[n] + row)
+                        case .nearest:
+                            nearestRow(sources[n], shape: shape, xs: xs, ys: ys, zs: zs, fill: modes[n].1, out: destinations[n] + row)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Trilinear samples of one output row. Four points at a time whose eight neighbours all lie inside take the
     /// fast path (corners gathered into four-lane vectors, the seven lerps in vector arithmetic: the same
     /// operations per point as `linearPoint`, so the same values); other points go through `linearPoint`.
@@ -161,21 +194,23 @@ enum Resampler {
     /// and taken as 0). `linearRow` would send every point of such a grid down its border path.
     static func bilinearRow(_ src: UnsafePointer<Float>, shape: VolumeShape, xs: UnsafePointer<Float>,
                             ys: UnsafePointer<Float>, fill: Float, out: UnsafeMutablePointer<Float>) {
+        for i in 0..<shape.width { out[i] = bilinearPoint(src, shape: shape, x: xs[i], y: ys[i], fill: fill) }
+    }
+
+    /// One bilinear sample of a one-slice grid: the interior formula when all four neighbours lie inside, else
+    /// the border rule of `linearPoint` (outside neighbours read `fill`).
+    @inline(__always)
+    static func bilinearPoint(_ src: UnsafePointer<Float>, shape: VolumeShape, x: Float, y: Float, fill: Float) -> Float {
         let (w, h) = (shape.width, shape.height)
-        let xMax = Float(w - 1), yMax = Float(h - 1)
-        for i in 0..<w {
-            let x = xs[i], y = ys[i]
-            if x >= 0, x < xMax, y >= 0, y < yMax {
-                let x0 = Int(x), y0 = Int(y)
-                let fx = x - Float(x0), fy = y - Float(y0)
-                let p = src + (y0 * w + x0)
-                let c0 = p[0] + fx * (p[1] - p[0])
-                let c1 = p[w] + fx * (p[w + 1] - p[w])
-                out[i] = c0 + fy * (c1 - c0)
-            } else {
-                out[i] = linearBorder(src, w: w, h: h, d: 1, x: x, y: y, z: 0, fill: fill)
-            }
+        guard x >= 0, x < Float(w - 1), y >= 0, y < Float(h - 1) else {
+            return linearBorder(src, w: w, h: h, d: 1, x: x, y: y, z: 0, fill: fill)
         }
+        let x0 = Int(x), y0 = Int(y)
+        let fx = x - Float(x0), fy = y - Float(y0)
+        let p = src + (y0 &* w &+ x0)
+        let c0 = p[0] + fx * (p[1] - p[0])
+        let c1 = p[w] + fx * (p[w + 1] - p[w])
+        return c0 + fy * (c1 - c0)
     }
 
     /// Trilinear sample at a point near or outside the border: neighbours outside the grid read `fill`.

@@ -105,7 +105,7 @@ public struct AffineAugmentation: AugmentationTransform {
         let g = workspace.geometry
         let map = VoxelAffineMap(physicalInverse: inverse, translationMM: parameters.translationMM,
                                  spacingMM: g.spacingMM, extents: g.extentsXYZ)
-        SpatialResampling.resample(&workspace) { k, j, xs, ys, zs in map.fillRow(k: k, j: j, xs, ys, zs) }
+        SpatialResampling.resample(&workspace, affine: map)
     }
 }
 
@@ -129,18 +129,27 @@ struct VoxelAffineMap: Sendable {
         width = extents.x
     }
 
-    /// Source coordinates of output row (k, j): xs[i] = base.x + i·A[0][0] and so on.
+    /// The source coordinates of voxel 0 of output row (k, j): A·(0, j, k) + b, in Float.
+    @inline(__always)
+    func rowBase(k: Int, j: Int) -> SIMD3<Float> {
+        let v = a.apply(SIMD3(0, Double(j), Double(k))) + b
+        return SIMD3(Float(v.x), Float(v.y), Float(v.z))
+    }
+
+    /// The change of the source coordinates from one voxel of a row to the next: A's first column, in Float.
+    var rowStep: SIMD3<Float> { SIMD3(Float(a[0, 0]), Float(a[1, 0]), Float(a[2, 0])) }
+
+    /// Source coordinates of output row (k, j): xs[i] = base.x + Float(i)·step.x and so on (the arithmetic
+    /// `AffineRowResampler` repeats).
     @inline(__always)
     func fillRow(k: Int, j: Int, _ xs: UnsafeMutablePointer<Float>, _ ys: UnsafeMutablePointer<Float>,
                  _ zs: UnsafeMutablePointer<Float>) {
-        let base = a.apply(SIMD3(0, Double(j), Double(k))) + b
-        let bx = Float(base.x), by = Float(base.y), bz = Float(base.z)
-        let dx = Float(a[0, 0]), dy = Float(a[1, 0]), dz = Float(a[2, 0])
+        let base = rowBase(k: k, j: j), step = rowStep
         for i in 0..<width {
             let fi = Float(i)
-            xs[i] = bx + fi * dx
-            ys[i] = by + fi * dy
-            zs[i] = bz + fi * dz
+            xs[i] = base.x + fi * step.x
+            ys[i] = base.y + fi * step.y
+            zs[i] = base.z + fi * step.z
         }
     }
 }
