@@ -81,8 +81,9 @@ def main():
          "TorchIO copy=False ms", "MedSynth in pipeline ms", peer_nocopy, ours_pipe, peer_nocopy_cpu, ours_pipe_cpu),
     ]
     target = 10.0
-    print("Speed-ups are of wall time (the target); the CPU-time speed-up (process CPU time of all threads, "
-          "TorchIO / MedSynth) is a cross-check that waiting for a busy core does not inflate.")
+    print("Speed-ups are of wall time (the target). The CPU-time speed-up is the ratio of the work, the process CPU "
+          "time of all threads (TorchIO / MedSynth): waiting for a busy core does not inflate it, but it is lower "
+          "than the wall-time ratio wherever MedSynth keeps both cores busy and TorchIO only one.")
     for title, peer_head, ours_head, peer_runs, our_runs, peer_cpu_runs, our_cpu_runs in modes:
         print()
         print(f"### {title}")

@@ -28,8 +28,8 @@ public enum AugmentationBenchmark {
         public var inPipelineMedianMS: Double
         /// Every repetition's in-pipeline time in milliseconds.
         public var inPipelineTimesMS: [Double]
-        /// Median CPU time of the call, all threads together, in milliseconds: on a machine shared with other
-        /// work, a measure of the work done that waiting for a core does not inflate.
+        /// Median CPU time of the call, all threads together, in milliseconds: the work done, which waiting for a
+        /// core on a shared machine does not inflate (with two busy threads it is about twice the wall time).
         public var cpuMS: Double
         /// Median CPU time of the step in a pipeline, all threads together, in milliseconds.
         public var inPipelineCPUMS: Double
