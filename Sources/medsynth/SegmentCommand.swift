@@ -41,70 +41,28 @@ struct SegmentTrainCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "The run configuration (YAML). With --resume, defaults to the run's own config.yaml.")
-    var config: String?
-
-    @Option(help: "The run's name: its folder under --outputs (default: the config file's name).")
-    var name: String?
-
-    @Option(help: "Shorthand for --set training.steps=N.")
-    var steps: Int?
-
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a setting: dotted.key=value (repeatable).", valueName: "key=value"))
-    var overrides: [String] = []
-
-    @Flag(help: "Continue the run from its checkpoints/latest.h5.")
-    var resume = false
-
-    @Option(help: "The folder that holds runs and cached datasets.")
-    var outputs: String = "Outputs"
-
-    @Flag(help: "Print the summary as JSON.")
-    var json = false
-
-    func validate() throws {
-        if config == nil && !resume { throw ValidationError("give --config FILE (or --name RUN --resume to continue a run)") }
-        if resume && name == nil && config == nil { throw ValidationError("--resume needs --name RUN (or the --config it was started with)") }
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
-    }
+    @OptionGroup var options: RunOptions
 
     func run() throws {
-        let runName = name ?? URL(fileURLWithPath: config!).deletingPathExtension().lastPathComponent
-        guard !runName.isEmpty, !runName.contains("/"), runName != ".", runName != ".." else {
-            throw MedSynthError(.invalidArgument, "--name", "'\(runName)' is not a folder name; expected a plain name like unet-lesion")
-        }
-        let directory = URL(fileURLWithPath: outputs).appendingPathComponent(runName)
-        let configPath = config ?? directory.appendingPathComponent("config.yaml").path
-        var all = overrides
-        if let steps { all.append("training.steps=\(steps)") }
+        let (directory, configPath, all) = try options.resolved(example: "unet-lesion")
         let resolved = try ConfigLoader.load(SegmentationRunConfig.self, file: configPath, overrides: all)
         let files = try BuiltInPhantomData.resolve(files: resolved.value.data.files, phantom: resolved.value.data.phantom,
-                                                   outputs: outputs)
+                                                   outputs: options.outputs)
         let progress = TrainingProgressDisplay()
         progress.message("segment train: loading data and building the U-Net")
-        let run = try SegmentationRun(configuration: resolved, files: files, directory: directory, resume: resume)
-        if resume { progress.message("segment train: resuming \(directory.path) at step \(run.step) of \(resolved.value.training.steps)") }
+        let run = try SegmentationRun(configuration: resolved, files: files, directory: directory, resume: options.resume)
+        if options.resume { progress.message("segment train: resuming \(directory.path) at step \(run.step) of \(resolved.value.training.steps)") }
         progress.message("segment train: \(run.dataset.trainingCaseCount) training cases, \(run.dataset.validationCases.count) held-out cases; patch \(run.dataset.patch.map(String.init).joined(separator: "×")); run folder \(directory.path)")
 
-        var handled = sigset_t()
-        sigemptyset(&handled)
-        sigaddset(&handled, SIGINT)
-        sigaddset(&handled, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
-        signal(SIGINT) { _ in
-            trainingInterrupted.store(true, ordering: .relaxed)
-            signal(SIGINT, SIG_DFL)   // a second Ctrl-C ends the process at once (checkpoint writes are atomic)
-        }
-        signal(SIGTERM) { _ in trainingInterrupted.store(true, ordering: .relaxed) }
+        TrainingInterrupt.install()
         let summary: SegmentationSummary
         do {
             defer { progress.finish() }
             summary = try run.run(progress: { progress.update($0, logEvery: resolved.value.training.logEvery) },
-                                  shouldStop: { trainingInterrupted.load(ordering: .relaxed) })
+                                  shouldStop: { TrainingInterrupt.requested })
         }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
-        if json {
+        TrainingInterrupt.uninstall()
+        if options.json {
             print(try PrettyJSON.string(summary))
         } else {
             var line = "medsynth segment train: \(summary.name) \(summary.task), step \(summary.steps)/\(summary.totalSteps)"

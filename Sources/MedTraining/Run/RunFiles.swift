@@ -5,6 +5,20 @@ import Yams
 /// The file chores of a run folder, shared by `TranslationRun` and `SegmentationRun`: atomic
 /// text writes, appends, CSV reading and truncation on resume, and configuration comparison.
 enum RunFiles {
+    /// A new run must not overwrite one (a folder with `checkpoints/latest.h5`); a resumed run needs it.
+    /// - Throws: `MedSynthError(.invalidArgument)` suggesting `--resume`, or `.notFound` naming the checkpoint.
+    static func checkRunFolder(_ directory: URL, resume: Bool) throws {
+        let latest = directory.appendingPathComponent("checkpoints/latest.h5")
+        let exists = FileManager.default.fileExists(atPath: latest.path)
+        if resume && !exists {
+            throw MedSynthError(.notFound, latest.path, "does not exist, so there is nothing to resume; start the run without --resume")
+        }
+        if !resume && exists {
+            throw MedSynthError(.invalidArgument, directory.path,
+                                "already holds a run (\(latest.path)); continue it with --resume, or choose another --name")
+        }
+    }
+
     /// Writes `text` to a temporary file beside `url`, then renames it over `url`.
     /// - Throws: `MedSynthError(.writeFailed)` naming `url`.
     static func writeAtomically(_ text: String, to url: URL) throws {

@@ -138,16 +138,7 @@ public final class TranslationRun<Network: TranslatorOptions> {
         config = configuration.value
         configYAML = configuration.yaml
         self.directory = directory
-        let fm = FileManager.default
-        let latest = directory.appendingPathComponent("checkpoints/latest.h5")
-        if resume {
-            guard fm.fileExists(atPath: latest.path) else {
-                throw MedSynthError(.notFound, latest.path, "does not exist, so there is nothing to resume; start the run without --resume")
-            }
-        } else if fm.fileExists(atPath: latest.path) {
-            throw MedSynthError(.invalidArgument, directory.path,
-                                "already holds a run (\(latest.path)); continue it with --resume, or choose another --name")
-        }
+        try RunFiles.checkRunFolder(directory, resume: resume)
         let root = SeededGenerator(seed: config.seed)
         dataset = try SliceDataset(files: files, options: config.data.slices, generator: root.split(1))
         var weights = root.split(2)
@@ -155,10 +146,10 @@ public final class TranslationRun<Network: TranslatorOptions> {
         outputMapping = dataset.typicalMapping(.b)
         try checkSizes()
         if resume {
-            try restore(from: latest)
+            try restore(from: latestCheckpoint)
         } else {
-            try fm.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
-            try fm.createDirectory(at: samplesDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: samplesDirectory, withIntermediateDirectories: true)
             try RunFiles.writeAtomically(configYAML, to: configFile)
             try RunFiles.writeAtomically(lossHeader, to: lossesFile)
             try RunFiles.writeAtomically(Self.validationHeader, to: validationFile)

@@ -91,16 +91,7 @@ public final class SegmentationRun {
         config = configuration.value
         configYAML = configuration.yaml
         self.directory = directory
-        let fm = FileManager.default
-        let latest = directory.appendingPathComponent("checkpoints/latest.h5")
-        if resume {
-            guard fm.fileExists(atPath: latest.path) else {
-                throw MedSynthError(.notFound, latest.path, "does not exist, so there is nothing to resume; start the run without --resume")
-            }
-        } else if fm.fileExists(atPath: latest.path) {
-            throw MedSynthError(.invalidArgument, directory.path,
-                                "already holds a run (\(latest.path)); continue it with --resume, or choose another --name")
-        }
+        try RunFiles.checkRunFolder(directory, resume: resume)
         let root = SeededGenerator(seed: config.seed)
         dataset = try SegmentationDataset(files: files, config: config, generator: root.split(1))
         var weights = root.split(2)
@@ -109,10 +100,10 @@ public final class SegmentationRun {
                                       crossEntropyWeight: config.training.crossEntropyWeight,
                                       includeBackground: config.training.diceIncludeBackground)
         if resume {
-            try restore(from: latest)
+            try restore(from: latestCheckpoint)
         } else {
-            try fm.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
-            try fm.createDirectory(at: samplesDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: samplesDirectory, withIntermediateDirectories: true)
             try RunFiles.writeAtomically(configYAML, to: configFile)
             try RunFiles.writeAtomically(lossHeader, to: lossesFile)
             try RunFiles.writeAtomically(validationHeader, to: validationFile)
