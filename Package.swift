@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MedTensor", targets: ["MedTensor"]),
         .library(name: "MedNN", targets: ["MedNN"]),
         .library(name: "MedTraining", targets: ["MedTraining"]),
+        .library(name: "MedValidation", targets: ["MedValidation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -56,10 +57,12 @@ let package = Package(
         .target(name: "MedNN", dependencies: ["MedCore", "MedTensor", "MedIO"]),
         // Trainers (CycleGAN, …) behind one small protocol, the image pool, and the engine benchmark.
         .target(name: "MedTraining", dependencies: ["MedCore", "MedIO", "MedMetrics", "MedTensor", "MedNN", .product(name: "Yams", package: "Yams")]),
+        // The validation experiment (medsynth validate): synthetic data (MedSynthesis) meets training (MedTraining).
+        .target(name: "MedValidation", dependencies: ["MedCore", "MedIO", "MedMetrics", "MedTensor", "MedNN", "MedSynthesis", "MedTraining"]),
         .executableTarget(
             name: "medsynth",
             dependencies: [
-                "MedCore", "MedIO", "MedSynthesis", "MedMetrics", "MedTensor", "MedTraining",
+                "MedCore", "MedIO", "MedSynthesis", "MedMetrics", "MedTensor", "MedTraining", "MedValidation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,6 +78,7 @@ let package = Package(
         .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedNN", "MedTensor", "MedIO", "MedCore", "MedTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["COpenBLAS", "CZlib", "MedTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MedCore", "MedIO", "MedMetrics", "MedTestSupport"]),
+        .testTarget(name: "MedValidationTests", dependencies: ["MedValidation", "MedTraining", "MedSynthesis", "MedMetrics", "MedIO", "MedCore", "MedTestSupport"]),
         .testTarget(name: "MedSynthesisTests", dependencies: ["MedSynthesis", "MedIO", "MedCore", "MedTestSupport"]),
     ]
 )

@@ -9,6 +9,18 @@ public enum Parallel {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
+    /// A lower worker count for the current thread (see `withWorkerLimit`); nil: `workerCount`.
+    @TaskLocal static var workerLimit: Int?
+
+    /// The workers `forEachChunk` uses on the current thread: `workerCount`, or the limit `withWorkerLimit` set.
+    public static var currentWorkerCount: Int { min(workerCount, workerLimit ?? workerCount) }
+
+    /// Runs `body` with `forEachChunk` limited to `workers` on this thread (1: every loop runs inline) — for a
+    /// caller that runs several jobs side by side, each on its own core, without oversubscribing.
+    public static func withWorkerLimit<T>(_ workers: Int, _ body: () throws -> T) rethrows -> T {
+        try $workerLimit.withValue(max(1, workers), operation: body)
+    }
+
     /// Calls `body` on contiguous chunks of `0..<count`, in parallel when the work is large enough.
     ///
     /// - Parameters:
@@ -17,7 +29,7 @@ public enum Parallel {
     ///   - body: processes the half-open range it is given; chunks never overlap.
     public static func forEachChunk(count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let workers = min(workerCount, max(1, count / max(1, minimumChunk)))
+        let workers = min(currentWorkerCount, max(1, count / max(1, minimumChunk)))
         if workers <= 1 { body(0..<count); return }
         let chunk = (count + workers - 1) / workers
         // concurrentPerform returns only after every chunk ran, and chunks are disjoint: callers' captured

@@ -14,6 +14,13 @@ public enum BLASRuntime {
     /// The kernel family OpenBLAS is using ("Haswell", "SkylakeX", …).
     public static var coreName: String { String(cString: openblas_get_corename()) }
 
+    /// The threads OpenBLAS uses for one product (process-wide). Setting 1 makes every product run on the calling
+    /// thread, for callers that run several single-threaded jobs side by side (`medsynth validate`).
+    public static var threadCount: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+    }
+
     /// The CPU feature flags of the first processor in /proc/cpuinfo (empty where it cannot be read).
     public static func cpuFlags(cpuinfoPath: String = "/proc/cpuinfo") -> Set<String> {
         // /proc files report size 0, so read them as a stream rather than with String(contentsOfFile:).

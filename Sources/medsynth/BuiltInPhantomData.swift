@@ -27,21 +27,8 @@ enum BuiltInPhantomData {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let url = folder.appendingPathComponent("phantom-\(p.cases)c-\(p.shape.map(String.init).joined(separator: "x"))-seed\(p.seed)-lesions\(p.lesions).h5")
         let grid = VolumeShape(depth: p.shape[0], height: p.shape[1], width: p.shape[2])
-        let phantom = try HeadPhantom(settings: HeadPhantomSettings().withShape(grid))
-        var lesionSettings: LesionSettings? = nil
-        if p.lesions > 0 {
-            var s = LesionSettings()
-            s.countRange = 1...p.lesions
-            lesionSettings = s
-        }
-        let builder = try PhantomDatasetBuilder(phantom: phantom, lesionSettings: lesionSettings, seed: p.seed, caseCount: p.cases,
-                                                commandLine: CaseProvenance.quotedCommandLine(CommandLine.arguments))
-        let configuration = DatasetRunConfiguration([
-            "command": "phantom", "cases": String(p.cases), "shape": p.shape.map(String.init).joined(separator: " "),
-            "seed": String(p.seed), "lesions": String(p.lesions), "sub_regions": "false",
-            "lesion_radius_mm": String(LesionSettings().radiusMedianMM),
-            "deflate_level": String(HDF5VolumeStore.defaultDeflateLevel), "deflate_strategy": DeflateStrategy.runLength.rawValue,
-        ])
+        let (builder, configuration) = try PhantomDatasetBuilder.builtIn(cases: p.cases, shape: grid, seed: p.seed, lesions: p.lesions,
+                                                                         commandLine: CaseProvenance.quotedCommandLine(CommandLine.arguments))
         _ = try DatasetRun.write(command: "phantom", to: url, configuration: configuration, caseIDs: builder.caseIDs,
                                  overwrite: false, make: builder.makeCase)
         return [url]

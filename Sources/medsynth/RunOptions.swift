@@ -12,7 +12,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "The run's name: its folder under --outputs (default: the config file's name).")
     var name: String?
 
-    @Option(help: "Shorthand for --set training.steps=N.")
+    @Option(help: "Shorthand for --set training.steps=N (validate: segmenter.training.steps).")
     var steps: Int?
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a setting: dotted.key=value (repeatable).", valueName: "key=value"))
@@ -36,14 +36,14 @@ struct RunOptions: ParsableArguments {
     /// The run folder, the configuration file (the run's own config.yaml when resuming without --config) and
     /// the overrides with `--steps` folded in.
     /// - Throws: `MedSynthError(.invalidArgument)` for a name that is not a plain folder name.
-    func resolved(example: String) throws -> (directory: URL, configPath: String, overrides: [String]) {
+    func resolved(example: String, stepsKey: String = "training.steps") throws -> (directory: URL, configPath: String, overrides: [String]) {
         let runName = name ?? URL(fileURLWithPath: config!).deletingPathExtension().lastPathComponent
         guard !runName.isEmpty, !runName.contains("/"), runName != ".", runName != ".." else {
             throw MedSynthError(.invalidArgument, "--name", "'\(runName)' is not a folder name; expected a plain name like \(example)")
         }
         let directory = URL(fileURLWithPath: outputs).appendingPathComponent(runName)
         var all = overrides
-        if let steps { all.append("training.steps=\(steps)") }
+        if let steps { all.append("\(stepsKey)=\(steps)") }
         return (directory, config ?? directory.appendingPathComponent("config.yaml").path, all)
     }
 }

@@ -6,7 +6,7 @@ import MedTestSupport
 
 /// End-to-end tests of the `medsynth` tool: help texts, outputs that cannot be written, the demo.
 @Suite struct CommandLineTests {
-    @Test(arguments: [["--help"], ["info", "--help"], ["convert", "--help"], ["demo", "--help"]])
+    @Test(arguments: [["--help"], ["info", "--help"], ["convert", "--help"], ["demo", "--help"], ["sample", "--help"]])
     func helpShowsAnExample(arguments: [String]) throws {
         let r = try CommandRunner.run(arguments)
         #expect(r.status == 0)
@@ -22,7 +22,7 @@ import MedTestSupport
     @Test func unwritableOutputsAreRefusedWithoutLeftovers() throws {
         let scratch = try Fixtures.temporaryFolder("cli-unwritable")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let demo = try CommandRunner.run(["demo", "--cases", "1", "--shape", "8", "16", "16", "--out", scratch.path])
+        let demo = try CommandRunner.run(["sample", "--cases", "1", "--shape", "8", "16", "16", "--out", scratch.path])
         #expect(demo.status == 0, "\(demo.stderr)")
         let input = scratch.appendingPathComponent("case000_CT.nii.gz").path
         // The parent of the output is a regular file, and a folder that does not exist.
@@ -44,7 +44,7 @@ import MedTestSupport
         let a = try Fixtures.temporaryFolder("demo-a"), b = try Fixtures.temporaryFolder("demo-b")
         defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
         for folder in [a, b] {
-            let r = try CommandRunner.run(["demo", "--cases", "2", "--shape", "12", "24", "24", "--seed", "5", "--out", folder.path, "--json"])
+            let r = try CommandRunner.run(["sample", "--cases", "2", "--shape", "12", "24", "24", "--seed", "5", "--out", folder.path, "--json"])
             #expect(r.status == 0, "\(r.stderr)")
             let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
             #expect((json?["files"] as? [Any])?.count == 16)  // 2 cases × 6 modalities in HDF5 + 3 NIfTI + 1 PNG
@@ -64,7 +64,7 @@ import MedTestSupport
     @Test func convertRoundTripsThroughEveryFormat() throws {
         let scratch = try Fixtures.temporaryFolder("cli-convert")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        _ = try CommandRunner.run(["demo", "--cases", "1", "--shape", "8", "16", "16", "--out", scratch.path])
+        _ = try CommandRunner.run(["sample", "--cases", "1", "--shape", "8", "16", "16", "--out", scratch.path])
         let source = scratch.appendingPathComponent("case000_CT.nii.gz")
         let original = try VolumeIO.read(source).volume
         let h5 = scratch.appendingPathComponent("ct.h5").path
@@ -97,7 +97,7 @@ extension CommandLineTests {
     @Test func infoOnHDF5CanSkipOrSelectStatistics() throws {
         let dir = try Fixtures.temporaryFolder("cli-info-h5")
         defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try CommandRunner.run(["demo", "--cases", "1", "--shape", "8", "16", "16", "--out", dir.path])
+        _ = try CommandRunner.run(["sample", "--cases", "1", "--shape", "8", "16", "16", "--out", dir.path])
         let h5 = dir.appendingPathComponent("phantom.h5").path
         func images(_ extra: [String]) throws -> [[String: Any]] {
             let r = try CommandRunner.run(["info", h5, "--json"] + extra)

@@ -122,7 +122,7 @@ import MedTestSupport
     @Test func labelsAndSynthRADPresetOnThePhantomDataset() throws {
         let dir = try Fixtures.temporaryFolder("eval-phantom")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let demo = try CommandRunner.run(["demo", "--cases", "2", "--shape", "16", "32", "32", "--out", dir.path])
+        let demo = try CommandRunner.run(["sample", "--cases", "2", "--shape", "16", "32", "32", "--out", dir.path])
         #expect(demo.status == 0, "\(demo.stderr)")
         let h5 = dir.appendingPathComponent("phantom.h5").path
         // The same HDF5 file as prediction and reference: perfect scores, cases matched by /cases/<id>.

@@ -29,7 +29,7 @@ enum SliceChunkCompressor {
             }
             return
         }
-        let batch = max(1, Parallel.workerCount * slicesPerWorkerAndBatch)
+        let batch = max(1, Parallel.currentWorkerCount * slicesPerWorkerAndBatch)
         var first = 0
         while first < shape.depth {
             let slices = first..<min(shape.depth, first + batch)

@@ -64,3 +64,32 @@ public struct PhantomDatasetBuilder: Sendable {
         return DatasetCase(id: caseIDs[index], volumes: rendered.volumes, provenance: provenance)
     }
 }
+
+extension PhantomDatasetBuilder {
+    /// The builder and run signature of `medsynth phantom --cases N --shape D H W --seed S --lesions K` with every
+    /// other option at its default — the built-in phantom data that training runs and `medsynth validate` generate,
+    /// so that the file either command writes is the one the other resumes.
+    /// - Parameters:
+    ///   - shape: the grid (the default field of view, spacing = field of view / extents).
+    ///   - lesions: up to this many lesions per case (1…K drawn), 0 for none.
+    /// - Throws: `MedSynthError(.invalidArgument)` for invalid settings (naming the option).
+    public static func builtIn(cases: Int, shape: VolumeShape, seed: UInt64, lesions: Int,
+                               commandLine: String) throws -> (builder: PhantomDatasetBuilder, configuration: DatasetRunConfiguration) {
+        let phantom = try HeadPhantom(settings: HeadPhantomSettings().withShape(shape))
+        var lesionSettings: LesionSettings? = nil
+        if lesions > 0 {
+            var s = LesionSettings()
+            s.countRange = 1...lesions
+            lesionSettings = s
+        }
+        let builder = try PhantomDatasetBuilder(phantom: phantom, lesionSettings: lesionSettings, seed: seed,
+                                                caseCount: cases, commandLine: commandLine)
+        let configuration = DatasetRunConfiguration([
+            "command": "phantom", "cases": String(cases), "shape": "\(shape.depth) \(shape.height) \(shape.width)",
+            "seed": String(seed), "lesions": String(lesions), "sub_regions": "false",
+            "lesion_radius_mm": String(LesionSettings().radiusMedianMM),
+            "deflate_level": String(HDF5VolumeStore.defaultDeflateLevel), "deflate_strategy": DeflateStrategy.runLength.rawValue,
+        ])
+        return (builder, configuration)
+    }
+}

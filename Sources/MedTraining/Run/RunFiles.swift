@@ -4,11 +4,12 @@ import Yams
 
 /// The file chores of a run folder, shared by `TranslationRun` and `SegmentationRun`: atomic
 /// text writes, appends, CSV reading and truncation on resume, and configuration comparison.
-enum RunFiles {
-    /// A new run must not overwrite one (a folder with `checkpoints/latest.h5`); a resumed run needs it.
+public enum RunFiles {
+    /// A new run must not overwrite one (a folder with `marker`, by default `checkpoints/latest.h5`); a resumed run
+    /// needs it.
     /// - Throws: `MedSynthError(.invalidArgument)` suggesting `--resume`, or `.notFound` naming the checkpoint.
-    static func checkRunFolder(_ directory: URL, resume: Bool) throws {
-        let latest = directory.appendingPathComponent("checkpoints/latest.h5")
+    public static func checkRunFolder(_ directory: URL, resume: Bool, marker: String = "checkpoints/latest.h5") throws {
+        let latest = directory.appendingPathComponent(marker)
         let exists = FileManager.default.fileExists(atPath: latest.path)
         if resume && !exists {
             throw MedSynthError(.notFound, latest.path, "does not exist, so there is nothing to resume; start the run without --resume")
@@ -21,12 +22,12 @@ enum RunFiles {
 
     /// Writes `text` to a temporary file beside `url`, then renames it over `url`.
     /// - Throws: `MedSynthError(.writeFailed)` naming `url`.
-    static func writeAtomically(_ text: String, to url: URL) throws {
+    public static func writeAtomically(_ text: String, to url: URL) throws {
         try writeAtomically(Data(text.utf8), to: url)
     }
 
     /// Writes `data` to a temporary file beside `url`, then renames it over `url`.
-    static func writeAtomically(_ data: Data, to url: URL) throws {
+    public static func writeAtomically(_ data: Data, to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
         do {
             try data.write(to: temporary)
@@ -80,12 +81,12 @@ enum RunFiles {
     }
 
     /// The YAML without its comment header.
-    static func canonical(_ yaml: String) -> String {
+    public static func canonical(_ yaml: String) -> String {
         yaml.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }.joined(separator: "\n")
     }
 
     /// "training.steps: 2000 in the checkpoint, 3000 now; …" between two canonical YAML texts.
-    static func differences(_ saved: String, _ now: String) -> String {
+    public static func differences(_ saved: String, _ now: String) -> String {
         func leaves(_ text: String) -> [String: String] {
             guard let node = try? Yams.compose(yaml: text), let flat = try? ConfigLoader.flatten(node, source: "") else { return [:] }
             return Dictionary(flat.map { ($0.key, ConfigLoader.render($0.node)) }, uniquingKeysWith: { a, _ in a })

@@ -116,7 +116,7 @@ extension TranslationRun {
 }
 
 /// The run's JSON files: pretty, sorted, with infinite PSNR (identical images) written as "inf".
-func runJSONEncoder() -> JSONEncoder {
+public func runJSONEncoder() -> JSONEncoder {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -124,7 +124,7 @@ func runJSONEncoder() -> JSONEncoder {
 }
 
 /// Reads what `runJSONEncoder` writes.
-func runJSONDecoder() -> JSONDecoder {
+public func runJSONDecoder() -> JSONDecoder {
     let decoder = JSONDecoder()
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return decoder

@@ -46,18 +46,12 @@ public final class SegmentationDataset {
     ///   than a volume or whole slices that are not multiples of 2^depth, naming `data.patchSize`); `.notFound`
     ///   naming the file and case when a modality or the label map is missing (listing those present);
     ///   `.mismatch` for volumes of different grids; HDF5 and normalisation errors.
-    public init(files: [URL], config: SegmentationRunConfig, generator: SeededGenerator) throws {
-        self.files = files
-        self.generator = generator
+    public convenience init(files: [URL], config: SegmentationRunConfig, generator: SeededGenerator) throws {
         let data = config.data
-        spatialRank = config.network.spatialRank
-        batchSize = data.batchSize
-        foregroundOversampling = config.training.foregroundOversampling
         guard !files.isEmpty else {
             throw MedSynthError(.invalidArgument, "data.files", "no dataset files given; expected one or more MedSynth HDF5 datasets")
         }
         let modalities = data.inputModalities
-        let normalizations = modalities.map { data.normalization.resolved(for: $0) }
         // List every case with its source (for the split).
         var listings: [(file: Int, id: String, source: String)] = []
         var seen: Set<String> = []
@@ -92,24 +86,29 @@ public final class SegmentationDataset {
         var cases: [SegmentationCase] = []
         for i in training + validation {
             let l = listings[i]
-            let url = files[l.file]
-            let subject = "\(url.path): case '\(l.id)'"
-            func read(_ m: Modality) throws -> Volume {
-                try HDF5VolumeStore.read(url, dataset: HDF5VolumeStore.datasetPath(caseID: l.id, modality: m)).volume
-            }
-            let inputs = try SegmentationCase.normalizedInputs(try modalities.map(read), modalities: modalities,
-                                                               normalizations: normalizations, subject: subject)
-            let labels = try read(.label)
-            guard labels.shape == inputs.shape else {
-                throw MedSynthError(.mismatch, url.path, "case '\(l.id)': label is \(labels.shape) but the inputs are \(inputs.shape); expected a label map on the images' grid")
-            }
-            let map = try SegmentationCase.classMap(labels, classLabels: data.classLabels, subject: subject)
-            cases.append(SegmentationCase(fileIndex: l.file, caseID: l.id, shape: inputs.shape, affine: inputs.affine,
-                                          channels: inputs.channels, mappings: inputs.mappings, classes: map.classes,
-                                          foreground: map.foreground))
+            cases.append(try Self.loadCase(l.id, file: files[l.file], fileIndex: l.file, data: data))
+        }
+        try self.init(files: files, cases: cases, trainingCaseCount: training.count, config: config, generator: generator)
+    }
+
+    /// A dataset of cases already loaded (`loadCase`): `cases[..<trainingCaseCount]` train, the rest validate
+    /// (none is allowed: a fixed-length run that keeps its last weights, as `medsynth validate` trains).
+    /// - Throws: `MedSynthError(.invalidArgument)` naming `data.patchSize` (a patch that does not fit, whole slices
+    ///   or volumes of several shapes or not multiples of 2^depth) or when no training case is left.
+    public init(files: [URL], cases: [SegmentationCase], trainingCaseCount: Int, config: SegmentationRunConfig,
+                generator: SeededGenerator) throws {
+        precondition((0...cases.count).contains(trainingCaseCount), "trainingCaseCount \(trainingCaseCount) outside 0...\(cases.count)")
+        self.files = files
+        self.generator = generator
+        spatialRank = config.network.spatialRank
+        batchSize = config.data.batchSize
+        foregroundOversampling = config.training.foregroundOversampling
+        let data = config.data
+        guard trainingCaseCount > 0 else {
+            throw MedSynthError(.invalidArgument, "data.validationFraction", "leaves no training case; lower it or add cases")
         }
         self.cases = cases
-        trainingCaseCount = training.count
+        self.trainingCaseCount = trainingCaseCount
 
         // The patch: configured, or whole slices / volumes, which must then fit the network.
         let m = 1 << config.network.depth
@@ -119,7 +118,7 @@ public final class SegmentationDataset {
         }
         var patch: [Int]
         if data.patchSize.isEmpty {
-            let shapes = Set(cases[..<training.count].map { [$0.shape.depth, $0.shape.height, $0.shape.width] })
+            let shapes = Set(cases[..<trainingCaseCount].map { [$0.shape.depth, $0.shape.height, $0.shape.width] })
             guard shapes.count == 1, let s = shapes.first else {
                 throw MedSynthError(.invalidArgument, "data.patchSize", "is [] (whole \(rank == 2 ? "slices" : "volumes")), but the training volumes have \(shapes.count) different shapes; set a patch size")
             }
@@ -136,9 +135,35 @@ public final class SegmentationDataset {
                                 "is \(data.patchSize), larger than the smallest volume (\(smallest.map(String.init).joined(separator: "×"))); expected a patch that fits every case")
         }
         self.patch = patch
-        guard training.count > 0 else {
-            throw MedSynthError(.invalidArgument, "data.validationFraction", "leaves no training case; lower it or add cases")
+    }
+
+    /// Reads case `id` of `url`: its input modalities normalised (`data.modalities`, `data.normalization`) and its
+    /// label map reduced to classes (`data.classLabels`).
+    /// - Parameters:
+    ///   - modalities: the datasets to read as the inputs, in order, when they are not `data.modalities` — a
+    ///     segmenter trained on CT applied to T1 images reads T1 where the config says CT. Each volume is normalised
+    ///     by the rule of the modality it is (so every input lands in the network's range).
+    /// - Throws: `MedSynthError` naming the file and case: `.notFound` (a missing volume), `.mismatch` (grids),
+    ///   normalisation and HDF5 errors.
+    public static func loadCase(_ id: String, file url: URL, fileIndex: Int, data: SegmentationDataConfig,
+                                reading modalities: [Modality]? = nil) throws -> SegmentationCase {
+        let stored = modalities ?? data.inputModalities
+        precondition(stored.count == data.inputModalities.count, "reading \(stored.count) modalities for \(data.inputModalities.count) inputs")
+        let subject = "\(url.path): case '\(id)'"
+        func read(_ m: Modality) throws -> Volume {
+            try HDF5VolumeStore.read(url, dataset: HDF5VolumeStore.datasetPath(caseID: id, modality: m)).volume
         }
+        let inputs = try SegmentationCase.normalizedInputs(try stored.map(read), modalities: stored,
+                                                           normalizations: stored.map { data.normalization.resolved(for: $0) },
+                                                           subject: subject)
+        let labels = try read(.label)
+        guard labels.shape == inputs.shape else {
+            throw MedSynthError(.mismatch, url.path, "case '\(id)': label is \(labels.shape) but the inputs are \(inputs.shape); expected a label map on the images' grid")
+        }
+        let map = try SegmentationCase.classMap(labels, classLabels: data.classLabels, subject: subject)
+        return SegmentationCase(fileIndex: fileIndex, caseID: id, shape: inputs.shape, affine: inputs.affine,
+                                channels: inputs.channels, mappings: inputs.mappings, classes: map.classes,
+                                foreground: map.foreground)
     }
 
     /// The next training batch: inputs [N, C, spatial…] and class indices [N, spatial…].

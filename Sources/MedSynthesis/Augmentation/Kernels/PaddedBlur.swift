@@ -42,7 +42,7 @@ enum PaddedBlur {
         let slice = w * h
         let rz = kernels.z.count / 2
         // Output slices in one contiguous range per worker (each worker recomputes rz ring slices at its ends).
-        let workers = min(Parallel.workerCount, d)
+        let workers = min(Parallel.currentWorkerCount, d)
         let per = (d + workers - 1) / workers
         kernels.x.withUnsafeBufferPointer { kx in kernels.y.withUnsafeBufferPointer { ky in kernels.z.withUnsafeBufferPointer { kz in
             Parallel.forEachChunk(count: workers) { range in

@@ -1,0 +1,417 @@
+import Dispatch
+import Foundation
+import MedCore
+import MedIO
+import MedMetrics
+import MedNN
+import MedSynthesis
+import MedTensor
+import MedTraining
+
+/// One test case's scores from one trained segmenter.
+public struct ValidationCaseScore: Codable, Equatable, Sendable {
+    /// The test case id.
+    public var caseID: String
+    /// Lesion Dice (1 when reference and prediction are both empty).
+    public var dice: Double
+    /// Lesion HD95 in mm (MONAI's convention); nil when either mask is empty.
+    public var hd95MM: Double?
+    /// Lesion voxels in the reference and in the prediction.
+    public var referenceVoxels: Int
+    public var predictedVoxels: Int
+}
+
+/// What one training (arm × seed) produced: `results/<arm>-seed<S>.json`.
+public struct ValidationJobResult: Codable, Equatable, Sendable {
+    public var arm: ValidationArm
+    public var seed: UInt64
+    /// Training cases (real and added).
+    public var trainingCases: Int
+    /// The loss (Dice + CE) averaged over the last 10% of the steps.
+    public var finalLoss: Double
+    /// Wall seconds of training and testing.
+    public var seconds: Double
+    /// Every test case, in test-set order.
+    public var cases: [ValidationCaseScore]
+}
+
+/// The validation experiment in a run folder (`medsynth validate`): builds the cohorts and the arms' extra data,
+/// trains one segmenter per arm and seed, tests each on the same held-out cases, and writes the statistics.
+///
+/// Folder `RUN/`:
+/// - `config.yaml` — the resolved configuration (non-defaults listed);
+/// - `data/` — the cohorts (`real.h5`, `test.h5`, `healthy.h5`, `translator-cases.h5`) and each seed's extra data
+///   (`augment-seedS.h5`, `lesions-seedS.h5`, `carvemix-seedS.h5`), and `translated.h5` (MedSynth datasets);
+/// - `translator/` — the translator's training run when the configuration does not name a checkpoint;
+/// - `results/<arm>-seed<S>.json` — one per finished training (written atomically);
+/// - `per_case.csv`, `summary.json`, `report.html` — see `ValidationReport`.
+///
+/// Resuming (`resume: true`) keeps every finished file: datasets resume case by case, a trained translator is
+/// reused (an unfinished one continues from its latest checkpoint), and finished trainings are not run again.
+/// Each training's result depends only on the configuration and its seed: trainings run side by side, each on
+/// one core (OpenBLAS and MedSynth's loops single-threaded), so the numbers do not depend on how many run at once.
+public final class ValidationExperiment: @unchecked Sendable {
+    public let config: ValidationExperimentConfig
+    /// The resolved configuration as written to `config.yaml`.
+    public let configYAML: String
+    public let directory: URL
+    public var name: String { directory.lastPathComponent }
+    /// The arms this configuration runs.
+    public let arms: [ValidationArm]
+    /// Trainings that run at once (each on one core).
+    public let workers: Int
+    /// Where progress lines go.
+    public let log: @Sendable (String) -> Void
+
+    public var dataDirectory: URL { directory.appendingPathComponent("data") }
+    public var resultsDirectory: URL { directory.appendingPathComponent("results") }
+    public var translatorDirectory: URL { directory.appendingPathComponent("translator") }
+    public var configFile: URL { directory.appendingPathComponent("config.yaml") }
+    public var realFile: URL { dataDirectory.appendingPathComponent("real.h5") }
+    public var testFile: URL { dataDirectory.appendingPathComponent("test.h5") }
+    public var healthyFile: URL { dataDirectory.appendingPathComponent("healthy.h5") }
+    public var translatorCasesFile: URL { dataDirectory.appendingPathComponent("translator-cases.h5") }
+    public var translatedFile: URL { dataDirectory.appendingPathComponent("translated.h5") }
+    func augmentFile(_ seed: UInt64) -> URL { dataDirectory.appendingPathComponent("augment-seed\(seed).h5") }
+    func lesionsFile(_ seed: UInt64) -> URL { dataDirectory.appendingPathComponent("lesions-seed\(seed).h5") }
+    func carveMixFile(_ seed: UInt64) -> URL { dataDirectory.appendingPathComponent("carvemix-seed\(seed).h5") }
+    func resultFile(_ arm: ValidationArm, _ seed: UInt64) -> URL {
+        resultsDirectory.appendingPathComponent("\(arm.rawValue)-seed\(seed).json")
+    }
+
+    private let commandLine = CaseProvenance.quotedCommandLine(CommandLine.arguments)
+    private let cache = CaseCache()
+    /// The translator checkpoint used by the cross-modality arms (set by `prepareData`).
+    public private(set) var translatorCheckpoint: URL?
+
+    /// Sets up the folder: a new run, or a resumed one whose configuration must be the saved one.
+    /// - Parameters:
+    ///   - workers: trainings side by side (default: the machine's cores).
+    /// - Throws: `MedSynthError`: a new run in a folder that holds one (`.invalidArgument`, suggesting `--resume`),
+    ///   a resume with another configuration (`.mismatch`, naming the keys), write errors.
+    public init(configuration: ResolvedConfiguration<ValidationExperimentConfig>, directory: URL, resume: Bool,
+                workers: Int = Parallel.workerCount, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        config = configuration.value
+        configYAML = configuration.yaml
+        self.directory = directory
+        self.workers = max(1, workers)
+        self.log = log
+        arms = ValidationArm.enabled(in: config)
+        try RunFiles.checkRunFolder(directory, resume: resume, marker: "config.yaml")
+        if resume {
+            let saved = try String(contentsOf: configFile, encoding: .utf8)
+            guard RunFiles.canonical(saved) == RunFiles.canonical(configYAML) else {
+                throw MedSynthError(.mismatch, configFile.path,
+                                    "was saved with another configuration (\(RunFiles.differences(RunFiles.canonical(saved), RunFiles.canonical(configYAML)))); resume with the run's own config.yaml, or start a new run with --name")
+            }
+        } else {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try RunFiles.writeAtomically(configYAML, to: configFile)
+        }
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: resultsDirectory, withIntermediateDirectories: true)
+    }
+
+    // MARK: - Running
+
+    /// Runs what is missing and writes the report.
+    /// - Parameter shouldStop: polled between and inside trainings; when it returns true the experiment stops
+    ///   (finished trainings are kept) and returns nil.
+    /// - Returns: the summary, or nil when stopped.
+    /// - Throws: `MedSynthError` from data, translator, training (a non-finite loss names the arm and seed) and
+    ///   writing.
+    public func run(shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> ValidationSummary? {
+        let started = DispatchTime.now().uptimeNanoseconds
+        try prepareData(shouldStop: shouldStop)
+        if shouldStop() { return nil }
+        let all = config.seeds.flatMap { seed in arms.map { (arm: $0, seed: seed) } }
+        // (e ceiling) trains on the real cases' target images; when the target is arm (a)'s modality that is arm
+        // (a)'s training exactly (same data, seed and settings), so its result is (a)'s.
+        let ceilingIsReal = ceilingIsArmA
+        let jobs = all.filter { !(ceilingIsReal && $0.arm == .targetReal) }
+        let missing = jobs.filter { !FileManager.default.fileExists(atPath: resultFile($0.arm, $0.seed).path) }
+        if missing.count < jobs.count { log("validate: \(jobs.count - missing.count) of \(jobs.count) trainings already done") }
+        try runJobs(missing, total: jobs.count, done: jobs.count - missing.count, shouldStop: shouldStop)
+        if shouldStop() && jobs.contains(where: { !FileManager.default.fileExists(atPath: resultFile($0.arm, $0.seed).path) }) {
+            return nil
+        }
+        if ceilingIsReal && arms.contains(.targetReal) {
+            for seed in config.seeds where !FileManager.default.fileExists(atPath: resultFile(.targetReal, seed).path) {
+                var result = try readResult(.real, seed)
+                result.arm = .targetReal
+                try RunFiles.writeAtomically(String(decoding: try runJSONEncoder().encode(result), as: UTF8.self) + "\n",
+                                             to: resultFile(.targetReal, seed))
+            }
+        }
+        let results = try all.map { try readResult($0.arm, $0.seed) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let summary = ValidationSummary(config: config, arms: arms, results: results, testCaseIDs: try testCaseIDs(),
+                                        translatorCheckpoint: translatorCheckpoint?.path, seconds: seconds,
+                                        directory: directory.path)
+        try ValidationReport(summary: summary, configYAML: configYAML).write(to: directory)
+        return summary
+    }
+
+    /// Whether (e ceiling) is the same training as (a): the cross-modality target is the segmenter's modality.
+    public var ceilingIsArmA: Bool {
+        arms.contains(.targetReal) && Modality(name: config.arms.crossModality.target) == Modality(name: config.segmenter.modality)
+    }
+
+    /// Reads a finished training's result.
+    public func readResult(_ arm: ValidationArm, _ seed: UInt64) throws -> ValidationJobResult {
+        let url = resultFile(arm, seed)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw MedSynthError(.notFound, url.path, "is missing; the training of \(arm.rawValue) with seed \(seed) has not finished")
+        }
+        do { return try JSONDecoder().decode(ValidationJobResult.self, from: data) } catch {
+            throw MedSynthError(.corrupt, url.path, "cannot be read as a training result (\(error)); delete it to train that arm again")
+        }
+    }
+
+    private func testCaseIDs() throws -> [String] { try MedSynthDataset.caseIDs(in: testFile) }
+
+    // MARK: - Data
+
+    /// Writes (or completes) every dataset the arms need, and the translator.
+    public func prepareData(shouldStop: @escaping @Sendable () -> Bool = { false }) throws {
+        let d = config.data
+        func phantom(_ url: URL, cases: Int, seed: UInt64, lesions: Int, role: String) throws {
+            let (builder, configuration) = try PhantomDatasetBuilder.builtIn(cases: cases, shape: d.grid, seed: seed, lesions: lesions,
+                                                                             commandLine: commandLine)
+            try write(url, configuration.values, builder.caseIDs, role: role, make: builder.makeCase)
+        }
+        try phantom(realFile, cases: d.realCases, seed: d.realSeed, lesions: d.lesions, role: "real labelled cases")
+        try phantom(testFile, cases: d.testCases, seed: d.testSeed, lesions: d.lesions, role: "test cases")
+        if arms.contains(.syntheticLesions) || arms.contains(.carveMix) {
+            try phantom(healthyFile, cases: d.healthyCases, seed: d.healthySeed, lesions: 0, role: "healthy cases")
+        }
+        for seed in config.seeds {
+            if shouldStop() { return }
+            if arms.contains(.augment) {
+                let a = config.arms.augment
+                let pipeline = try AugmentationPipeline(contentsOf: URL(fileURLWithPath: a.pipeline))
+                let builder = try AugmentDatasetBuilder(source: realFile, pipeline: pipeline, perCase: a.perCase, seed: seed,
+                                                        commandLine: commandLine)
+                try write(augmentFile(seed), ["command": "augment", "input": realFile.path, "pipeline": a.pipeline,
+                                              "per_case": String(a.perCase), "seed": String(seed)],
+                          builder.caseIDs, role: "augmented copies, seed \(seed)", make: builder.makeCase)
+            }
+            if arms.contains(.syntheticLesions) {
+                let s = config.arms.syntheticLesions
+                var settings = LesionSettings()
+                settings.countRange = 1...s.lesions
+                let builder = try LesionDatasetBuilder(source: healthyFile, settings: settings, allowedLabels: Set(s.allowedLabels),
+                                                       seed: seed, perCase: nil, method: s.method, commandLine: commandLine)
+                try write(lesionsFile(seed), ["command": "lesions", "input": healthyFile.path, "lesions": "1...\(s.lesions)",
+                                              "method": s.method.rawValue, "seed": String(seed),
+                                              "allowed_labels": s.allowedLabels.map(String.init).joined(separator: ",")],
+                          builder.caseIDs, role: "synthetic lesions, seed \(seed)", make: builder.makeCase)
+            }
+            if arms.contains(.carveMix) {
+                let c = config.arms.carveMix
+                var settings = CarveMixSettings()
+                settings.allowedTargetLabels = Set(c.allowedLabels)
+                let builder = try CarveMixDatasetBuilder(source: healthyFile, donors: realFile, perCase: c.perCase,
+                                                         settings: settings, seed: seed, commandLine: commandLine)
+                try write(carveMixFile(seed), ["command": "lesions", "method": "carvemix", "input": healthyFile.path,
+                                               "donors": realFile.path, "per_case": String(c.perCase), "seed": String(seed),
+                                               "allowed_labels": c.allowedLabels.map(String.init).joined(separator: ",")],
+                          builder.caseIDs, role: "CarveMix transplants, seed \(seed)", make: builder.makeCase)
+            }
+        }
+        if arms.contains(.translated) {
+            let checkpoint = try translator(shouldStop: shouldStop)
+            guard let checkpoint else { return }
+            translatorCheckpoint = checkpoint
+            let x = config.arms.crossModality
+            let contents = try CheckpointContents.read(from: checkpoint)
+            let description = try TranslatorDescription.read(from: contents.trainingState, source: checkpoint.path)
+            let source = Modality(name: x.source)!, target = Modality(name: x.target)!
+            guard let direction = description.directions.first(where: {
+                let r = description.roles($0)
+                return r.input == source && r.output == target
+            }) else {
+                throw MedSynthError(.mismatch, checkpoint.path,
+                                    "translates \(description.directions.map { description.summary($0) }.joined(separator: " and ")); arms.crossModality needs \(x.source) → \(x.target)")
+            }
+            let translator = try VolumeTranslator(contents: contents, direction: direction)
+            let builder = try DatasetTranslationBuilder(source: realFile, translator: translator, commandLine: commandLine)
+            var configuration = builder.runConfiguration(deflateLevel: HDF5VolumeStore.defaultDeflateLevel, deflateStrategy: .runLength)
+            configuration.values["checkpoint"] = checkpoint.lastPathComponent   // the folder may move; the weights' fingerprint decides
+            try write(translatedFile, configuration.values, builder.caseIDs, role: "real cases translated \(x.source) → \(x.target)",
+                      make: builder.makeCase)
+        }
+    }
+
+    /// The translator checkpoint: the configured one, or one trained in `translator/` (resumed when unfinished).
+    /// - Returns: nil when stopped while training.
+    private func translator(shouldStop: @escaping @Sendable () -> Bool) throws -> URL? {
+        let x = config.arms.crossModality
+        if !x.translator.isEmpty {
+            guard FileManager.default.fileExists(atPath: x.translator) else {
+                throw MedSynthError(.notFound, x.translator, "does not exist; arms.crossModality.translator names a checkpoint of medsynth train, or leave it empty to train one")
+            }
+            return URL(fileURLWithPath: x.translator)
+        }
+        try write(translatorCasesFile, PhantomDatasetBuilder.builtIn(cases: x.translatorCases, shape: config.data.grid, seed: x.translatorSeed,
+                                                                    lesions: config.data.lesions, commandLine: commandLine))
+        let overrides = ["data.files=[\"\(translatorCasesFile.path)\"]", "training.steps=\(x.translatorSteps)"] + x.translatorOverrides
+        return try TranslatorTraining.checkpoint(configFile: x.translatorConfig, overrides: overrides, directory: translatorDirectory,
+                                                 files: [translatorCasesFile], label: "validate", log: log, shouldStop: shouldStop)
+    }
+
+    private func write(_ url: URL, _ pair: (builder: PhantomDatasetBuilder, configuration: DatasetRunConfiguration)) throws {
+        try write(url, pair.configuration.values, pair.builder.caseIDs, role: "translator training cases", make: pair.builder.makeCase)
+    }
+
+    /// Writes the missing cases of a dataset (atomic per case; resumes a file started with the same values).
+    private func write(_ url: URL, _ values: [String: String], _ caseIDs: [String], role: String,
+                       make: @escaping @Sendable (Int) throws -> DatasetCase) throws {
+        let writer = try MedSynthDatasetWriter(url: url, configuration: DatasetRunConfiguration(values),
+                                               plannedCaseCount: caseIDs.count, overwrite: false)
+        let present = writer.resumedCaseIDs.count
+        if present < caseIDs.count {
+            log("validate: writing \(url.lastPathComponent): \(role), \(caseIDs.count - present) case\(caseIDs.count - present == 1 ? "" : "s")")
+            _ = try writer.writeMissing(caseIDs: caseIDs, make: make)
+        }
+        try writer.close()
+    }
+
+    // MARK: - Trainings
+
+    private func runJobs(_ jobs: [(arm: ValidationArm, seed: UInt64)], total: Int, done: Int,
+                         shouldStop: @escaping @Sendable () -> Bool) throws {
+        guard !jobs.isEmpty else { return }
+        let savedThreads = BLASRuntime.threadCount
+        BLASRuntime.threadCount = 1
+        defer { BLASRuntime.threadCount = savedThreads }
+        let lock = NSLock()
+        nonisolated(unsafe) var next = 0
+        nonisolated(unsafe) var finished = done
+        nonisolated(unsafe) var failure: Error? = nil
+        let started = DispatchTime.now().uptimeNanoseconds
+        log("validate: \(jobs.count) trainings of \(config.segmenter.training.steps) steps, \(min(workers, jobs.count)) at a time")
+        DispatchQueue.concurrentPerform(iterations: min(workers, jobs.count)) { _ in
+            Parallel.withWorkerLimit(1) {
+                while true {
+                    lock.lock()
+                    let index = next
+                    next += 1
+                    let stop = failure != nil
+                    lock.unlock()
+                    guard index < jobs.count, !stop, !shouldStop() else { return }
+                    let job = jobs[index]
+                    do {
+                        guard let result = try train(job.arm, seed: job.seed, shouldStop: shouldStop) else { return }
+                        let data = try runJSONEncoder().encode(result)
+                        try RunFiles.writeAtomically(String(decoding: data, as: UTF8.self) + "\n", to: resultFile(job.arm, job.seed))
+                        lock.lock()
+                        finished += 1
+                        let count = finished
+                        lock.unlock()
+                        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                        let rate = Double(count - done) / max(elapsed, 1e-9)
+                        let mean = result.cases.map(\.dice).reduce(0, +) / Double(max(1, result.cases.count))
+                        log(String(format: "validate: [%d/%d] %@ seed %llu: Dice %.3f on %d test cases (%.0f s); about %@ left",
+                                   count, total, job.arm.rawValue, job.seed, mean, result.cases.count, result.seconds,
+                                   ValidationReport.duration(Double(total - count) / max(rate, 1e-9))))
+                    } catch {
+                        lock.lock()
+                        if failure == nil { failure = error }
+                        lock.unlock()
+                        return
+                    }
+                }
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// The training data of an arm: (file, dataset read, modality the segmenter takes it as).
+    func trainingSources(_ arm: ValidationArm, seed: UInt64) -> (inputModality: Modality, sources: [(URL, Modality)]) {
+        let m = Modality(name: config.segmenter.modality)!
+        let x = config.arms.crossModality
+        let source = Modality(name: x.source)!, target = Modality(name: x.target)!
+        switch arm {
+        case .real: return (m, [(realFile, m)])
+        case .augment: return (m, [(realFile, m), (augmentFile(seed), m)])
+        case .syntheticLesions: return (m, [(realFile, m), (lesionsFile(seed), m)])
+        case .carveMix: return (m, [(realFile, m), (carveMixFile(seed), m)])
+        case .translated: return (target, [(translatedFile, target)])
+        case .sourceDirect: return (source, [(realFile, source)])
+        case .targetReal: return (target, [(realFile, target)])
+        }
+    }
+
+    /// The modality an arm is tested on.
+    func testModality(_ arm: ValidationArm) -> Modality {
+        arm.isCrossModality ? Modality(name: config.arms.crossModality.target)! : Modality(name: config.segmenter.modality)!
+    }
+
+    /// Trains one segmenter and tests it; nil when stopped.
+    func train(_ arm: ValidationArm, seed: UInt64, shouldStop: @Sendable () -> Bool) throws -> ValidationJobResult? {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let (inputModality, sources) = trainingSources(arm, seed: seed)
+        let segmentation = config.segmentationConfig(seed: seed, modality: inputModality.rawValue)
+        var cases: [SegmentationCase] = []
+        for (i, (url, stored)) in sources.enumerated() {
+            cases += try cache.cases(url, reading: stored, data: segmentation.data).map { var c = $0; c.fileIndex = i; return c }
+        }
+        let root = SeededGenerator(seed: seed)
+        let dataset = try SegmentationDataset(files: sources.map(\.0), cases: cases, trainingCaseCount: cases.count,
+                                              config: segmentation, generator: root.split(1))
+        var weights = root.split(2)
+        let t = segmentation.training
+        let trainer = SegmentationTrainer(config: SegmentationRun.networkConfig(segmentation), learningRate: t.learningRate,
+                                          seed: weights.next(), diceWeight: t.diceWeight, crossEntropyWeight: t.crossEntropyWeight,
+                                          includeBackground: t.diceIncludeBackground)
+        let tail = max(1, t.steps / 10)
+        var tailLoss = 0.0
+        for step in 0..<t.steps {
+            if shouldStop() { return nil }
+            trainer.optimizer.learningRate = t.learningRate * t.learningRateFactor(step: step)
+            let batch = dataset.nextBatch()
+            let loss = trainer.step(images: batch.images, labels: batch.labels)
+            guard loss.isFinite else {
+                throw MedSynthError(.invalidArgument, "\(arm.rawValue) seed \(seed)",
+                                    "loss is \(loss) at step \(step + 1); lower segmenter.training.learningRate or check the data")
+            }
+            if step >= t.steps - tail { tailLoss += Double(loss) }
+        }
+        // Test on the held-out cases, read as the arm's test modality and normalised by its rule.
+        let tests = try cache.cases(testFile, reading: testModality(arm), data: segmentation.data)
+        var scores: [ValidationCaseScore] = []
+        for item in tests {
+            if shouldStop() { return nil }
+            let p = trainer.probabilities(channels: item.channels, shape: item.shape, patch: Array(dataset.patch.suffix(3)),
+                                          overlap: t.inferenceOverlap, batchSize: t.inferenceBatchSize)
+            let predicted = SegmentationInference.labels(probabilities: p, classes: 2, voxelCount: item.shape.voxelCount)
+            let reference = Volume(shape: item.shape, voxels: item.classes, affine: item.affine, modality: .label)
+            let prediction = Volume(shape: item.shape, voxels: predicted, affine: item.affine, modality: .label)
+            let overlap = try SegmentationMetrics.evaluate(reference: reference, prediction: prediction, labels: [1])[0]
+            scores.append(ValidationCaseScore(caseID: item.caseID, dice: overlap.dice, hd95MM: overlap.hd95MM,
+                                              referenceVoxels: item.foreground.count,
+                                              predictedVoxels: predicted.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }))
+        }
+        return ValidationJobResult(arm: arm, seed: seed, trainingCases: cases.count, finalLoss: tailLoss / Double(tail),
+                                   seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, cases: scores)
+    }
+}
+
+/// Loaded, normalised cases shared by the trainings (each file and modality read once).
+final class CaseCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: [SegmentationCase]] = [:]
+
+    func cases(_ url: URL, reading modality: Modality, data: SegmentationDataConfig) throws -> [SegmentationCase] {
+        let key = "\(url.path)|\(modality.rawValue)|\(data.classLabels)"
+        lock.lock()
+        defer { lock.unlock() }
+        if let hit = entries[key] { return hit }
+        let loaded = try MedSynthDataset.caseIDs(in: url).map {
+            try SegmentationDataset.loadCase($0, file: url, fileIndex: 0, data: data, reading: [modality])
+        }
+        entries[key] = loaded
+        return loaded
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import MedCore
+import MedMetrics
+import MedTraining
+
+/// The experiment's outputs: `summary.json` (`ValidationSummary`), `per_case.csv` and `report.html` — the table of
+/// arms (mean ± SD and 95% CI of Dice and HD95, the paired difference to the baseline arm with its Wilcoxon
+/// signed-rank p-value), box plots as inline SVG, a verdict per arm, the targets, and the exact configuration.
+/// The page needs no server and no scripts.
+public struct ValidationReport {
+    public var summary: ValidationSummary
+    public var configYAML: String
+
+    public init(summary: ValidationSummary, configYAML: String) {
+        self.summary = summary
+        self.configYAML = configYAML
+    }
+
+    /// Writes the three files into `directory` (each atomically).
+    public func write(to directory: URL) throws {
+        try RunFiles.writeAtomically(summary.perCaseCSV, to: directory.appendingPathComponent("per_case.csv"))
+        try RunFiles.writeAtomically(String(decoding: try runJSONEncoder().encode(summary), as: UTF8.self) + "\n",
+                                     to: directory.appendingPathComponent("summary.json"))
+        try RunFiles.writeAtomically(html(), to: directory.appendingPathComponent("report.html"))
+    }
+
+    /// "1 h 05 min", "3 min 20 s", "12 s".
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        let s = Int(seconds.rounded())
+        if s >= 3600 { return String(format: "%d h %02d min", s / 3600, (s % 3600) / 60) }
+        if s >= 60 { return String(format: "%d min %02d s", s / 60, s % 60) }
+        return "\(s) s"
+    }
+
+    static func escape(_ text: String) -> String { SVGLineChart.escape(text) }
+
+    static func number(_ v: Double, _ digits: Int = 3) -> String {
+        v.isFinite ? String(format: "%.\(digits)f", v) : "–"
+    }
+
+    /// "0.612 ± 0.210 [0.552, 0.672]"
+    static func meanSD(_ s: SampleSummary, scale: Double = 1, digits: Int = 3) -> String {
+        guard s.count > 0 else { return "–" }
+        var text = number(s.mean * scale, digits)
+        if s.count >= 2 { text += " ± \(number(s.std * scale, digits))" }
+        return text
+    }
+
+    static func interval(_ s: SampleSummary, scale: Double = 1, digits: Int = 3) -> String {
+        s.count >= 2 ? "[\(number(s.ciLower * scale, digits)), \(number(s.ciUpper * scale, digits))]" : "–"
+    }
+
+    static func difference(_ c: PairedComparison?, scale: Double, digits: Int) -> String {
+        guard let c, c.count > 0 else { return "–" }
+        var text = String(format: "%+.\(digits)f", c.meanDifference * scale)
+        if let d = c.difference, d.count >= 2 {
+            text += String(format: " [%+.\(digits)f, %+.\(digits)f]", d.ciLower * scale, d.ciUpper * scale)
+        }
+        return text
+    }
+
+    static func pValue(_ c: PairedComparison?) -> String {
+        guard let p = c?.pValue else { return "–" }
+        return p < 1e-4 ? "&lt; 0.0001" : String(format: "%.2g", p)
+    }
+
+    /// The page.
+    public func html() -> String {
+        let s = summary
+        let e = Self.escape
+        var h = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>MedSynth validation \(e(s.name))</title>
+        <style>
+        body { font-family: sans-serif; margin: 2em; max-width: 1100px; color: #222; }
+        table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
+        th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
+        th:first-child, td:first-child { text-align: left; }
+        td.verdict { text-align: left; max-width: 520px; }
+        .met { color: #006400; font-weight: bold; } .missed { color: #b00000; font-weight: bold; }
+        pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 12px; }
+        </style></head><body>
+        <h1>Does synthetic data improve a lesion segmenter?</h1>
+        <p>Experiment <b>\(e(s.name))</b>: \(s.arms.count) arms × \(s.seeds.count) seeds (\(s.seeds.map(String.init).joined(separator: ", "))),
+        each segmenter tested on the same \(s.testCases.count) held-out phantom cases; \(s.results.count) trainings.
+        Everything but the training data is fixed across arms. Statistics are over the \(s.seeds.count) × \(s.testCases.count)
+        (seed, test case) pairs; the paired test is the Wilcoxon signed-rank test (two-sided, scipy's defaults) on the
+        differences to the baseline arm, pair by pair. The pairs are not independent (each test case appears once per seed),
+        so the p-values are optimistic; the per-seed means are listed for that reason.
+        Files: <a href="per_case.csv">per_case.csv</a>, <a href="summary.json">summary.json</a>, <a href="config.yaml">config.yaml</a>.</p>
+        <h2>Targets</h2><ul>
+        """
+        for t in s.targets {
+            let state = t.met.map { $0 ? "<span class=\"met\">met</span>" : "<span class=\"missed\">not met</span>" } ?? "not measured"
+            h += "<li>\(e(t.goal)): \(e(t.measured)) — \(state)</li>\n"
+        }
+        h += "</ul>\n<h2>Arms</h2>\n<table><tr><th>arm</th><th>training cases</th><th>Dice mean ± SD</th><th>Dice 95% CI</th>"
+            + "<th>Δ Dice vs baseline (points) [95% CI]</th><th>p (Dice)</th><th>HD95 mm mean ± SD</th><th>HD95 95% CI</th>"
+            + "<th>HD95 undefined</th><th>Δ HD95 mm</th><th>p (HD95)</th><th>s / training</th></tr>\n"
+        for a in s.arms {
+            h += "<tr><td>\(e(a.title))</td><td>\(a.trainingCases)</td><td>\(Self.meanSD(a.dice))</td><td>\(Self.interval(a.dice))</td>"
+                + "<td>\(Self.difference(a.diceComparison, scale: 100, digits: 1))\(a.baseline.map { " vs \($0.tag)" } ?? "")</td>"
+                + "<td>\(Self.pValue(a.diceComparison))</td><td>\(Self.meanSD(a.hd95MM, digits: 1))</td>"
+                + "<td>\(Self.interval(a.hd95MM, digits: 1))</td><td>\(a.hd95Undefined)</td>"
+                + "<td>\(Self.difference(a.hd95Comparison, scale: 1, digits: 1))</td><td>\(Self.pValue(a.hd95Comparison))</td>"
+                + "<td>\(Self.number(a.secondsPerTraining, 0))</td></tr>\n"
+        }
+        h += "</table>\n<h2>Verdicts</h2>\n<table><tr><th>arm</th><th>verdict</th></tr>\n"
+        for a in s.arms { h += "<tr><td>\(e(a.tag))</td><td class=\"verdict\">\(e(a.verdict))</td></tr>\n" }
+        h += "</table>\n<h2>Distributions</h2>\n"
+        h += SVGBoxPlot(title: "Lesion Dice per (seed, test case)", yLabel: "Dice",
+                        groups: s.arms.map { a in SVGBoxPlot.Group(label: a.tag, values: pairs(a.arm).map(\.dice)) },
+                        yRange: 0...1).render()
+        h += "\n"
+        h += SVGBoxPlot(title: "Lesion HD95 (mm) where defined", yLabel: "HD95 (mm)",
+                        groups: s.arms.map { a in SVGBoxPlot.Group(label: a.tag, values: pairs(a.arm).compactMap(\.hd95MM)) }).render()
+        h += "\n<h2>Mean Dice per seed</h2>\n<table><tr><th>arm</th>" + s.seeds.map { "<th>seed \($0)</th>" }.joined() + "</tr>\n"
+        for a in s.arms {
+            h += "<tr><td>\(e(a.tag))</td>" + a.diceBySeed.map { "<td>\(Self.number($0))</td>" }.joined() + "</tr>\n"
+        }
+        h += "</table>\n"
+        if let t = s.translatorCheckpoint { h += "<p>Translator of the cross-modality arms: <code>\(e(t))</code>.</p>\n" }
+        h += "<h2>Configuration</h2>\n<pre>\(e(configYAML))</pre>\n"
+        h += "<p>MedSynth \(e(MedSynthVersion.string)); this invocation took \(Self.duration(s.seconds)).</p>\n</body></html>\n"
+        return h
+    }
+
+    private func pairs(_ arm: ValidationArm) -> [ValidationCaseScore] {
+        summary.seeds.flatMap { seed in summary.results.first { $0.arm == arm && $0.seed == seed }?.cases ?? [] }
+    }
+}

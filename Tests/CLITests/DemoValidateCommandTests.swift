@@ -1,0 +1,46 @@
+import Foundation
+import MedTestSupport
+import Testing
+
+/// `medsynth demo --quick` (the README's main job, shrunk) and `medsynth validate --quick` through the binary.
+@Suite(.serialized) struct DemoValidateCommandTests {
+    @Test func quickDemoRunsEveryStageAndLinksThem() throws {
+        let folder = try Fixtures.temporaryFolder("demo-quick")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("demo")
+        let r = try CommandRunner.run(["demo", "--quick", "--out", out.path, "--json"], in: Fixtures.repositoryRoot, timeoutSeconds: 300)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect((json["translation"] as? [Any])?.count == 2)
+        #expect((json["validationArms"] as? [Any])?.count == 7)
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        for link in ["translator/report.html", "validation/report.html", "data/phantom.h5", "translation/comparison.png"] {
+            #expect(html.contains(link), "report.html does not link \(link)")
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(link).path), "\(link) is missing")
+        }
+        for name in ["translation/translated.h5", "validation/per_case.csv", "validation/summary.json"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name) is missing")
+        }
+        // Running it again finds every stage done and trains nothing.
+        let again = try CommandRunner.run(["demo", "--quick", "--out", out.path], in: Fixtures.repositoryRoot, timeoutSeconds: 300)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("reusing the finished translator"))
+        #expect(again.stderr.contains("12 of 12 trainings already done"))
+    }
+
+    @Test func validateQuickWritesTheReportAndRefusesBadSettings() throws {
+        let folder = try Fixtures.temporaryFolder("validate-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let base = ["validate", "--config", "Configs/validate-lesions.yaml", "--outputs", folder.path, "--quick"]
+        let bad = try CommandRunner.run(base + ["--name", "bad", "--set", "segmenter.training.stepz=3"], in: Fixtures.repositoryRoot)
+        #expect(bad.status == 1 && bad.stderr.contains("segmenter.training.stepz"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad").path))
+        let r = try CommandRunner.run(base + ["--name", "q", "--set", "arms.crossModality.enabled=false", "--jobs", "2"],
+                                      in: Fixtures.repositoryRoot, timeoutSeconds: 300)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("target: (c) improves Dice"))
+        #expect(r.stdout.contains("arm (e) did not run — not measured"))
+        let csv = try String(contentsOf: folder.appendingPathComponent("q/per_case.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1 + 4 * 2 * 3)
+    }
+}
