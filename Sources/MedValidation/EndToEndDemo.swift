@@ -251,14 +251,7 @@ public final class EndToEndDemo: @unchecked Sendable {
 
     private func write(_ url: URL, _ values: [String: String], _ caseIDs: [String], role: String,
                        make: @escaping @Sendable (Int) throws -> DatasetCase) throws {
-        let writer = try MedSynthDatasetWriter(url: url, configuration: DatasetRunConfiguration(values),
-                                               plannedCaseCount: caseIDs.count, overwrite: false)
-        let present = writer.resumedCaseIDs.count
-        if present < caseIDs.count {
-            log("demo: writing \(url.lastPathComponent): \(role), \(caseIDs.count - present) case\(caseIDs.count - present == 1 ? "" : "s")")
-            _ = try writer.writeMissing(caseIDs: caseIDs, make: make)
-        }
-        try writer.close()
+        try DatasetFiles.writeMissing(url, values, caseIDs, role: role, label: "demo", log: log, make: make)
     }
 }
 

@@ -264,17 +264,9 @@ public final class ValidationExperiment: @unchecked Sendable {
         try write(url, pair.configuration.values, pair.builder.caseIDs, role: "translator training cases", make: pair.builder.makeCase)
     }
 
-    /// Writes the missing cases of a dataset (atomic per case; resumes a file started with the same values).
     private func write(_ url: URL, _ values: [String: String], _ caseIDs: [String], role: String,
                        make: @escaping @Sendable (Int) throws -> DatasetCase) throws {
-        let writer = try MedSynthDatasetWriter(url: url, configuration: DatasetRunConfiguration(values),
-                                               plannedCaseCount: caseIDs.count, overwrite: false)
-        let present = writer.resumedCaseIDs.count
-        if present < caseIDs.count {
-            log("validate: writing \(url.lastPathComponent): \(role), \(caseIDs.count - present) case\(caseIDs.count - present == 1 ? "" : "s")")
-            _ = try writer.writeMissing(caseIDs: caseIDs, make: make)
-        }
-        try writer.close()
+        try DatasetFiles.writeMissing(url, values, caseIDs, role: role, label: "validate", log: log, make: make)
     }
 
     // MARK: - Trainings
@@ -413,5 +405,22 @@ final class CaseCache: @unchecked Sendable {
         }
         entries[key] = loaded
         return loaded
+    }
+}
+
+/// Dataset files of the experiment and the demo.
+enum DatasetFiles {
+    /// Writes the missing cases of a dataset (atomic per case; resumes a file started with the same `values`, refuses
+    /// one started with others), saying so on `log` when there is anything to write.
+    static func writeMissing(_ url: URL, _ values: [String: String], _ caseIDs: [String], role: String, label: String,
+                             log: @Sendable (String) -> Void, make: @escaping @Sendable (Int) throws -> DatasetCase) throws {
+        let writer = try MedSynthDatasetWriter(url: url, configuration: DatasetRunConfiguration(values),
+                                               plannedCaseCount: caseIDs.count, overwrite: false)
+        let present = writer.resumedCaseIDs.count
+        if present < caseIDs.count {
+            log("\(label): writing \(url.lastPathComponent): \(role), \(caseIDs.count - present) case\(caseIDs.count - present == 1 ? "" : "s")")
+            _ = try writer.writeMissing(caseIDs: caseIDs, make: make)
+        }
+        try writer.close()
     }
 }

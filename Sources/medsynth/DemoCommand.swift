@@ -44,13 +44,9 @@ struct DemoCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: out ?? (quick ? "Outputs/demo-quick" : "Outputs/demo"))
         let demo = try EndToEndDemo(settings: quick ? .quick : DemoSettings(), directory: folder,
                                     workers: jobs ?? Parallel.workerCount,
-                                    log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
-        TrainingInterrupt.install()
-        let summary = try demo.run(shouldStop: { TrainingInterrupt.requested })
-        TrainingInterrupt.uninstall()
-        guard let summary else {
-            FileHandle.standardError.write(Data("demo: stopped; run the same command again to continue\n".utf8))
-            throw ExitCode(130)
+                                    log: logLine)
+        let summary = try TrainingInterrupt.running(stoppedMessage: "demo: stopped; run the same command again to continue") {
+            try demo.run(shouldStop: $0)
         }
         if json {
             print(String(decoding: try runJSONEncoder().encode(summary), as: UTF8.self))

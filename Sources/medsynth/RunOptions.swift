@@ -77,3 +77,22 @@ enum TrainingInterrupt {
     /// Whether a stop was asked for.
     static var requested: Bool { trainingInterrupted.load(ordering: .relaxed) }
 }
+
+extension TrainingInterrupt {
+    /// Runs `body` with Ctrl-C / SIGTERM asking it to stop through the closure it gets. `body` returns nil when it
+    /// stopped: `stoppedMessage` then goes to stderr and the command exits with status 130.
+    static func running<T>(stoppedMessage: String, _ body: (@escaping @Sendable () -> Bool) throws -> T?) throws -> T {
+        install()
+        defer { uninstall() }
+        guard let result = try body({ requested }) else {
+            FileHandle.standardError.write(Data((stoppedMessage + "\n").utf8))
+            throw ExitCode(130)
+        }
+        return result
+    }
+}
+
+/// Writes one line to stderr (progress and log lines of the commands).
+@Sendable func logLine(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

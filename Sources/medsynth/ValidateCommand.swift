@@ -47,14 +47,10 @@ struct ValidateCommand: ParsableCommand {
         let resolved = try ConfigLoader.load(ValidationExperimentConfig.self, file: configPath, overrides: overrides)
         let experiment = try ValidationExperiment(configuration: resolved, directory: directory, resume: options.resume,
                                                   workers: jobs ?? Parallel.workerCount,
-                                                  log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
-        FileHandle.standardError.write(Data("validate: \(experiment.arms.count) arms × \(resolved.value.seeds.count) seeds; run folder \(directory.path)\n".utf8))
-        TrainingInterrupt.install()
-        let summary = try experiment.run(shouldStop: { TrainingInterrupt.requested })
-        TrainingInterrupt.uninstall()
-        guard let summary else {
-            FileHandle.standardError.write(Data("validate: stopped; finished trainings are kept — continue with --name \(experiment.name) --resume\n".utf8))
-            throw ExitCode(130)
+                                                  log: logLine)
+        logLine("validate: \(experiment.arms.count) arms × \(resolved.value.seeds.count) seeds; run folder \(directory.path)")
+        let summary = try TrainingInterrupt.running(stoppedMessage: "validate: stopped; finished trainings are kept — continue with --name \(experiment.name) --resume") {
+            try experiment.run(shouldStop: $0)
         }
         if options.json {
             print(String(decoding: try runJSONEncoder().encode(summary), as: UTF8.self))

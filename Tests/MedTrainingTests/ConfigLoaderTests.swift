@@ -79,4 +79,13 @@ private struct SampleConfig: RunConfiguration, Equatable {
         let notYAML = message("a: [1, 2\n")
         #expect(notYAML.contains("not valid YAML"), "\(notYAML)")
     }
+
+    /// A Float default (0.001, which YAML writes as 0.00100000004749745) equals the same number written in a file.
+    @Test func floatDefaultsEqualTheNumberWritten() throws {
+        let r = try ConfigLoader.load(SegmentationRunConfig.self, yaml: "training: { learningRate: 0.001 }", source: "t.yaml")
+        #expect(r.nonDefaults.isEmpty, "\(r.nonDefaults.map(\.key))")
+        let other = try ConfigLoader.load(SegmentationRunConfig.self, yaml: "training: { learningRate: 0.002 }", source: "t.yaml")
+        #expect(other.nonDefaults.map(\.key) == ["training.learningRate"])
+        #expect(other.yaml.contains("(default 0.001)"))
+    }
 }

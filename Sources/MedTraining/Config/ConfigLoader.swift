@@ -123,8 +123,10 @@ public enum ConfigLoader {
     /// configurations read as they were written; other nodes unchanged.
     static func tidy(_ node: Node) -> Node {
         guard case .scalar(let s) = node, Int(s.string) == nil, let d = Double(s.string), d.isFinite else { return node }
+        // A Float setting reaches us as the Double YAML wrote for it, to 15 digits (0.001 → 0.00100000004749745):
+        // when the number is that Float up to the digits written, show the Float's shortest form.
         let f = Float(d)
-        return Node(Double(f) == d ? f.description : d.description)
+        return Node(abs(Double(f) - d) <= 1e-14 * abs(d) ? f.description : d.description)
     }
 
     /// Equal settings: the same text, or numbers of the same value (`0.2` and `2e-1`).
