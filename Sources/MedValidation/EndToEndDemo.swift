@@ -7,7 +7,7 @@ import MedNN
 import MedSynthesis
 import MedTraining
 
-/// The settings of `medsynth demo`: the full demo (about 13 minutes on 2 cores) or `--quick` (under 2 minutes).
+/// The settings of `medsynth demo`: the full demo (about 8 minutes on 2 cores) or `--quick` (under 2 minutes).
 public struct DemoSettings: Codable, Equatable, Sendable {
     /// The phantom seed of the demo's dataset.
     public var seed: UInt64 = 2026
@@ -19,14 +19,14 @@ public struct DemoSettings: Codable, Equatable, Sendable {
     public var shape = [32, 128, 128]
     /// Lesions per case, 1…K.
     public var lesions = 3
-    /// Augmented copies of each case added to the translator's training data.
+    /// Augmented copies of each phantom case (`data/augmented.h5`, to inspect; the validation stage makes its own).
     public var augmentedPerCase = 1
     /// The augmentation pipeline.
     public var augmentPipeline = "Configs/augment-default.yaml"
     /// The translator's configuration (the CT → T1 pix2pix config pointed at FLAIR, the validation's target) and steps.
     public var translatorConfig = "Configs/pix2pix-ct2t1.yaml"
-    public var translatorSteps = 600
-    public var translatorOverrides: [String] = ["data.slices.modalityB=FLAIR", "training.validateEvery=200", "training.checkpointEvery=0", "data.slices.validationSlices=32"]
+    public var translatorSteps = 1500
+    public var translatorOverrides: [String] = ["data.slices.modalityB=FLAIR", "training.validateEvery=500", "training.checkpointEvery=0", "data.slices.validationSlices=32"]
     /// The validation experiment's configuration and the overrides that reduce it.
     public var validationConfig = "Configs/validate-lesions.yaml"
     public var validationOverrides: [String] = ["seeds=[0, 1, 2]", "segmenter.training.steps=250", "data.healthyCases=8",
@@ -147,7 +147,9 @@ public final class EndToEndDemo: @unchecked Sendable {
         if shouldStop() { return nil }
 
         log("demo [2/4]: CT → MR translator (\(s.translatorSteps) steps) in \(translatorDirectory.path)")
-        let files = [phantomFile, augmentedFile]
+        // The translator learns from the phantom cases themselves: the augmented copies carry per-modality
+        // intensity and MR-artifact transforms that no CT image predicts, which only blur a paired translator.
+        let files = [phantomFile]
         let overrides = ["data.files=[\(files.map { "\"\($0.path)\"" }.joined(separator: ", "))]", "training.steps=\(s.translatorSteps)"]
             + s.translatorOverrides
         guard let checkpoint = try TranslatorTraining.checkpoint(configFile: s.translatorConfig, overrides: overrides,
@@ -229,8 +231,8 @@ public final class EndToEndDemo: @unchecked Sendable {
         return scores
     }
 
-    /// translation/comparison.png: the middle slice of the first held-out case, input | synthetic | real, each in
-    /// its own 1st–99th percentile window.
+    /// translation/comparison.png: the middle slice of the first held-out case, input | synthetic | real — CT in a
+    /// brain window (−20…100 HU), other images in their own 1st–99th percentile window.
     private func writeComparison(input: Volume, synthetic: Volume, real: Volume, inputRange: CheckpointContents, range: Double) throws {
         let (h, w) = (input.shape.height, input.shape.width)
         let plane = h * w, k = input.shape.depth / 2
@@ -239,7 +241,8 @@ public final class EndToEndDemo: @unchecked Sendable {
         for (t, v) in [input, synthetic, real].enumerated() {
             let slice = Array(v.voxels[(k * plane)..<((k + 1) * plane)])
             let sorted = slice.sorted()
-            let lo = sorted[sorted.count / 100], hi = max(sorted[sorted.count * 99 / 100], lo + 1e-6)
+            var lo = sorted[sorted.count / 100], hi = max(sorted[sorted.count * 99 / 100], lo + 1e-6)
+            if v.modality == .ct { (lo, hi) = (-20, 100) }
             for y in 0..<h {
                 for x in 0..<w { pixels[y * width + t * (w + gap) + x] = min(1, max(0, (slice[y * w + x] - lo) / (hi - lo))) }
             }
