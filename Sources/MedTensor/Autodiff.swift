@@ -19,9 +19,13 @@
 // `recorded` attaches a `GradNode` only when grad tracking is on (not inside `withNoGrad`) and at least one input
 // requires grad; otherwise the rule is dropped at once and the op costs nothing extra. `backward()` sorts the
 // nodes reachable from the scalar loss topologically, runs each rule once with the sum of the gradients that
-// reached it, and adds the gradients arriving at leaves to their `grad`. Rules run with tracking off (no
-// higher-order gradients). After `backward()` the rules and the values they saved are released unless
-// `retainGraph` is true, as in PyTorch.
+// reached it, and adds the gradients arriving at leaves to their `grad`. Rules run with tracking off. After
+// `backward()` the rules and the values they saved are released unless `retainGraph` is true, as in PyTorch.
+//
+// Second order (Autodiff+Gradients.swift): an op may also record a *differentiable* rule, written with recorded
+// ops and capturing its inputs with their graph, so that `gradients(withRespectTo:createGraph: true)` returns
+// gradients that are themselves part of the graph (PyTorch's `create_graph=True`), as the WGAN-GP gradient
+// penalty needs. The fast kernel rule stays the one `backward()` uses.
 //
 // Threads: building graphs on several threads or tasks at once is safe (nodes are immutable once made, and
 // the no-grad flag is task-local), but two `backward()` calls that reach the same leaf must not run at the
@@ -39,6 +43,9 @@ final class GradNode {
     let shape: [Int]
     /// dL/d(inputs) from dL/d(output); `nil` for leaves and after the graph was released.
     var backwardRule: ((Tensor) -> [Tensor?])?
+    /// dL/d(inputs) computed with recorded ops (differentiable again) from dL/d(output) and which inputs need a
+    /// gradient; `nil` for ops without a second-order rule, for leaves and after the graph was released.
+    var differentiableRule: ((Tensor, [Bool]) -> [Tensor?])?
     /// The accumulated gradient of a leaf (`nil` until a backward pass reaches it or after `zeroGrad()`).
     var grad: Tensor?
     /// True for tensors made with `requiringGrad()`.
@@ -53,12 +60,20 @@ final class GradNode {
     }
 
     /// An op node.
-    init(op: String, inputs: [GradNode?], shape: [Int], backward: @escaping (Tensor) -> [Tensor?]) {
+    init(op: String, inputs: [GradNode?], shape: [Int], backward: @escaping (Tensor) -> [Tensor?],
+         differentiable: ((Tensor, [Bool]) -> [Tensor?])? = nil) {
         opName = op
         self.inputs = inputs
         self.shape = shape
         backwardRule = backward
+        differentiableRule = differentiable
         isLeaf = false
+    }
+
+    /// Drops both rules and what they saved.
+    func release() {
+        backwardRule = nil
+        differentiableRule = nil
     }
 }
 
@@ -145,7 +160,7 @@ extension Tensor {
                     let key = ObjectIdentifier(input)
                     pending[key] = pending[key].map { $0 + inputGrad } ?? inputGrad
                 }
-                if !retainGraph { current.backwardRule = nil }
+                if !retainGraph { current.release() }
             }
         }
     }
@@ -154,15 +169,28 @@ extension Tensor {
 
     /// `self` (an op's result) with `backward` recorded as the rule giving the gradients of `inputs`, when
     /// tracking is on and some input requires grad; otherwise `self` untracked.
-    func recorded(_ opName: String, from inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+    ///
+    /// `differentiable`, when given, is the same rule written with recorded ops (see `gradients(withRespectTo:
+    /// seed:createGraph:)`); it gets dL/d(result) and, per input, whether a gradient is needed.
+    func recorded(_ opName: String, from inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?],
+                  differentiable: ((Tensor, [Bool]) -> [Tensor?])? = nil) -> Tensor {
         guard Autodiff.isTrackingEnabled, inputs.contains(where: { $0.node != nil }) else { return self }
         var result = self
-        result.node = GradNode(op: opName, inputs: inputs.map(\.node), shape: shape, backward: backward)
+        result.node = GradNode(op: opName, inputs: inputs.map(\.node), shape: shape, backward: backward,
+                               differentiable: differentiable)
         return result
     }
 
+    /// `self` recorded with one rule that serves both as the backward rule and as the differentiable rule: for
+    /// ops whose gradients are written with recorded ops anyway (linear ops, the convolution adjoints).
+    func recordedDifferentiably(_ opName: String, from inputs: [Tensor],
+                                rule: @escaping (Tensor, [Bool]) -> [Tensor?]) -> Tensor {
+        let needs = inputs.map(\.requiresGrad)
+        return recorded(opName, from: inputs, backward: { g in rule(g, needs) }, differentiable: rule)
+    }
+
     /// Nodes reachable from `root`, each after every node that consumes it (root first).
-    private static func topologicalOrder(from root: GradNode) -> [GradNode] {
+    static func topologicalOrder(from root: GradNode) -> [GradNode] {
         // Iterative depth-first post-order, so deep graphs cannot overflow the stack.
         var postOrder: [GradNode] = []
         var visited: Set<ObjectIdentifier> = [ObjectIdentifier(root)]

@@ -99,12 +99,17 @@ extension Tensor {
                                         spatial: spatial, gamma: weight?.storage.pointer, beta: bias?.storage.pointer,
                                         eps: eps, activation: activation, mean: mean.storage.pointer,
                                         variance: variance.storage.pointer, rstd: rstd.storage.pointer)
-        let output = recordNormalization("batch_norm", y, weight, bias) { gy, x, gx, w, b, gammaGrad, betaGrad in
+        let (x, ySaved, hasBias) = (self, y.detached(), bias != nil)
+        let statisticsAxes = [0] + Array(2..<rank)
+        let output = recordNormalization("batch_norm", y, weight, bias, kernel: { gy, x, gx, w, b, gammaGrad, betaGrad in
             BatchNormKernel.trainingBackward(gy, x, gx, batch: batch, channels: channels, spatial: spatial, gamma: w,
                                              beta: b, activation: activation, mean: mean.storage.pointer,
                                              rstd: rstd.storage.pointer, gammaGrad: gammaGrad, betaGrad: betaGrad)
             withExtendedLifetime((mean, rstd)) {}
-        }
+        }, differentiable: { gy, needs in
+            Tensor.normalizationGradients(gy, x: x, output: ySaved, weight: weight, hasBias: hasBias,
+                                          statisticsAxes: statisticsAxes, eps: eps, activation: activation, needs: needs)
+        })
         return (output, mean, variance)
     }
 
@@ -122,14 +127,15 @@ extension Tensor {
     private func recordNormalization(
         _ opName: String, _ y: Tensor, _ weight: Tensor?, _ bias: Tensor?,
         kernel: @escaping (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>?,
-                           UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+                           UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void,
+        differentiable: ((Tensor, [Bool]) -> [Tensor?])? = nil
     ) -> Tensor {
         var inputs = [self]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
         let (xSaved, wSaved, bSaved) = (detached(), weight?.detached(), bias?.detached())
         let channels = shape[1]
-        return withExtendedLifetime((self, weight, bias)) { y }.recorded(opName, from: inputs) { gy in
+        return withExtendedLifetime((self, weight, bias)) { y }.recorded(opName, from: inputs, backward: { gy in
             let gx = Tensor(uninitializedShape: xSaved.shape)
             let gammaGrad = Tensor(uninitializedShape: [channels]), betaGrad = Tensor(uninitializedShape: [channels])
             kernel(gy.storage.pointer, xSaved.storage.pointer, gx.storage.pointer, wSaved?.storage.pointer,
@@ -138,6 +144,6 @@ extension Tensor {
             if wSaved != nil { grads.append(gammaGrad) }
             if bSaved != nil { grads.append(betaGrad) }
             return withExtendedLifetime((gy, xSaved, wSaved, bSaved)) { grads }
-        }
+        }, differentiable: differentiable)
     }
 }

@@ -90,7 +90,8 @@ extension Tensor {
         let (needX, needW) = (requiresGrad, weight.requiresGrad)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         let spatialAxes = Array(2..<rank)
-        return withExtendedLifetime((self, weight, bias)) { y }.recorded(op, from: inputs) { gy in
+        let (x, xShape, wShape) = (self, shape, weight.shape)
+        return withExtendedLifetime((self, weight, bias)) { y }.recorded(op, from: inputs, backward: { gy in
             var gx: Tensor?, gw: Tensor?
             if needX {
                 let t = Tensor(uninitializedShape: xSaved.shape)
@@ -106,7 +107,12 @@ extension Tensor {
             }
             let grads = withExtendedLifetime((gy, xSaved, wSaved)) { [gx, gw] }
             return inputs.count == 3 ? grads + [gy.sum(axes: [0] + spatialAxes)] : grads
-        }
+        }, differentiable: { gy, needs in
+            // The same gradients as recorded ops (ConvolutionAdjoints.swift), differentiable to any order.
+            let grads = [needs[0] ? Tensor.convolutionData(gy, weight: weight, geometry: g, inputShape: xShape) : nil,
+                         needs[1] ? Tensor.convolutionWeight(x, gy, geometry: g, weightShape: wShape) : nil]
+            return inputs.count == 3 ? grads + [needs[2] ? gy.sum(axes: [0] + spatialAxes) : nil] : grads
+        })
     }
 
     /// convTranspose2d / convTranspose3d: x [N, Cin, spatial…], weight [Cin, Cout, kernel…] -> [N, Cout, out…].

@@ -32,7 +32,9 @@ extension Tensor {
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
         let (xSaved, wSaved, bSaved) = (detached(), weight?.detached(), bias?.detached())
-        return withExtendedLifetime((self, weight, bias)) { y }.recorded("instance_norm", from: inputs) { gy in
+        let (x, ySaved, hasBias) = (self, y.detached(), bias != nil)
+        let statisticsAxes = Array(2..<rank)
+        return withExtendedLifetime((self, weight, bias)) { y }.recorded("instance_norm", from: inputs, backward: { gy in
             let gx = Tensor(uninitializedShape: xSaved.shape)
             let gammaPlanes = Tensor(uninitializedShape: [batch, channels])
             let betaPlanes = Tensor(uninitializedShape: [batch, channels])
@@ -45,6 +47,9 @@ extension Tensor {
             if wSaved != nil { grads.append(gammaPlanes.sum(axes: [0])) }
             if bSaved != nil { grads.append(betaPlanes.sum(axes: [0])) }
             return withExtendedLifetime((gy, xSaved, wSaved, bSaved, mean, rstd)) { grads }
-        }
+        }, differentiable: { gy, needs in
+            Tensor.normalizationGradients(gy, x: x, output: ySaved, weight: weight, hasBias: hasBias,
+                                          statisticsAxes: statisticsAxes, eps: eps, activation: activation, needs: needs)
+        })
     }
 }

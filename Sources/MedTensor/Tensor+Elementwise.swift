@@ -8,14 +8,18 @@ extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let y = Elementwise.broadcast(a, b, Add())
         let (sa, sb) = (a.shape, b.shape)
-        return y.recorded("add", from: [a, b]) { g in [g.sum(toShape: sa), g.sum(toShape: sb)] }
+        return y.recordedDifferentiably("add", from: [a, b]) { g, needs in
+            [needs[0] ? g.sum(toShape: sa) : nil, needs[1] ? g.sum(toShape: sb) : nil]
+        }
     }
 
     /// a − b with NumPy broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let y = Elementwise.broadcast(a, b, Subtract())
         let (sa, sb) = (a.shape, b.shape)
-        return y.recorded("sub", from: [a, b]) { g in [g.sum(toShape: sa), (-g).sum(toShape: sb)] }
+        return y.recordedDifferentiably("sub", from: [a, b]) { g, needs in
+            [needs[0] ? g.sum(toShape: sa) : nil, needs[1] ? (-g).sum(toShape: sb) : nil]
+        }
     }
 
     /// a · b (elementwise) with NumPy broadcasting.
@@ -23,10 +27,13 @@ extension Tensor {
         let y = Elementwise.broadcast(a, b, Multiply())
         let (aSaved, bSaved) = (a.detached(), b.detached())
         let (needA, needB) = (a.requiresGrad, b.requiresGrad)
-        return y.recorded("mul", from: [a, b]) { g in
+        return y.recorded("mul", from: [a, b], backward: { g in
             [needA ? Elementwise.broadcast(g, bSaved, Multiply()).sum(toShape: aSaved.shape) : nil,
              needB ? Elementwise.broadcast(g, aSaved, Multiply()).sum(toShape: bSaved.shape) : nil]
-        }
+        }, differentiable: { g, needs in
+            // Inputs, not results, are captured with their graph, so no node retains itself.
+            [needs[0] ? (g * b).sum(toShape: a.shape) : nil, needs[1] ? (g * a).sum(toShape: b.shape) : nil]
+        })
     }
 
     /// a / b (elementwise) with NumPy broadcasting.
@@ -44,15 +51,16 @@ extension Tensor {
 
     /// −x.
     public static prefix func - (x: Tensor) -> Tensor {
-        Elementwise.map(x, Negate()).recorded("neg", from: [x]) { g in [Elementwise.map(g, Negate())] }
+        Elementwise.map(x, Negate()).recorded("neg", from: [x], backward: { g in [Elementwise.map(g, Negate())] },
+                                              differentiable: { g, _ in [-g] })
     }
 
     // MARK: - Scalar arithmetic
 
     /// scale · x + shift, the one op behind the scalar forms of +, − and ·.
     func affine(scale: Float, shift: Float) -> Tensor {
-        Elementwise.map(self, Affine(scale: scale, shift: shift)).recorded("affine", from: [self]) { g in
-            [scale == 1 ? g : Elementwise.map(g, Affine(scale: scale, shift: 0))]
+        Elementwise.map(self, Affine(scale: scale, shift: shift)).recordedDifferentiably("affine", from: [self]) { g, _ in
+            [scale == 1 ? g : g.affine(scale: scale, shift: 0)]
         }
     }
 
@@ -126,17 +134,22 @@ extension Tensor {
     /// max(x, 0); the gradient at 0 is 0.
     public func relu() -> Tensor {
         let xSaved = detached()
-        return Elementwise.map(self, Relu()).recorded("relu", from: [self]) { g in
+        return Elementwise.map(self, Relu()).recorded("relu", from: [self], backward: { g in
             [Elementwise.zip(g, xSaved, ReluGrad())]
-        }
+        }, differentiable: { g, _ in
+            // The slope is constant away from 0, so its own derivative is 0: g times a constant mask.
+            [g * Elementwise.zip(Tensor.ones(xSaved.shape), xSaved, ReluGrad())]
+        })
     }
 
     /// x for x > 0, slope · x otherwise (PyTorch's LeakyReLU(negative_slope)).
     public func leakyRelu(slope: Float) -> Tensor {
         let xSaved = detached()
-        return Elementwise.map(self, LeakyRelu(slope: slope)).recorded("leaky_relu", from: [self]) { g in
+        return Elementwise.map(self, LeakyRelu(slope: slope)).recorded("leaky_relu", from: [self], backward: { g in
             [Elementwise.zip(g, xSaved, LeakyReluGrad(slope: slope))]
-        }
+        }, differentiable: { g, _ in
+            [g * Elementwise.zip(Tensor.ones(xSaved.shape), xSaved, LeakyReluGrad(slope: slope))]
+        })
     }
 
     /// The hyperbolic tangent.

@@ -6,7 +6,9 @@ extension Tensor {
     public func sum() -> Tensor {
         let y = Tensor(scalar: Float(Reduce.sumAll(storage.pointer, count: count)))
         let inputShape = shape
-        return withExtendedLifetime(self) { y }.recorded("sum", from: [self]) { g in [g.broadcast(to: inputShape)] }
+        return withExtendedLifetime(self) { y }.recordedDifferentiably("sum", from: [self]) { g, _ in
+            [g.broadcast(to: inputShape)]
+        }
     }
 
     /// The mean of all values, as a rank-0 tensor.
@@ -28,7 +30,9 @@ extension Tensor {
         let outShape = keepDims ? keptShape : shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element)
         let inputShape = shape
         let y = sumKeepingDims(normalized).reshaped(outShape)
-        return y.recorded("sum_axes", from: [self]) { g in [g.reshaped(keptShape).broadcast(to: inputShape)] }
+        return y.recordedDifferentiably("sum_axes", from: [self]) { g, _ in
+            [g.reshaped(keptShape).broadcast(to: inputShape)]
+        }
     }
 
     /// The mean over `axes` (see `sum(axes:keepDims:)`).
@@ -46,7 +50,9 @@ extension Tensor {
         Elementwise.gather(storage.pointer, strides: Elementwise.broadcastStrides(shape, to: target), shape: target,
                            into: y.storage.pointer)
         let inputShape = shape
-        return withExtendedLifetime(self) { y }.recorded("broadcast", from: [self]) { g in [g.sum(toShape: inputShape)] }
+        return withExtendedLifetime(self) { y }.recordedDifferentiably("broadcast", from: [self]) { g, _ in
+            [g.sum(toShape: inputShape)]
+        }
     }
 
     /// The sum of this (broadcast) tensor down to `target`, a shape that broadcasts to `self.shape`: the adjoint

@@ -16,7 +16,7 @@ extension Tensor {
         precondition(Tensor.elementCount(target) == count, "cannot reshape \(shape) (\(count) values) to \(newShape)")
         if target == shape { return self }
         let inputShape = shape
-        return Tensor(shape: target, storage: storage).recorded("reshape", from: [self]) { g in
+        return Tensor(shape: target, storage: storage).recordedDifferentiably("reshape", from: [self]) { g, _ in
             [g.reshaped(inputShape)]
         }
     }

@@ -64,6 +64,9 @@ public struct ConditionalGANOptions: Codable, Equatable, Sendable {
     public var norm: NormalizationKind = .instance
     /// The adversarial objective (LSGAN).
     public var ganMode: GANLoss.Mode = .lsgan
+    /// Weight of the WGAN-GP gradient penalty (λ_GP, 10: the reference's `cal_gradient_penalty` default), added
+    /// to the discriminator loss when `ganMode` is wgangp; ignored otherwise.
+    public var lambdaGP: Float = 10
     /// Weight of the L1 term (λ_L1, 100 as in pix2pix).
     public var lambdaL1: Float = 100
     /// (CT, fake PET) pairs kept in the pool shown to D (0: none).
@@ -91,6 +94,7 @@ public struct ConditionalGANOptions: Codable, Equatable, Sendable {
         try TrainingOptionCheck.range("residualBlocks", residualBlocks, 0...64)
         try TrainingOptionCheck.range("discriminatorLayers", discriminatorLayers, 1...8)
         try TrainingOptionCheck.nonNegative("lambdaL1", lambdaL1)
+        try TrainingOptionCheck.nonNegative("lambdaGP", lambdaGP)
         try TrainingOptionCheck.range("poolSize", poolSize, 0...10_000)
         try TrainingOptionCheck.adam(learningRate: learningRate, beta1: beta1, beta2: beta2)
     }
@@ -114,12 +118,17 @@ public final class ConditionalGANTrainer: Trainer {
     /// History of (CT, fake PET) pairs shown to D (capacity 0 by default).
     public var fakePool: ImagePool
     private let gan: GANLoss
+    /// The WGAN-GP penalty (nil unless `ganMode` is wgangp).
+    private let penalty: GradientPenalty?
+    /// The stream of the penalty's interpolation weights α.
+    public var penaltyGenerator: SeededGenerator
 
     private var batch: PairedBatch?
     private var visuals: [String: Tensor] = [:]
     private var losses: [String: Float] = [:]
 
-    public let lossNames = ["G_GAN", "G_L1", "D_real", "D_fake"]
+    /// The losses each step reports (D_GP, the gradient penalty, with WGAN-GP only).
+    public var lossNames: [String] { ["G_GAN", "G_L1", "D_real", "D_fake"] + (penalty == nil ? [] : ["D_GP"]) }
     public let visualNames = ["real_A", "fake_B", "real_B"]
     public var networks: [(name: String, module: Module)] { [("G", generator), ("D", discriminator)] }
 
@@ -158,6 +167,8 @@ public final class ConditionalGANTrainer: Trainer {
         optimizerD = Optimizer(discriminator.namedParameters(prefix: "D"), learningRate: options.learningRate, rule: adam)
         fakePool = ImagePool(capacity: options.poolSize, generator: root.split(2))
         noiseGenerator = root.split(3)
+        penalty = options.ganMode == .wgangp ? GradientPenalty(weight: options.lambdaGP) : nil
+        penaltyGenerator = root.split(4)
         gan = GANLoss(mode: options.ganMode)
     }
 
@@ -180,7 +191,8 @@ public final class ConditionalGANTrainer: Trainer {
         // Discriminator, on this step's (or the pool's) fake pair and the real pair.
         optimizerD.zeroGrad()
         let d = conditionalDiscriminatorBackward(discriminator, gan: gan, fake: fakePool.query(fakePair),
-                                                 real: Tensor.concatenate([ct, pet], axis: 1))
+                                                 real: Tensor.concatenate([ct, pet], axis: 1),
+                                                 penalty: penalty, generator: &penaltyGenerator)
         optimizerD.step()
 
         // Generator, with D frozen (its weight gradients are not computed) and already updated.
@@ -193,6 +205,7 @@ public final class ConditionalGANTrainer: Trainer {
         discriminator.setRequiresGrad(true)
 
         losses = ["G_GAN": lossGAN.item, "G_L1": lossL1.item, "D_real": d.real, "D_fake": d.fake]
+        if penalty != nil { losses["D_GP"] = d.penalty }
         visuals = ["real_A": ct, "fake_B": fakePET.detached(), "real_B": pet]
     }
 

@@ -20,6 +20,9 @@ public struct CycleGANOptions: Codable, Equatable, Sendable {
     public var norm: NormalizationKind = .instance
     /// The adversarial objective (LSGAN).
     public var ganMode: GANLoss.Mode = .lsgan
+    /// Weight of the WGAN-GP gradient penalty (λ_GP, 10: the reference's `cal_gradient_penalty` default), added
+    /// to the discriminator loss when `ganMode` is wgangp; ignored otherwise.
+    public var lambdaGP: Float = 10
     /// Weight of the A→B→A cycle loss (λ_A, 10).
     public var lambdaA: Float = 10
     /// Weight of the B→A→B cycle loss (λ_B, 10).
@@ -56,7 +59,7 @@ public struct UnpairedBatch {
 /// CycleGAN (Zhu et al. 2017) as the reference implementation trains it: generators G_A: A→B and G_B: B→A,
 /// discriminators D_A (judges B) and D_B (judges A); per step, the generators take one Adam step on
 /// GAN + cycle + identity losses with the discriminators frozen, then the discriminators one Adam step on
-/// 0.5·(GAN(real, 1) + GAN(pooled fake, 0)).
+/// 0.5·(GAN(real, 1) + GAN(pooled fake, 0)), plus the gradient penalty between real and pooled fake with WGAN-GP.
 public final class CycleGANTrainer: Trainer {
     public let options: CycleGANOptions
     /// A→B.
@@ -76,12 +79,20 @@ public final class CycleGANTrainer: Trainer {
     /// History of G_B's fakes shown to D_B.
     public var fakeAPool: ImagePool
     private let gan: GANLoss
+    /// The WGAN-GP penalty (nil unless `ganMode` is wgangp).
+    private let penalty: GradientPenalty?
+    /// The stream of the penalty's interpolation weights α.
+    public var penaltyGenerator: SeededGenerator
 
     private var batch: UnpairedBatch?
     private var visuals: [String: Tensor] = [:]
     private var losses: [String: Float] = [:]
 
-    public let lossNames = ["D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B"]
+    /// The losses each step reports; D_A and D_B are the whole discriminator objectives, GP_A and GP_B (WGAN-GP
+    /// only) their gradient-penalty parts.
+    public var lossNames: [String] {
+        ["D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B"] + (penalty == nil ? [] : ["GP_A", "GP_B"])
+    }
     public let visualNames = ["real_A", "fake_B", "rec_A", "real_B", "fake_A", "rec_B"]
     public var networks: [(name: String, module: Module)] {
         [("G_A", generatorA), ("G_B", generatorB), ("D_A", discriminatorA), ("D_B", discriminatorB)]
@@ -115,6 +126,8 @@ public final class CycleGANTrainer: Trainer {
         fakeBPool = ImagePool(capacity: options.poolSize, generator: root.split(2))
         fakeAPool = ImagePool(capacity: options.poolSize, generator: root.split(3))
         gan = GANLoss(mode: options.ganMode)
+        penalty = options.ganMode == .wgangp ? GradientPenalty(weight: options.lambdaGP) : nil
+        penaltyGenerator = root.split(4)
     }
 
     public func setInput(_ batch: UnpairedBatch) {
@@ -157,17 +170,25 @@ public final class CycleGANTrainer: Trainer {
         let lossDB = discriminatorLoss(discriminatorB, real: realA, fake: fakeAPool.query(fakeA))
         optimizerD.step()
 
-        losses = ["D_A": lossDA, "G_A": lossGA.item, "cycle_A": lossCycleA.item, "idt_A": idtA,
-                  "D_B": lossDB, "G_B": lossGB.item, "cycle_B": lossCycleB.item, "idt_B": idtB]
+        losses = ["D_A": lossDA.loss, "G_A": lossGA.item, "cycle_A": lossCycleA.item, "idt_A": idtA,
+                  "D_B": lossDB.loss, "G_B": lossGB.item, "cycle_B": lossCycleB.item, "idt_B": idtB]
+        if penalty != nil { (losses["GP_A"], losses["GP_B"]) = (lossDA.penalty, lossDB.penalty) }
         visuals = ["real_A": realA, "fake_B": fakeB.detached(), "rec_A": recA.detached(),
                    "real_B": realB, "fake_A": fakeA.detached(), "rec_B": recB.detached()]
     }
 
-    /// 0.5·(GAN(D(real), real) + GAN(D(fake), fake)), back-propagated into D; returns its value.
-    private func discriminatorLoss(_ d: NLayerDiscriminator, real: Tensor, fake: Tensor) -> Float {
-        let loss = (gan(d(real), targetIsReal: true) + gan(d(fake.detached()), targetIsReal: false)) * 0.5
+    /// 0.5·(GAN(D(real), real) + GAN(D(fake), fake)) (+ the gradient penalty with WGAN-GP), back-propagated
+    /// into D; returns its value and the penalty's (0 without one).
+    private func discriminatorLoss(_ d: NLayerDiscriminator, real: Tensor, fake: Tensor) -> (loss: Float, penalty: Float) {
+        var loss = (gan(d(real), targetIsReal: true) + gan(d(fake.detached()), targetIsReal: false)) * 0.5
+        var penaltyValue: Float = 0
+        if let penalty {
+            let term = penalty({ d($0) }, real: real, fake: fake, generator: &penaltyGenerator)
+            loss = loss + term
+            penaltyValue = term.item
+        }
         loss.backward()
-        return loss.item
+        return (loss.item, penaltyValue)
     }
 
     public func currentLosses() -> [String: Float] { losses }

@@ -43,9 +43,12 @@ public struct Pix2PixOptions: Codable, Equatable, Sendable {
     public var discriminatorLayers: Int = 3
     /// The normalisation of both networks (batch, the pix2pix default).
     public var norm: NormalizationKind = .batch
-    /// The adversarial objective (vanilla: cross-entropy, the pix2pix default; lsgan; wgangp is the critic loss
-    /// without gradient penalty, as the reference pix2pix computes it).
+    /// The adversarial objective (vanilla: cross-entropy, the pix2pix default; lsgan; wgangp: the Wasserstein
+    /// critic loss with the gradient penalty on D, weighted by `lambdaGP`).
     public var ganMode: GANLoss.Mode = .vanilla
+    /// Weight of the WGAN-GP gradient penalty (λ_GP, 10: the reference's `cal_gradient_penalty` default), added
+    /// to the discriminator loss when `ganMode` is wgangp; ignored otherwise.
+    public var lambdaGP: Float = 10
     /// Weight of the L1 term (λ_L1, 100).
     public var lambdaL1: Float = 100
     /// (A, fake B) pairs kept in the pool shown to D (0: none, the pix2pix default).
@@ -70,6 +73,7 @@ public struct Pix2PixOptions: Codable, Equatable, Sendable {
         try TrainingOptionCheck.range("downsamplings", downsamplings, 5...12)
         try TrainingOptionCheck.range("discriminatorLayers", discriminatorLayers, 1...8)
         try TrainingOptionCheck.nonNegative("lambdaL1", lambdaL1)
+        try TrainingOptionCheck.nonNegative("lambdaGP", lambdaGP)
         try TrainingOptionCheck.range("poolSize", poolSize, 0...10_000)
         try TrainingOptionCheck.adam(learningRate: learningRate, beta1: beta1, beta2: beta2)
     }
@@ -105,12 +109,17 @@ public final class Pix2PixTrainer: Trainer {
     /// History of (A, fake B) pairs shown to D (capacity 0 by default: D sees this step's pair).
     public var fakePool: ImagePool
     private let gan: GANLoss
+    /// The WGAN-GP penalty (nil unless `ganMode` is wgangp).
+    private let penalty: GradientPenalty?
+    /// The stream of the penalty's interpolation weights α.
+    public var penaltyGenerator: SeededGenerator
 
     private var batch: PairedBatch?
     private var visuals: [String: Tensor] = [:]
     private var losses: [String: Float] = [:]
 
-    public let lossNames = ["G_GAN", "G_L1", "D_real", "D_fake"]
+    /// The losses each step reports (D_GP, the gradient penalty, with WGAN-GP only).
+    public var lossNames: [String] { ["G_GAN", "G_L1", "D_real", "D_fake"] + (penalty == nil ? [] : ["D_GP"]) }
     public let visualNames = ["real_A", "fake_B", "real_B"]
     public var networks: [(name: String, module: Module)] { [("G", generator), ("D", discriminator)] }
 
@@ -136,6 +145,8 @@ public final class Pix2PixTrainer: Trainer {
         optimizerD = Optimizer(discriminator.namedParameters(prefix: "D"), learningRate: options.learningRate, rule: adam)
         fakePool = ImagePool(capacity: options.poolSize, generator: root.split(2))
         gan = GANLoss(mode: options.ganMode)
+        penalty = options.ganMode == .wgangp ? GradientPenalty(weight: options.lambdaGP) : nil
+        penaltyGenerator = root.split(3)
     }
 
     /// Stores the pair the next step trains on.
@@ -157,7 +168,8 @@ public final class Pix2PixTrainer: Trainer {
         // Discriminator, on this step's (or the pool's) fake pair and the real pair.
         optimizerD.zeroGrad()
         let d = conditionalDiscriminatorBackward(discriminator, gan: gan, fake: fakePool.query(fakeAB),
-                                                 real: Tensor.concatenate([realA, realB], axis: 1))
+                                                 real: Tensor.concatenate([realA, realB], axis: 1),
+                                                 penalty: penalty, generator: &penaltyGenerator)
         optimizerD.step()
 
         // Generator, with D frozen (its weight gradients are not computed) and already updated.
@@ -170,6 +182,7 @@ public final class Pix2PixTrainer: Trainer {
         discriminator.setRequiresGrad(true)
 
         losses = ["G_GAN": lossGAN.item, "G_L1": lossL1.item, "D_real": d.real, "D_fake": d.fake]
+        if penalty != nil { losses["D_GP"] = d.penalty }
         visuals = ["real_A": realA, "fake_B": fakeB.detached(), "real_B": realB]
     }
 
@@ -190,14 +203,24 @@ public final class Pix2PixTrainer: Trainer {
 
 /// The discriminator half of a conditional-GAN step, shared by pix2pix and the conditional GAN: back-propagates
 /// 0.5·(GAN(D(fake pair), fake) + GAN(D(real pair), real)) into D, the fake pair evaluated first (the
-/// reference's order, which batch norm's running statistics see).
-/// - Returns: the two unhalved terms, as the reference's `loss_D_fake` and `loss_D_real`.
-func conditionalDiscriminatorBackward(_ discriminator: NLayerDiscriminator, gan: GANLoss, fake: Tensor,
-                                      real: Tensor) -> (fake: Float, real: Float) {
+/// reference's order, which batch norm's running statistics see), plus, with WGAN-GP, the gradient penalty
+/// between the real and the fake pair (D evaluated a third time, on the interpolated pair).
+/// - Returns: the two unhalved terms, as the reference's `loss_D_fake` and `loss_D_real`, and the penalty (0
+///   without one).
+func conditionalDiscriminatorBackward(_ discriminator: NLayerDiscriminator, gan: GANLoss, fake: Tensor, real: Tensor,
+                                      penalty: GradientPenalty?, generator: inout SeededGenerator)
+    -> (fake: Float, real: Float, penalty: Float) {
     let lossFake = gan(discriminator(fake.detached()), targetIsReal: false)
     let lossReal = gan(discriminator(real), targetIsReal: true)
-    ((lossFake + lossReal) * 0.5).backward()
-    return (lossFake.item, lossReal.item)
+    var loss = (lossFake + lossReal) * 0.5
+    var penaltyValue: Float = 0
+    if let penalty {
+        let term = penalty({ discriminator($0) }, real: real, fake: fake, generator: &generator)
+        loss = loss + term
+        penaltyValue = term.item
+    }
+    loss.backward()
+    return (lossFake.item, lossReal.item, penaltyValue)
 }
 
 /// Range checks for trainer options, each throwing `MedSynthError(.invalidArgument)` that names the option,

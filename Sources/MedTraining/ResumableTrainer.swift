@@ -45,6 +45,14 @@ extension ResumableTrainer {
     }
 }
 
+/// The gradient penalty's α stream from `state`: required with WGAN-GP; checkpoints written before the penalty
+/// existed (never WGAN-GP runs) may lack it, and then `current` is kept.
+func restoredPenaltyGenerator(from state: TrainingState, ganMode: GANLoss.Mode,
+                              current: SeededGenerator) throws -> SeededGenerator {
+    if ganMode == .wgangp { return try state.generator(named: "gradient_penalty") }
+    return (try? state.generator(named: "gradient_penalty")) ?? current
+}
+
 extension ImagePool {
     /// Writes the stored images (as one [k, C, H, W] tensor; k may be 0) and the generator under `name`.
     func save(into state: inout TrainingState, named name: String) {
@@ -76,14 +84,16 @@ extension CycleGANTrainer: ResumableTrainer {
     public func saveState(into state: inout TrainingState) {
         fakeAPool.save(into: &state, named: "fake_A_pool")
         fakeBPool.save(into: &state, named: "fake_B_pool")
+        state.setGenerator(penaltyGenerator, named: "gradient_penalty")
         saveDropoutStreams(into: &state)
     }
 
     public func restoreState(from state: TrainingState) throws {
         let a = try fakeAPool.restored(from: state, named: "fake_A_pool")
         let b = try fakeBPool.restored(from: state, named: "fake_B_pool")
+        let penalty = try restoredPenaltyGenerator(from: state, ganMode: options.ganMode, current: penaltyGenerator)
         try restoreDropoutStreams(from: state)
-        (fakeAPool, fakeBPool) = (a, b)
+        (fakeAPool, fakeBPool, penaltyGenerator) = (a, b, penalty)
     }
 }
 
@@ -92,13 +102,15 @@ extension Pix2PixTrainer: ResumableTrainer {
 
     public func saveState(into state: inout TrainingState) {
         fakePool.save(into: &state, named: "fake_pool")
+        state.setGenerator(penaltyGenerator, named: "gradient_penalty")
         saveDropoutStreams(into: &state)
     }
 
     public func restoreState(from state: TrainingState) throws {
         let pool = try fakePool.restored(from: state, named: "fake_pool")
+        let penalty = try restoredPenaltyGenerator(from: state, ganMode: options.ganMode, current: penaltyGenerator)
         try restoreDropoutStreams(from: state)
-        fakePool = pool
+        (fakePool, penaltyGenerator) = (pool, penalty)
     }
 }
 
@@ -108,13 +120,15 @@ extension ConditionalGANTrainer: ResumableTrainer {
     public func saveState(into state: inout TrainingState) {
         fakePool.save(into: &state, named: "fake_pool")
         state.setGenerator(noiseGenerator, named: "noise")
+        state.setGenerator(penaltyGenerator, named: "gradient_penalty")
         saveDropoutStreams(into: &state)
     }
 
     public func restoreState(from state: TrainingState) throws {
         let pool = try fakePool.restored(from: state, named: "fake_pool")
         let noise = try state.generator(named: "noise")
+        let penalty = try restoredPenaltyGenerator(from: state, ganMode: options.ganMode, current: penaltyGenerator)
         try restoreDropoutStreams(from: state)
-        (fakePool, noiseGenerator) = (pool, noise)
+        (fakePool, noiseGenerator, penaltyGenerator) = (pool, noise, penalty)
     }
 }

@@ -128,7 +128,8 @@ import Testing
         twin.optimizerD.zeroGrad()
         _ = conditionalDiscriminatorBackward(twin.discriminator, gan: GANLoss(mode: .lsgan),
                                              fake: Tensor.concatenate([batch.realA, fake], axis: 1),
-                                             real: Tensor.concatenate([batch.realA, batch.realB], axis: 1))
+                                             real: Tensor.concatenate([batch.realA, batch.realB], axis: 1),
+                                             penalty: nil, generator: &twin.penaltyGenerator)
         let expected = PairedTestData.gradients(twin.discriminator)
         #expect(expected.values.allSatisfy { $0 != nil })
         let unchanged = PairedTestData.gradients(trainer.discriminator) == expected

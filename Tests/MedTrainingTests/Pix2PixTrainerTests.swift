@@ -135,7 +135,8 @@ enum PairedTestData {
         let fakeAB = Tensor.concatenate([batch.realA, twin.generator(batch.realA)], axis: 1)
         twin.optimizerD.zeroGrad()
         let d = conditionalDiscriminatorBackward(twin.discriminator, gan: GANLoss(mode: .vanilla), fake: fakeAB,
-                                                 real: Tensor.concatenate([batch.realA, batch.realB], axis: 1))
+                                                 real: Tensor.concatenate([batch.realA, batch.realB], axis: 1),
+                                                 penalty: nil, generator: &twin.penaltyGenerator)
         // D's gradients after the whole step are those of its own loss alone: the G step added none.
         let expected = PairedTestData.gradients(twin.discriminator)
         #expect(expected.values.allSatisfy { $0 != nil })

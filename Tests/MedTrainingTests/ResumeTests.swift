@@ -52,6 +52,20 @@ import Testing
                        feed: { $0.setInput(UnpairedBatch(realA: $1.0, realB: $1.1)) }, name: "cyclegan")
     }
 
+    @Test func cycleGANWithGradientPenalty() throws {
+        var o = CycleGANOptions()
+        (o.generatorFilters, o.discriminatorFilters, o.residualBlocks, o.poolSize, o.ganMode) = (4, 4, 1, 2, .wgangp)
+        try Self.check({ CycleGANTrainer(options: o, seed: $0) }, total: 5, split: 2,
+                       feed: { $0.setInput(UnpairedBatch(realA: $1.0, realB: $1.1)) }, name: "cyclegan-wgangp")
+    }
+
+    @Test func pix2pixWithGradientPenaltyDropoutAndBatchNorm() throws {
+        var o = Pix2PixOptions()
+        (o.generatorFilters, o.discriminatorFilters, o.downsamplings, o.ganMode) = (4, 4, 6, .wgangp)
+        try Self.check({ try Pix2PixTrainer(options: o, seed: $0) }, total: 4, split: 2, size: 64,
+                       feed: { $0.setInput(PairedBatch(realA: $1.0, realB: $1.1)) }, name: "pix2pix-wgangp")
+    }
+
     @Test func pix2pixWithDropoutAndBatchNorm() throws {
         var o = Pix2PixOptions()
         (o.generatorFilters, o.discriminatorFilters, o.downsamplings, o.poolSize) = (4, 4, 6, 2)

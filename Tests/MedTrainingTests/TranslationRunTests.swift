@@ -51,13 +51,15 @@ import Testing
 
     /// Runs `yaml` straight through, and again stopped after `stopAfter` steps and resumed in a new process-like
     /// object; the checkpoints, loss log and validation log must agree exactly.
-    func checkResume<N: TranslatorOptions>(_ type: N.Type, yaml: String, stopAfter: Int, name: String) throws {
+    func checkResume<N: TranslatorOptions>(_ type: N.Type, yaml: String, stopAfter: Int, name: String,
+                                           inspect: (URL) throws -> Void = { _ in }) throws {
         try SliceFixture.withFiles { folder, files in
             let resolved = try Self.config(type, yaml)
             let straightDir = folder.appendingPathComponent("straight-\(name)")
             let straight = try TranslationRun(configuration: resolved, files: files, directory: straightDir, resume: false)
             let full = try straight.run()
             #expect(!full.interrupted && full.steps == resolved.value.training.steps)
+            try inspect(straightDir)
 
             let splitDir = folder.appendingPathComponent("split-\(name)")
             let first = try TranslationRun(configuration: resolved, files: files, directory: splitDir, resume: false)
@@ -85,6 +87,19 @@ import Testing
     @Test func cycleGANRunResumesExactlyAfterAnInterrupt() throws {
         // Stopped after step 2: between validations, with a half-filled loss window and a filling pool.
         try checkResume(CycleGANOptions.self, yaml: Self.cycleGANYAML, stopAfter: 2, name: "cyclegan")
+    }
+
+    @Test func wganGPRunLogsThePenaltyAndResumesExactlyWithItsStream() throws {
+        // WGAN-GP: the penalty's α stream is part of the checkpoint; the loss log gains GP_A and GP_B.
+        let yaml = Self.cycleGANYAML.replacingOccurrences(of: "poolSize: 2 }", with: "poolSize: 2, ganMode: wgangp }")
+        #expect(yaml != Self.cycleGANYAML)
+        try checkResume(CycleGANOptions.self, yaml: yaml, stopAfter: 2, name: "cyclegan-wgangp") { folder in
+            let log = try Self.text(folder.appendingPathComponent("losses.csv"))
+            let header = log.split(separator: "\n").first.map(String.init) ?? ""
+            #expect(header.hasSuffix(",GP_A,GP_B"), "losses.csv header: \(header)")
+            let last = log.split(separator: "\n").last.map { $0.split(separator: ",").suffix(2).compactMap { Double($0) } } ?? []
+            #expect(last.count == 2 && last.allSatisfy { $0.isFinite && $0 > 0 }, "penalties \(last)")
+        }
     }
 
     @Test func conditionalGANRunResumesExactlyWithItsNoiseStream() throws {
@@ -215,7 +230,8 @@ import Testing
         #expect(message(["network.lambdaCycle=3"]).contains("network.lambdaCycle"))
         #expect(message(["network.residualBlocks=-1"]).contains("network.residualBlocks"))
         #expect(message(["training.steps=0"]).contains("training.steps"))
-        #expect(message(["network.ganMode=wgangp"]).contains("gradient penalty"))
+        #expect(message(["network.ganMode=wgangp"]) == "")
+        #expect(message(["network.ganMode=wgangp", "network.lambdaGP=-1"]).contains("network.lambdaGP"))
         #expect(message(["model=pix2pix"]).contains("model"))
         let pix = """
         model: pix2pix

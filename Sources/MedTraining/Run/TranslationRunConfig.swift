@@ -30,11 +30,8 @@ extension CycleGANOptions: TranslatorOptions {
         try TrainingOptionCheck.nonNegative("lambdaB", lambdaB)
         try TrainingOptionCheck.nonNegative("lambdaIdentity", lambdaIdentity)
         try TrainingOptionCheck.range("poolSize", poolSize, 0...10_000)
+        try TrainingOptionCheck.nonNegative("lambdaGP", lambdaGP)
         try TrainingOptionCheck.adam(learningRate: learningRate, beta1: beta1, beta2: beta2)
-        if ganMode == .wgangp {
-            throw MedSynthError(.invalidArgument, "network.ganMode",
-                                "is wgangp, which needs the gradient penalty (second-order gradients) that MedSynth's engine does not compute yet; expected lsgan or vanilla")
-        }
     }
 }
 
