@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "medsynth",
             dependencies: [
-                "MedCore", "MedIO", "MedSynthesis", "MedMetrics", "MedTensor", "MedTraining", "MedValidation",
+                "MedCore", "MedIO", "MedSynthesis", "MedMetrics", "MedTensor", "MedNN", "MedTraining", "MedValidation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

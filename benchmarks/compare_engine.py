@@ -10,7 +10,9 @@ the median over rounds. The load average before each round is printed, since the
 
 Usage:
   python3 benchmarks/compare_engine.py [--rounds 3] [--configs 64,128,256] [--steps N] [--threads 2]
-         [--medsynth .build/release/medsynth] [--json Outputs/compare_engine.json]
+         [--gan-mode lsgan|wgangp] [--medsynth .build/release/medsynth] [--json Outputs/compare_engine.json]
+(--gan-mode wgangp: the WGAN-GP step on both sides, the gradient penalty back-propagated through second-order
+gradients.)
 Needs: a release build of medsynth; pip install torch.
 """
 import argparse
@@ -39,11 +41,12 @@ def main():
     ap.add_argument("--steps", type=int, help="timed steps per configuration (default: each tool's 10 / 5 / 3)")
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--gan-mode", choices=["lsgan", "wgangp"], default="lsgan")
     ap.add_argument("--medsynth", default=str(ROOT / ".build/release/medsynth"))
     ap.add_argument("--json", help="also write all per-round results here")
     args = ap.parse_args()
     env = dict(os.environ, MEDSYNTH_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads))
-    steps = ["--steps", str(args.steps)] if args.steps else []
+    steps = (["--steps", str(args.steps)] if args.steps else []) + ["--gan-mode", args.gan_mode]
     ours, peer, loads = [], [], []
     for r in range(args.rounds):
         loads.append(round(os.getloadavg()[0], 2))
@@ -72,7 +75,8 @@ def main():
                 table.setdefault((res["size"], res["ngf"], res["n_blocks"]), []).append(res[key])
         return table
 
-    print(f"Load average (1 min) before each round: {loads}; threads {args.threads}; {args.rounds} rounds.\n")
+    print(f"Load average (1 min) before each round: {loads}; threads {args.threads}; {args.rounds} rounds; "
+          f"GAN loss {args.gan_mode}.\n")
     print("| config (px / ngf / blocks) | PyTorch ms/step | MedSynth ms/step | ratio | PyTorch ms/slice | "
           "MedSynth ms/slice | ratio | PyTorch peak RSS MB | MedSynth peak RSS MB | ratio |")
     print("|---|---|---|---|---|---|---|---|---|---|")

@@ -9,6 +9,11 @@ LSGAN(fake.detach(), 0)) and one Adam step for both; Adam lr 2e-4, β (0.5, 0.99
 change the work). Networks are those of scripts/make_torch_network_fixtures.py (same state_dict keys as the
 reference), initialised normal(0, 0.02) like the reference.
 
+`--gan-mode wgangp` times the WGAN-GP variant instead: the generators' GAN terms are −mean D(fake); each
+discriminator minimises 0.5 × (−mean D(real) + mean D(fake.detach())) + the reference cal_gradient_penalty
+(type mixed, λ 10: D evaluated on α·real + (1 − α)·fake, its input gradient taken with create_graph=True, and
+λ·(‖g + 1e-16‖₂ − 1)² back-propagated into D) — the step MedSynth's CycleGANTrainer takes with ganMode wgangp.
+
 Each configuration runs in its own subprocess so that peak RSS (getrusage ru_maxrss) is per configuration.
 Timings: `--warmup` untimed steps, then the median (and mean, min) of `--steps` individually timed steps;
 translate = G_A forward under torch.no_grad, median of 4 × steps calls. Conv work per step is counted with
@@ -18,6 +23,7 @@ Usage:
   python3 benchmarks/torch_reference.py                         # all three configs, JSON on stdout
   python3 benchmarks/torch_reference.py --configs 64 --steps 10 --json Outputs/torch_reference.json
   python3 benchmarks/torch_reference.py --configs 64:32:6,256:64:9 --threads 2
+  python3 benchmarks/torch_reference.py --configs 64,128 --gan-mode wgangp
 Configs are `size:ngf:blocks`, or just the size of one of the standard ones (64, 128, 256).
 """
 import argparse
@@ -74,7 +80,17 @@ class ConvCounter:
         self.total += flops * (1 + grads)
 
 
-def run_one(size, ngf, blocks, steps, warmup, threads, seed):
+def gradient_penalty(D, real, fake, lambda_gp=10.0):
+    """The reference cal_gradient_penalty (type 'mixed', constant 1)."""
+    alpha = torch.rand(real.shape[0], 1, 1, 1)
+    interpolated = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    out = D(interpolated)
+    grad = torch.autograd.grad(outputs=out, inputs=interpolated, grad_outputs=torch.ones_like(out),
+                               create_graph=True, retain_graph=True, only_inputs=True)[0]
+    return (((grad.view(real.shape[0], -1) + 1e-16).norm(2, dim=1) - 1) ** 2).mean() * lambda_gp
+
+
+def run_one(size, ngf, blocks, steps, warmup, threads, seed, gan_mode="lsgan"):
     torch.set_num_threads(threads)
     sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
     from make_torch_network_fixtures import ResnetGenerator, NLayerDiscriminator, init_weights
@@ -91,6 +107,13 @@ def run_one(size, ngf, blocks, steps, warmup, threads, seed):
     real_A, real_B = torch.rand(1, 1, size, size) * 2 - 1, torch.rand(1, 1, size, size) * 2 - 1
     counter = ConvCounter([m for net in (G_A, G_B, D_A, D_B) for m in net.modules()])
 
+    wgan = gan_mode == "wgangp"
+
+    def gan(pred, real):
+        if wgan:
+            return -pred.mean() if real else pred.mean()
+        return mse(pred, torch.ones_like(pred) if real else torch.zeros_like(pred))
+
     def step():
         fake_B = G_A(real_A); rec_A = G_B(fake_B)
         fake_A = G_B(real_B); rec_B = G_A(fake_A)
@@ -98,7 +121,7 @@ def run_one(size, ngf, blocks, steps, warmup, threads, seed):
             p.requires_grad_(False)
         opt_G.zero_grad()
         pred_a, pred_b = D_A(fake_B), D_B(fake_A)
-        loss_G = (mse(pred_a, torch.ones_like(pred_a)) + mse(pred_b, torch.ones_like(pred_b))
+        loss_G = (gan(pred_a, True) + gan(pred_b, True)
                   + LAMBDA_CYCLE * l1(rec_A, real_A) + LAMBDA_CYCLE * l1(rec_B, real_B)
                   + LAMBDA_CYCLE * LAMBDA_IDENTITY * l1(G_A(real_B), real_B)
                   + LAMBDA_CYCLE * LAMBDA_IDENTITY * l1(G_B(real_A), real_A))
@@ -109,8 +132,10 @@ def run_one(size, ngf, blocks, steps, warmup, threads, seed):
         opt_D.zero_grad()
         for D, real, fake in ((D_A, real_B, fake_B), (D_B, real_A, fake_A)):
             pred_real, pred_fake = D(real), D(fake.detach())
-            (0.5 * (mse(pred_real, torch.ones_like(pred_real)) + mse(pred_fake, torch.zeros_like(pred_fake)))
-             ).backward()
+            loss_D = 0.5 * (gan(pred_real, True) + gan(pred_fake, False))
+            if wgan:
+                loss_D = loss_D + gradient_penalty(D, real, fake.detach())
+            loss_D.backward()
         opt_D.step()
 
     counter.enabled = True
@@ -133,7 +158,7 @@ def run_one(size, ngf, blocks, steps, warmup, threads, seed):
             translate.append((time.perf_counter() - t) * 1000)
     train_median = statistics.median(times)
     return {
-        "size": size, "ngf": ngf, "n_blocks": blocks, "steps_timed": steps, "warmup_steps": warmup,
+        "size": size, "ngf": ngf, "n_blocks": blocks, "gan_mode": gan_mode, "steps_timed": steps, "warmup_steps": warmup,
         "train_ms_median": round(train_median, 2), "train_ms_mean": round(statistics.mean(times), 2),
         "train_ms_min": round(min(times), 2), "train_ms_all": [round(t, 1) for t in times],
         "translate_ms_median": round(statistics.median(translate), 3),
@@ -166,18 +191,21 @@ def main():
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2, the project's rule)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", help="also write the JSON result to this file")
+    p.add_argument("--gan-mode", choices=["lsgan", "wgangp"], default="lsgan",
+                   help="the adversarial loss (wgangp: with the gradient penalty on both discriminators)")
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
         size, ngf, blocks = (int(v) for v in args.child.split(":"))
-        print(json.dumps(run_one(size, ngf, blocks, args.steps, args.warmup, args.threads, args.seed)))
+        print(json.dumps(run_one(size, ngf, blocks, args.steps, args.warmup, args.threads, args.seed, args.gan_mode)))
         return
     results = []
     for size, ngf, blocks in parse_configs(args.configs):
         steps = args.steps or DEFAULT_STEPS.get(size, 3)
         load_before = os.getloadavg()
         cmd = [sys.executable, os.path.abspath(__file__), "--child", f"{size}:{ngf}:{blocks}", "--steps",
-               str(steps), "--warmup", str(args.warmup), "--threads", str(args.threads), "--seed", str(args.seed)]
+               str(steps), "--warmup", str(args.warmup), "--threads", str(args.threads), "--seed", str(args.seed),
+               "--gan-mode", args.gan_mode]
         t = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:

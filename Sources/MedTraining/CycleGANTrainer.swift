@@ -180,15 +180,10 @@ public final class CycleGANTrainer: Trainer {
     /// 0.5·(GAN(D(real), real) + GAN(D(fake), fake)) (+ the gradient penalty with WGAN-GP), back-propagated
     /// into D; returns its value and the penalty's (0 without one).
     private func discriminatorLoss(_ d: NLayerDiscriminator, real: Tensor, fake: Tensor) -> (loss: Float, penalty: Float) {
-        var loss = (gan(d(real), targetIsReal: true) + gan(d(fake.detached()), targetIsReal: false)) * 0.5
-        var penaltyValue: Float = 0
-        if let penalty {
-            let term = penalty({ d($0) }, real: real, fake: fake, generator: &penaltyGenerator)
-            loss = loss + term
-            penaltyValue = term.item
-        }
-        loss.backward()
-        return (loss.item, penaltyValue)
+        let critic = (gan(d(real), targetIsReal: true) + gan(d(fake.detached()), targetIsReal: false)) * 0.5
+        let total = addingPenalty(penalty, to: critic, d, real: real, fake: fake, generator: &penaltyGenerator)
+        total.loss.backward()
+        return (total.loss.item, total.penalty)
     }
 
     public func currentLosses() -> [String: Float] { losses }

@@ -49,6 +49,8 @@ public struct EngineBenchResult: Codable, Sendable {
     public var size: Int
     public var ngf: Int
     public var n_blocks: Int
+    /// The adversarial loss of the timed step (lsgan, or wgangp with the gradient penalty).
+    public var gan_mode: String
     public var steps_timed: Int
     public var warmup_steps: Int
     public var train_ms_median: Double
@@ -73,13 +75,15 @@ public struct EngineBenchResult: Codable, Sendable {
 /// translation of one slice by G_A, on uniform random images in [−1, 1].
 ///
 /// The image pool is off (capacity 0), as in the PyTorch benchmark: with batch 1 it only chooses which image
-/// D sees, not how much work is done.
+/// D sees, not how much work is done. With `ganMode` wgangp the step is the WGAN-GP one (critic losses and the
+/// gradient penalty, back-propagated through second-order gradients), as torch_reference.py `--gan-mode wgangp`.
 public enum EngineBenchmark {
     /// Runs `warmup` untimed steps, `steps` individually timed steps, then 4 × `steps` timed translations.
     /// - Parameter progress: called with a line after each timed step.
     public static func run(_ config: EngineBenchConfig, steps: Int, warmup: Int, seed: UInt64,
-                           progress: (String) -> Void = { _ in }) -> EngineBenchResult {
+                           ganMode: GANLoss.Mode = .lsgan, progress: (String) -> Void = { _ in }) -> EngineBenchResult {
         var options = CycleGANOptions()
+        options.ganMode = ganMode
         options.generatorFilters = config.filters
         options.discriminatorFilters = config.filters
         options.residualBlocks = config.blocks
@@ -110,7 +114,8 @@ public enum EngineBenchmark {
         }
         let round = { (v: Double, places: Double) in (v * places).rounded() / places }
         return EngineBenchResult(
-            size: config.size, ngf: config.filters, n_blocks: config.blocks, steps_timed: steps, warmup_steps: warmup,
+            size: config.size, ngf: config.filters, n_blocks: config.blocks, gan_mode: ganMode.rawValue,
+            steps_timed: steps, warmup_steps: warmup,
             train_ms_median: round(median(times), 100), train_ms_mean: round(times.reduce(0, +) / Double(times.count), 100),
             train_ms_min: round(times.min() ?? 0, 100), train_ms_all: times.map { round($0, 10) },
             translate_ms_median: round(median(translate), 1000), translate_ms_min: round(translate.min() ?? 0, 1000),

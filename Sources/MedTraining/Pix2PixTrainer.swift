@@ -212,15 +212,19 @@ func conditionalDiscriminatorBackward(_ discriminator: NLayerDiscriminator, gan:
     -> (fake: Float, real: Float, penalty: Float) {
     let lossFake = gan(discriminator(fake.detached()), targetIsReal: false)
     let lossReal = gan(discriminator(real), targetIsReal: true)
-    var loss = (lossFake + lossReal) * 0.5
-    var penaltyValue: Float = 0
-    if let penalty {
-        let term = penalty({ discriminator($0) }, real: real, fake: fake, generator: &generator)
-        loss = loss + term
-        penaltyValue = term.item
-    }
-    loss.backward()
-    return (lossFake.item, lossReal.item, penaltyValue)
+    let total = addingPenalty(penalty, to: (lossFake + lossReal) * 0.5, discriminator, real: real, fake: fake,
+                              generator: &generator)
+    total.loss.backward()
+    return (lossFake.item, lossReal.item, total.penalty)
+}
+
+/// `loss` plus, when `penalty` is given, the WGAN-GP penalty of `discriminator` between `real` and `fake` (α
+/// drawn from `generator`); also the penalty's value (0 without one). Shared by all three trainers.
+func addingPenalty(_ penalty: GradientPenalty?, to loss: Tensor, _ discriminator: NLayerDiscriminator, real: Tensor,
+                   fake: Tensor, generator: inout SeededGenerator) -> (loss: Tensor, penalty: Float) {
+    guard let penalty else { return (loss, 0) }
+    let term = penalty({ discriminator($0) }, real: real, fake: fake, generator: &generator)
+    return (loss + term, term.item)
 }
 
 /// Range checks for trainer options, each throwing `MedSynthError(.invalidArgument)` that names the option,

@@ -7,7 +7,7 @@ import MedNN
 import MedSynthesis
 import MedTraining
 
-/// The settings of `medsynth demo`: the full demo (about 8 minutes on 2 cores) or `--quick` (under 2 minutes).
+/// The settings of `medsynth demo`: the full demo (about 11–12 minutes on 2 cores) or `--quick` (under 2 minutes).
 public struct DemoSettings: Codable, Equatable, Sendable {
     /// The phantom seed of the demo's dataset.
     public var seed: UInt64 = 2026

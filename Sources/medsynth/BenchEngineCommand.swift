@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MedCore
+import MedNN
 import MedTraining
 
 /// `medsynth bench engine`: the CycleGAN training step and one-slice translation, per configuration.
@@ -13,12 +14,15 @@ struct BenchEngineCommand: ParsableCommand {
         generators, two 70x70 PatchGANs, instance norm, LSGAN + cycle 10 + identity 0.5, Adam 2e-4 (0.5, 0.999),
         batch 1, 1-channel images. Each configuration runs in its own process so that the peak resident memory
         (getrusage) is its own. benchmarks/torch_reference.py runs the same work in PyTorch;
-        benchmarks/compare_engine.py runs both alternately and prints the ratios.
+        benchmarks/compare_engine.py runs both alternately and prints the ratios. --gan-mode wgangp times the
+        WGAN-GP step instead (critic losses plus the gradient penalty on both discriminators, back-propagated
+        through second-order gradients; torch_reference.py --gan-mode wgangp is its peer).
 
         Examples:
           medsynth bench engine
           medsynth bench engine --configs 64 --steps 20 --json
           medsynth bench engine --configs 64:32:6,128:64:6 --warmup 3
+          medsynth bench engine --configs 64,128 --gan-mode wgangp
         """
     )
 
@@ -34,6 +38,9 @@ struct BenchEngineCommand: ParsableCommand {
     @Option(help: "Seed of the weights and inputs.")
     var seed: UInt64 = 0
 
+    @Option(help: "The adversarial loss: lsgan (the reference default) or wgangp (with the gradient penalty).")
+    var ganMode = "lsgan"
+
     @Flag(help: "Print JSON (the same fields as benchmarks/torch_reference.py).")
     var json = false
 
@@ -42,8 +49,16 @@ struct BenchEngineCommand: ParsableCommand {
 
     func validate() throws {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        _ = try parsedGANMode()
         guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0, got \(warmup)") }
         _ = try parsedConfigs()
+    }
+
+    private func parsedGANMode() throws -> GANLoss.Mode {
+        guard let mode = GANLoss.Mode(rawValue: ganMode), mode != .vanilla else {
+            throw ValidationError("--gan-mode is '\(ganMode)', expected lsgan or wgangp")
+        }
+        return mode
     }
 
     private func parsedConfigs() throws -> [EngineBenchConfig] {
@@ -60,7 +75,8 @@ struct BenchEngineCommand: ParsableCommand {
         if let child {
             // One configuration in this process: print its result as one JSON line.
             guard let config = EngineBenchConfig(parsing: child) else { throw ValidationError("bad --child \(child)") }
-            let result = EngineBenchmark.run(config, steps: steps ?? config.defaultSteps, warmup: warmup, seed: seed) {
+            let result = EngineBenchmark.run(config, steps: steps ?? config.defaultSteps, warmup: warmup, seed: seed,
+                                             ganMode: try parsedGANMode()) {
                 FileHandle.standardError.write(Data("  \(config): \($0)\n".utf8))
             }
             print(try PrettyJSON.string(result).replacingOccurrences(of: "\n", with: " "))
@@ -71,7 +87,7 @@ struct BenchEngineCommand: ParsableCommand {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             process.arguments = ["bench", "engine", "--child", config.description, "--warmup", "\(warmup)",
-                                 "--seed", "\(seed)"] + (steps.map { ["--steps", "\($0)"] } ?? [])
+                                 "--seed", "\(seed)", "--gan-mode", ganMode] + (steps.map { ["--steps", "\($0)"] } ?? [])
             let pipe = Pipe()
             process.standardOutput = pipe
             try process.run()

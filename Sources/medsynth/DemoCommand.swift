@@ -15,7 +15,7 @@ struct DemoCommand: ParsableCommand {
         3. held-out cases translated and scored by PSNR / SSIM / MAE inside the head (OUT/translation/);
         4. a reduced validation experiment (OUT/validation/, a medsynth validate run);
         5. OUT/report.html, which links everything, and OUT/summary.json.
-        About 8 minutes on 2 cores; --quick shrinks every stage (under 2 minutes) for tests. Running it again
+        About 11–12 minutes on 2 cores; --quick shrinks every stage (under 2 minutes) for tests. Running it again
         resumes what a stopped run (Ctrl-C) left. For sample files only, see medsynth sample.
 
         Examples:
