@@ -5,8 +5,8 @@ import MedTensor
 ///
 /// - `lsgan`: mean((D − label)²) (least squares; the CycleGAN default);
 /// - `vanilla`: binary cross-entropy of sigmoid(D) against the label (the original GAN; pix2pix);
-/// - `wgangp`: −mean(D) for real, mean(D) for fake (Wasserstein critic; the gradient penalty needs
-///   second-order gradients, which MedTensor does not provide).
+/// - `wgangp`: −mean(D) for real, mean(D) for fake (the Wasserstein critic loss; the trainers add
+///   `GradientPenalty` to the discriminator's loss in this mode).
 public struct GANLoss: Sendable, Equatable {
     /// Which objective.
     public enum Mode: String, Sendable, Codable, CaseIterable {
