@@ -86,33 +86,16 @@ extension Tensor {
         let y = Tensor(uninitializedShape: [batch, k] + outSize)
         ConvKernel.forward(storage.pointer, batch: batch, g, weight: weight.storage.pointer, outChannels: k,
                            bias: bias?.storage.pointer, y.storage.pointer)
-        let (xSaved, wSaved) = (detached(), weight.detached())
-        let (needX, needW) = (requiresGrad, weight.requiresGrad)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         let spatialAxes = Array(2..<rank)
         let (x, xShape, wShape) = (self, shape, weight.shape)
-        return withExtendedLifetime((self, weight, bias)) { y }.recorded(op, from: inputs, backward: { gy in
-            var gx: Tensor?, gw: Tensor?
-            if needX {
-                let t = Tensor(uninitializedShape: xSaved.shape)
-                ConvKernel.backwardData(gy.storage.pointer, batch: batch, g, weight: wSaved.storage.pointer,
-                                        outChannels: k, t.storage.pointer)
-                gx = t
-            }
-            if needW {
-                let t = Tensor(uninitializedShape: wSaved.shape)
-                ConvKernel.backwardWeight(xSaved.storage.pointer, gy.storage.pointer, batch: batch, g,
-                                          outChannels: k, t.storage.pointer)
-                gw = t
-            }
-            let grads = withExtendedLifetime((gy, xSaved, wSaved)) { [gx, gw] }
-            return inputs.count == 3 ? grads + [gy.sum(axes: [0] + spatialAxes)] : grads
-        }, differentiable: { gy, needs in
-            // The same gradients as recorded ops (ConvolutionAdjoints.swift), differentiable to any order.
+        // One rule for backward() and for second order: the adjoints of ConvolutionAdjoints.swift run the
+        // backward kernels and, when tracking is on, are recorded ops themselves.
+        return withExtendedLifetime((self, weight, bias)) { y }.recordedDifferentiably(op, from: inputs) { gy, needs in
             let grads = [needs[0] ? Tensor.convolutionData(gy, weight: weight, geometry: g, inputShape: xShape) : nil,
                          needs[1] ? Tensor.convolutionWeight(x, gy, geometry: g, weightShape: wShape) : nil]
             return inputs.count == 3 ? grads + [needs[2] ? gy.sum(axes: [0] + spatialAxes) : nil] : grads
-        })
+        }
     }
 
     /// convTranspose2d / convTranspose3d: x [N, Cin, spatial…], weight [Cin, Cout, kernel…] -> [N, Cout, out…].

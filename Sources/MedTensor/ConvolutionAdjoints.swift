@@ -7,7 +7,9 @@
 //     weight(x, gy) = dL/dW of apply              gradients: x ← data(gy, gV),       gy ← apply(x, gV)
 //
 // (from ⟨gz, A_Wᵀ gy⟩ = ⟨A_W gz, gy⟩ and ⟨gV, weight(x, gy)⟩ = ⟨apply(x, gV), gy⟩). The kernels are the
-// forward/backward ones of Kernels/ConvKernels.swift; `conv2d`/`conv3d` keep their own fused first-order rule.
+// forward/backward ones of Kernels/ConvKernels.swift. `conv2d`/`conv3d` (forward with the bias fused) use `data`
+// and `weight` as their backward rule, for `backward()` and second order alike: with tracking off (inside
+// `backward()`) they are the plain kernels and record nothing.
 
 extension Tensor {
     /// x [N, C, in…], weight [K, C, kernel…] -> [N, K, out…] for geometry `g` (no bias).

@@ -34,7 +34,7 @@ extension Tensor {
         let normalized = centred * rstd
         var gz = gy
         if activation != .identity {
-            gz = gy * Elementwise.zip(Tensor.ones(y.shape), y.detached(), LeakyReluGrad(slope: activation.negativeSlope))
+            gz = gy * Tensor.slopeMask(y, negativeSlope: activation.negativeSlope)
         }
         var grads: [Tensor?] = []
         if needs[0] {

@@ -138,7 +138,7 @@ extension Tensor {
             [Elementwise.zip(g, xSaved, ReluGrad())]
         }, differentiable: { g, _ in
             // The slope is constant away from 0, so its own derivative is 0: g times a constant mask.
-            [g * Elementwise.zip(Tensor.ones(xSaved.shape), xSaved, ReluGrad())]
+            [g * Tensor.slopeMask(xSaved, negativeSlope: 0)]
         })
     }
 
@@ -148,8 +148,14 @@ extension Tensor {
         return Elementwise.map(self, LeakyRelu(slope: slope)).recorded("leaky_relu", from: [self], backward: { g in
             [Elementwise.zip(g, xSaved, LeakyReluGrad(slope: slope))]
         }, differentiable: { g, _ in
-            [g * Elementwise.zip(Tensor.ones(xSaved.shape), xSaved, LeakyReluGrad(slope: slope))]
+            [g * Tensor.slopeMask(xSaved, negativeSlope: slope)]
         })
+    }
+
+    /// 1 where `x` > 0 and `negativeSlope` elsewhere: the derivative of ReLU (slope 0) and LeakyReLU, constant
+    /// almost everywhere, so their second-order rules multiply by it as a constant.
+    static func slopeMask(_ x: Tensor, negativeSlope: Float) -> Tensor {
+        Elementwise.zip(Tensor.ones(x.shape), x.detached(), LeakyReluGrad(slope: negativeSlope))
     }
 
     /// The hyperbolic tangent.
