@@ -43,9 +43,16 @@ let package = Package(
         // MARK: - Implementation
         .target(name: "MedCore"),
         .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue", "CZlib"]),
+        // Per-voxel kernels (noise, gamma, min/max) compiled three times from the same folder: baseline x86-64,
+        // x86-64-v3 (AVX2) and x86-64-v4 (AVX-512); Sources/MedKernelsV3 and V4 are links to Sources/MedKernels.
+        // MedSynthesis picks the highest level the CPU supports at run time (SIMDLevel, SIMDKernels).
+        .target(name: "MedKernels", dependencies: ["MedCore"]),
+        .target(name: "MedKernelsV3", dependencies: ["MedCore"], swiftSettings: levelFlags("x86-64-v3")),
+        .target(name: "MedKernelsV4", dependencies: ["MedCore"], swiftSettings: levelFlags("x86-64-v4")),
         .target(
             name: "MedSynthesis",
-            dependencies: ["MedCore", "MedIO", "CFFTW", .product(name: "Yams", package: "Yams")]
+            dependencies: ["MedCore", "MedIO", "MedKernels", "MedKernelsV3", "MedKernelsV4", "CFFTW",
+                           .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "MedMetrics", dependencies: ["MedCore", "MedIO"]),
         // Float32 tensors with tape-based reverse-mode autodiff; matrix products and convolutions go through
@@ -79,6 +86,17 @@ let package = Package(
         .testTarget(name: "SystemLibraryTests", dependencies: ["COpenBLAS", "CZlib", "MedTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MedCore", "MedIO", "MedMetrics", "MedTestSupport"]),
         .testTarget(name: "MedValidationTests", dependencies: ["MedValidation", "MedTraining", "MedSynthesis", "MedMetrics", "MedIO", "MedCore", "MedTestSupport"]),
-        .testTarget(name: "MedSynthesisTests", dependencies: ["MedSynthesis", "MedIO", "MedCore", "MedTestSupport"]),
+        .testTarget(name: "MedSynthesisTests", dependencies: ["MedSynthesis", "MedKernels", "MedIO", "MedCore", "MedTestSupport"]),
     ]
 )
+
+/// The compiler flags of a kernel module built for an x86-64 micro-architecture level. Swift takes its code
+/// generation features from the Clang importer's target, so `-Xcc -march=` sets them. Off x86-64 the modules are
+/// plain copies of the baseline one (SIMDLevel.supported is then always the baseline).
+func levelFlags(_ level: String) -> [SwiftSetting] {
+    #if arch(x86_64)
+    return [.unsafeFlags(["-Xcc", "-march=\(level)"])]
+    #else
+    return []
+    #endif
+}

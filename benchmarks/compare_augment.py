@@ -43,6 +43,7 @@ def main():
     ours_cpu, ours_pipe_cpu, peer_cpu, peer_nocopy_cpu = {}, {}, {}, {}
     round_loads = []
     versions = None
+    simd_level = "unknown"
     for r in range(args.rounds):
         cmd = [args.medsynth, "bench", "augment", "--json", "--repetitions", str(args.repetitions)]
         if args.only:
@@ -54,6 +55,7 @@ def main():
             ours_cpu.setdefault(e["transform"], []).append(e["cpuMS"])
             ours_pipe_cpu.setdefault(e["transform"], []).append(e["inPipelineCPUMS"])
             names[e["transform"]] = e.get("torchioPeer")
+            simd_level = e.get("simdLevel", "unknown")
         peers = [names[t] for t in names if names[t]]
         report = json.loads(subprocess.run([sys.executable, str(ROOT / "benchmarks/augment_peer.py"), "--repetitions",
                                             str(args.repetitions), "--only"] + peers,
@@ -69,7 +71,8 @@ def main():
             peer_nocopy_cpu.setdefault(name, []).append(ms)
         round_loads.append("%.2f" % os.getloadavg()[0])
         print(f"round {r + 1}/{args.rounds} done ({load()})", file=sys.stderr)
-    print(f"TorchIO {versions['version']}, torch {versions['torch']}, {versions['threads']} threads; "
+    print(f"MedSynth SIMD kernels at {simd_level}; "
+          f"TorchIO {versions['version']}, torch {versions['torch']}, {versions['threads']} threads; "
           f"{args.rounds} rounds x {args.repetitions} repetitions; start {start_load}, end {load()}; "
           f"1-minute load after each round: {', '.join(round_loads)}")
     print("Each figure: median over rounds of the per-round medians (range of the round medians in brackets).")

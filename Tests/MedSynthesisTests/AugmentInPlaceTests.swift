@@ -3,6 +3,7 @@ import Testing
 import MedCore
 import MedIO
 import MedTestSupport
+@testable import MedKernels
 @testable import MedSynthesis
 
 /// The in-place paths (`AugmentationWorkspace`) and the fast kernels behind them, each against a plain reference.
@@ -136,8 +137,8 @@ import MedTestSupport
         }
     }
 
-    /// Noise equals each slice's documented stream drawn on its own, eight voxels per draw (a slice of 60 voxels
-    /// ends with a partial group), z₁ then z₂ for Rician noise.
+    /// Noise equals each slice's documented stream drawn on its own: Gaussian noise sixteen voxels per pair of
+    /// draws, Rician noise eight voxels per pair (z₁, z₂); a slice of 60 voxels ends with a partial group.
     @Test func noiseEqualsPerSliceStreams() throws {
         let shape = VolumeShape(depth: 7, height: 6, width: 10)
         let c = try AugmentationCase(images: ["T1": AugmentFixture.randomVolume(shape, seed: 5, lo: 10, hi: 20)])
@@ -145,20 +146,26 @@ import MedTestSupport
         let rician = try RicianNoiseAugmentation().apply(.init(standardDeviation: 2, noiseSeed: 99), to: c)
         let src = c.images["T1"]!.voxels
         for k in 0..<shape.depth {
-            var a = NoiseStreams.stream(seed: 99, image: "T1", slice: k), b = a
+            var a = NormalVectorStream(seededBy: NoiseStreams.generator(seed: 99, image: "T1", slice: k)), b = a
             let first = k * shape.sliceCount
+            for group in stride(from: 0, to: shape.sliceCount, by: 16) {
+                let (za, zb) = a.nextPair()
+                for q in 0..<min(16, shape.sliceCount - group) {
+                    let n = first + group + q
+                    #expect(out.images["T1"]!.voxels[n] == src[n] + 2 * (q < 8 ? za[q] : zb[q - 8]))
+                }
+            }
             for group in stride(from: 0, to: shape.sliceCount, by: 8) {
-                let z = a.next(), z1 = b.next(), z2 = b.next()
+                let (z1, z2) = b.nextPair()
                 for q in 0..<min(8, shape.sliceCount - group) {
                     let n = first + group + q
-                    #expect(out.images["T1"]!.voxels[n] == src[n] + 2 * z[q])
                     #expect(rician.images["T1"]!.voxels[n] == RicianNoise.sample(signal: src[n], sigma: 2, z1: z1[q], z2: z2[q]))
                 }
             }
         }
     }
 
-    /// The vectorised log₂/exp₂ are within 1e-6 relative of Double references, with the documented ends.
+    /// The vectorised log₂/exp₂/√ are within 1e-6 relative of Double references, with the documented ends.
     @Test func fastMathAccuracy() {
         var worstLog = 0.0, worstExp = 0.0
         var g = SeededGenerator(seed: 8)
@@ -171,6 +178,15 @@ import MedTestSupport
             for q in 0..<8 { worstExp = max(worstExp, abs(Double(e[q]) / Foundation.exp2(Double(y[q])) - 1)) }
         }
         #expect(worstLog < 1e-6 && worstExp < 1e-6, "log2 \(worstLog), exp2 \(worstExp)")
+        var worstRoot = 0.0
+        for _ in 0..<2000 {
+            let x = FastMath.Vector((0..<8).map { _ in Float(exp(g.uniform(-80, 80))) })
+            let r = FastMath.squareRoot(x)
+            for q in 0..<8 { worstRoot = max(worstRoot, abs(Double(r[q]) / Double(x[q]).squareRoot() - 1)) }
+        }
+        #expect(worstRoot < 1e-6, "squareRoot \(worstRoot)")
+        let roots = FastMath.squareRoot(FastMath.Vector(0, 1, 4, 0.25, 2, 9, 1e-30, 1e30))
+        #expect(roots[0] == 0 && abs(roots[2] - 2) <= 2e-6 && abs(roots[5] - 3) <= 3e-6)
         let ends = FastMath.exp2(FastMath.Vector(-1000, -127, -126, 0, 1, 10, 127, 1000))
         #expect(ends[0] == 0 && ends[1] == 0 && ends[2] == Float.leastNormalMagnitude && ends[3] == 1 && ends[4] == 2)
         #expect(ends[5] == 1024 && ends[6] == 0x1p127 && ends[7] == .infinity)

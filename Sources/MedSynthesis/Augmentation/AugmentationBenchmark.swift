@@ -33,6 +33,8 @@ public enum AugmentationBenchmark {
         public var cpuMS: Double
         /// Median CPU time of the step in a pipeline, all threads together, in milliseconds.
         public var inPipelineCPUMS: Double
+        /// The x86-64 level the SIMD kernels ran at (`SIMDLevel.active`: noise, gamma, min/max).
+        public var simdLevel: String
     }
 
     /// The benchmark grid.
@@ -133,7 +135,8 @@ public enum AugmentationBenchmark {
             }
             entries.append(Entry(transform: step.name, torchioPeer: peer, medianMS: median(times), timesMS: times,
                                  inPipelineMedianMS: median(inPipeline), inPipelineTimesMS: inPipeline,
-                                 cpuMS: median(cpu), inPipelineCPUMS: median(inPipelineCPU)))
+                                 cpuMS: median(cpu), inPipelineCPUMS: median(inPipelineCPU),
+                                 simdLevel: SIMDKernels.level.rawValue))
         }
         return entries
     }

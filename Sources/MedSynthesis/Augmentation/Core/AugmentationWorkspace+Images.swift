@@ -76,38 +76,25 @@ enum VoxelMap {
 }
 
 /// Per-image, per-slice noise streams, all derived from one drawn seed: image `name`, slice k uses
-/// SeededGenerator(seed).split(FNV-1a(name)).split(k), which seeds a `NormalVectorStream`. Adding or renaming
-/// another image never changes an image's noise, and slices can be filled in parallel in any order.
+/// SeededGenerator(seed).split(FNV-1a(name)).split(k), which seeds the slice's normal sampler (MedKernels'
+/// `NormalVectorStream`). Adding or renaming another image never changes an image's noise, and slices can be
+/// filled in parallel in any order.
 enum NoiseStreams {
-    /// The stream for slice `k` of image `name`.
-    static func stream(seed: UInt64, image name: String, slice k: Int) -> NormalVectorStream {
-        NormalVectorStream(seededBy: SeededGenerator(seed: seed).split(fnv1a(name)).split(UInt64(k)))
+    /// The generator of slice `k` of image `name`.
+    static func generator(seed: UInt64, image name: String, slice k: Int) -> SeededGenerator {
+        SeededGenerator(seed: seed).split(fnv1a(name)).split(UInt64(k))
     }
 
-    /// Calls `body(k, source slice, destination slice, stream)` for every slice k, in parallel over slices, with
-    /// the slice's stream. Every slice's values depend only on its own stream, so the thread count never
+    /// Calls `body(source slice, destination slice, generator)` for every slice, in parallel over slices, with
+    /// the slice's generator. Every slice's values depend only on its own stream, so the thread count never
     /// changes a voxel. Destination may be source.
     static func forEachSlice(seed: UInt64, image name: String, shape: VolumeShape, _ src: UnsafePointer<Float>,
                              _ dst: UnsafeMutablePointer<Float>,
-                             _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, inout NormalVectorStream) -> Void) {
+                             _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, SeededGenerator) -> Void) {
         let imageStream = SeededGenerator(seed: seed).split(fnv1a(name))
         let n = shape.sliceCount
         Parallel.forEachChunk(count: shape.depth) { slices in
-            for k in slices {
-                var stream = NormalVectorStream(seededBy: imageStream.split(UInt64(k)))
-                body(src + k * n, dst + k * n, &stream)
-            }
-        }
-    }
-
-    /// `body(voxel offset, lane count)` over 0..<count in groups of eight (the last group may be shorter): the
-    /// loop the noise kernels run per slice.
-    @inline(__always)
-    static func groups(count: Int, _ body: (Int, Int) -> Void) {
-        var v = 0
-        while v < count {
-            body(v, min(8, count - v))
-            v += 8
+            for k in slices { body(src + k * n, dst + k * n, imageStream.split(UInt64(k))) }
         }
     }
 

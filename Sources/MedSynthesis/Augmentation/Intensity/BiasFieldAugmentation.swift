@@ -1,5 +1,6 @@
 import MedCore
 import MedIO
+import MedKernels
 
 /// A smooth multiplicative MR bias field (TorchIO's RandomBiasField): x′ = x·exp(P(x̂, ŷ, ẑ)), P a polynomial of
 /// total degree ≤ `order` in coordinates normalised to [−1, 1] across the grid, with every non-constant

@@ -1,3 +1,4 @@
+import Foundation
 import MedCore
 import MedIO
 
@@ -57,8 +58,8 @@ public struct GammaAugmentation: AugmentationTransform {
     }
 
     /// dst = lo + (hi − lo)·u^γ with u = (src − lo)/(hi − lo) ≥ 0 (lo is the minimum), and exactly lo where
-    /// u = 0; a copy when hi = lo. The power is exp2(γ·log2 u) by `FastMath`, eight voxels at a time; dst may be
-    /// src.
+    /// u = 0; a copy when hi = lo. `VoxelKernels.gammaCurve` at the machine's SIMD level, in parallel over fixed
+    /// blocks; dst may be src.
     static func curve(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, gamma: Float,
                       lower lo: Float, upper hi: Float) {
         let span = hi - lo
@@ -66,33 +67,8 @@ public struct GammaAugmentation: AugmentationTransform {
             if UnsafePointer(dst) != src { dst.update(from: src, count: count) }
             return
         }
-        VoxelMap.mapVectors(src, dst, count: count, Curve(lower: lo, span: span, gamma: gamma))
-    }
-
-    /// lo + span·u^γ with u = (x − lo)/span, lane by lane (see `curve`).
-    struct Curve: VoxelVectorFunction {
-        let lo8: FastMath.Vector, span: Float, inverseSpan: Float, gamma: Float
-
-        init(lower: Float, span: Float, gamma: Float) {
-            lo8 = FastMath.Vector(repeating: lower)
-            self.span = span
-            inverseSpan = 1 / span
-            self.gamma = gamma
-        }
-
-        @inline(__always)
-        func callAsFunction(_ x: FastMath.Vector) -> FastMath.Vector {
-            let u = (x - lo8) * inverseSpan
-            // u ≥ 0, so its bits order like its values: (bits − 1) >> 31 is −1 exactly where u = +0.
-            let isZero = (FastMath.bits(u) &- 1) &>> 31
-            let power = FastMath.exp2(gamma * FastMath.log2(u))
-            return lo8 + span * FastMath.masked(power, keep: ~isZero)
+        VoxelMap.blocks(count: count) { r in
+            SIMDKernels.gammaCurve(src + r.lowerBound, dst + r.lowerBound, count: r.count, gamma: gamma, lower: lo, span: span)
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#else
-import Foundation
-#endif

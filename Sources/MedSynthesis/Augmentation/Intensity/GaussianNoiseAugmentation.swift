@@ -58,24 +58,8 @@ public struct GaussianNoiseAugmentation: AugmentationTransform {
         let sigma = Float(parameters.standardDeviation)
         let shape = workspace.geometry.shape
         workspace.updateImages(matching: settings.modalities) { name, src, dst in
-            NoiseStreams.forEachSlice(seed: parameters.noiseSeed, image: name, shape: shape, src, dst) { a, d, noise in
-                Self.addNoise(a, d, count: shape.sliceCount, sigma: sigma, noise: &noise)
-            }
-        }
-    }
-
-    /// d[v] = a[v] + σ·z_v for v in 0..<count, z eight at a time from `noise` (a last partial group uses the
-    /// first lanes of one draw); d may be a.
-    @inline(__always)
-    static func addNoise(_ a: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, count: Int, sigma: Float,
-                         noise: inout NormalVectorStream) {
-        NoiseStreams.groups(count: count) { v, lanes in
-            let z = noise.next()
-            if lanes == 8 {
-                let x = UnsafeRawPointer(a + v).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(d + v).storeBytes(of: x + sigma * z, as: SIMD8<Float>.self)
-            } else {
-                for q in 0..<lanes { d[v + q] = a[v + q] + sigma * z[q] }
+            NoiseStreams.forEachSlice(seed: parameters.noiseSeed, image: name, shape: shape, src, dst) { a, d, generator in
+                SIMDKernels.addGaussianNoise(a, d, count: shape.sliceCount, sigma: sigma, seededBy: generator)
             }
         }
     }

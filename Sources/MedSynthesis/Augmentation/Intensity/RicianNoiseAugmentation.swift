@@ -49,25 +49,8 @@ public struct RicianNoiseAugmentation: AugmentationTransform {
         let sigma = Float(parameters.standardDeviation)
         let shape = workspace.geometry.shape
         workspace.updateImages(matching: settings.modalities) { name, src, dst in
-            NoiseStreams.forEachSlice(seed: parameters.noiseSeed, image: name, shape: shape, src, dst) { a, d, noise in
-                Self.addNoise(a, d, count: shape.sliceCount, sigma: sigma, noise: &noise)
-            }
-        }
-    }
-
-    /// d[v] = |a[v] + σ·z₁ + iσ·z₂| (`RicianNoise.sample`, lane by lane) for v in 0..<count, with z₁ then z₂
-    /// drawn eight at a time from `noise`; d may be a.
-    @inline(__always)
-    static func addNoise(_ a: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, count: Int, sigma: Float,
-                         noise: inout NormalVectorStream) {
-        NoiseStreams.groups(count: count) { v, lanes in
-            let z1 = noise.next(), z2 = noise.next()
-            if lanes == 8 {
-                let x = UnsafeRawPointer(a + v).loadUnaligned(as: SIMD8<Float>.self)
-                let re = x + sigma * z1, im = sigma * z2
-                UnsafeMutableRawPointer(d + v).storeBytes(of: (re * re + im * im).squareRoot(), as: SIMD8<Float>.self)
-            } else {
-                for q in 0..<lanes { d[v + q] = RicianNoise.sample(signal: a[v + q], sigma: sigma, z1: z1[q], z2: z2[q]) }
+            NoiseStreams.forEachSlice(seed: parameters.noiseSeed, image: name, shape: shape, src, dst) { a, d, generator in
+                SIMDKernels.addRicianNoise(a, d, count: shape.sliceCount, sigma: sigma, seededBy: generator)
             }
         }
     }

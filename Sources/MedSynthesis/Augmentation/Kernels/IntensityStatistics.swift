@@ -31,29 +31,10 @@ enum IntensityStatistics {
         return lows.min()!...highs.max()!
     }
 
-    /// The smallest and largest of `count` values (+∞ and −∞ when there are none but NaNs), NaN ignored (as `Swift.min`/`max` do when the NaN comes
-    /// second). Eight running extremes, updated by lane-wise compare-and-replace: `.<` with `replace(with:where:)`
-    /// compiles to compare and blend instructions, 8× faster here than `Swift.min` chains (which LLVM keeps scalar
-    /// to preserve their NaN order) or `pointwiseMin` (generic code).
+    /// The smallest and largest of `count` values (+∞ and −∞ when there are none but NaNs), NaN ignored:
+    /// `VoxelKernels.range` at the machine's SIMD level.
     static func blockRange(_ p: UnsafePointer<Float>, count: Int) -> (lower: Float, upper: Float) {
-        typealias V = SIMD8<Float>
-        var lo = V(repeating: .infinity), hi = V(repeating: -.infinity)
-        var n = 0
-        while n + 8 <= count {
-            let x = UnsafeRawPointer(p + n).loadUnaligned(as: V.self)
-            lo.replace(with: x, where: x .< lo)
-            hi.replace(with: x, where: x .> hi)
-            n += 8
-        }
-        // The lanes are combined by the reductions: reading them one by one after the loop makes LLVM keep the
-        // loop's vectors as separate lanes (shuffles instead of minps/maxps, 8× slower).
-        var a = lo.min(), b = hi.max()
-        while n < count {
-            a = min(a, p[n])
-            b = max(b, p[n])
-            n += 1
-        }
-        return (a, b)
+        SIMDKernels.range(p, count: count)
     }
 
     /// Minimum, maximum and mean in one pass (the mean accumulated in Double per fixed block, blocks in order).

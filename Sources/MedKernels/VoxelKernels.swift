@@ -1,0 +1,113 @@
+import MedCore
+
+/// The per-voxel kernels that MedSynth compiles once per x86-64 level (`SIMDLevel`): this module's sources are
+/// built three times, as `MedKernels` (baseline SSE2), `MedKernelsV3` (AVX2) and `MedKernelsV4` (AVX-512; the
+/// latter two are links to this folder, built with `-march=x86-64-v3`/`-v4`), and `MedSynthesis` calls the
+/// one `SIMDLevel.active` names. Each entry point is a whole loop over a buffer, kept out of line
+/// (`@inline(never)`), so that its body is compiled only with its own module's instruction set and never
+/// inlined into baseline code. Single-threaded: callers split volumes into slices or blocks.
+///
+/// Every entry computes the same bits at every level (lane-wise IEEE operations in a fixed order, no fused
+/// multiply-adds); `SIMDLevelTests` checks this for every level the test machine supports.
+public enum VoxelKernels {
+    /// dst[v] = src[v] + σ·z_v for v in 0..<count, with z sixteen at a time from the Box–Muller stream seeded by
+    /// `generator` (`NormalVectorStream`; a last partial group takes the first values of one draw). dst may be
+    /// src.
+    @inline(never)
+    public static func addGaussianNoise(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int,
+                                        sigma: Float, seededBy generator: SeededGenerator) {
+        var noise = NormalVectorStream(seededBy: generator)
+        var v = 0
+        while v + 16 <= count {
+            let (z1, z2) = noise.nextPair()
+            let x1 = UnsafeRawPointer(src + v).loadUnaligned(as: SIMD8<Float>.self)
+            let x2 = UnsafeRawPointer(src + v + 8).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + v).storeBytes(of: x1 + sigma * z1, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + v + 8).storeBytes(of: x2 + sigma * z2, as: SIMD8<Float>.self)
+            v += 16
+        }
+        if v < count {
+            let (z1, z2) = noise.nextPair()
+            for q in 0..<(count - v) { dst[v + q] = src[v + q] + sigma * (q < 8 ? z1[q] : z2[q - 8]) }
+        }
+    }
+
+    /// dst[v] = |src[v] + σ·z₁ + iσ·z₂| for v in 0..<count (Rician noise: the magnitude of complex Gaussian noise
+    /// added to a real signal), with (z₁, z₂) the two halves of one `nextPair()` per eight voxels from the stream
+    /// seeded by `generator`. √ is the correctly rounded square root (the compiler vectorises it here: the
+    /// argument is a sum of squares), so each value equals the scalar formula. dst may be src.
+    @inline(never)
+    public static func addRicianNoise(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int,
+                                      sigma: Float, seededBy generator: SeededGenerator) {
+        var noise = NormalVectorStream(seededBy: generator)
+        var v = 0
+        while v < count {
+            let (z1, z2) = noise.nextPair()
+            if v + 8 <= count {
+                let x = UnsafeRawPointer(src + v).loadUnaligned(as: SIMD8<Float>.self)
+                let re = x + sigma * z1, im = sigma * z2
+                UnsafeMutableRawPointer(dst + v).storeBytes(of: (re * re + im * im).squareRoot(), as: SIMD8<Float>.self)
+            } else {
+                for q in 0..<(count - v) {
+                    let re = src[v + q] + sigma * z1[q], im = sigma * z2[q]
+                    dst[v + q] = (re * re + im * im).squareRoot()
+                }
+            }
+            v += 8
+        }
+    }
+
+    /// dst = lo + span·u^γ with u = (src − lo)/span ≥ 0 (lo is the minimum of the image), and exactly lo where
+    /// u = 0, for 0..<count; span > 0. The power is exp2(γ·log2 u) by `FastMath`, eight voxels at a time; a last
+    /// partial group is padded with its own first value. dst may be src.
+    @inline(never)
+    public static func gammaCurve(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int,
+                                  gamma: Float, lower lo: Float, span: Float) {
+        let lo8 = SIMD8<Float>(repeating: lo), inverseSpan = 1 / span
+        @inline(__always) func curve(_ x: SIMD8<Float>) -> SIMD8<Float> {
+            let u = (x - lo8) * inverseSpan
+            // u ≥ 0, so its bits order like its values: (bits − 1) >> 31 is −1 exactly where u = +0.
+            let isZero = (FastMath.bits(u) &- 1) &>> 31
+            let power = FastMath.exp2(gamma * FastMath.log2(u))
+            return lo8 + span * FastMath.masked(power, keep: ~isZero)
+        }
+        var n = 0
+        while n + 8 <= count {
+            let y = curve(UnsafeRawPointer(src + n).loadUnaligned(as: SIMD8<Float>.self))
+            UnsafeMutableRawPointer(dst + n).storeBytes(of: y, as: SIMD8<Float>.self)
+            n += 8
+        }
+        if n < count {
+            var x = SIMD8<Float>(repeating: src[n])
+            for q in 0..<(count - n) { x[q] = src[n + q] }
+            let y = curve(x)
+            for q in 0..<(count - n) { dst[n + q] = y[q] }
+        }
+    }
+
+    /// The smallest and largest of `count` values (+∞ and −∞ when there are none but NaNs), NaN ignored (as
+    /// `Swift.min`/`max` do when the NaN comes second). Eight running extremes, updated by lane-wise
+    /// compare-and-replace: `.<` with `replace(with:where:)` compiles to compare and blend instructions, 8× faster
+    /// here than `Swift.min` chains (which LLVM keeps scalar to preserve their NaN order) or `pointwiseMin`.
+    @inline(never)
+    public static func range(_ p: UnsafePointer<Float>, count: Int) -> (lower: Float, upper: Float) {
+        typealias V = SIMD8<Float>
+        var lo = V(repeating: .infinity), hi = V(repeating: -.infinity)
+        var n = 0
+        while n + 8 <= count {
+            let x = UnsafeRawPointer(p + n).loadUnaligned(as: V.self)
+            lo.replace(with: x, where: x .< lo)
+            hi.replace(with: x, where: x .> hi)
+            n += 8
+        }
+        // The lanes are combined by the reductions: reading them one by one after the loop makes LLVM keep the
+        // loop's vectors as separate lanes (shuffles instead of minps/maxps, 8× slower).
+        var a = lo.min(), b = hi.max()
+        while n < count {
+            a = min(a, p[n])
+            b = max(b, p[n])
+            n += 1
+        }
+        return (a, b)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import MedCore
+import MedTestSupport
+@testable import MedSynthesis
+
+/// The run-time choice of kernel level (`SIMDLevel`) and the promise behind it: every level computes the same
+/// bits.
+@Suite struct SIMDLevelTests {
+    /// Levels follow the psABI flag lists: v3 needs all of its flags, v4 needs v3's too.
+    @Test func levelFromFlags() {
+        let v3 = Set(SIMDLevel.requiredFlags(.v3)), v4 = v3.union(SIMDLevel.requiredFlags(.v4))
+        #expect(SIMDLevel.highest(supportedBy: []) == .baseline)
+        #expect(SIMDLevel.highest(supportedBy: ["sse2", "avx2"]) == .baseline)
+        #expect(SIMDLevel.highest(supportedBy: v3) == .v3)
+        #expect(SIMDLevel.highest(supportedBy: v3.subtracting(["fma"])) == .baseline)
+        #expect(SIMDLevel.highest(supportedBy: v4) == .v4)
+        #expect(SIMDLevel.highest(supportedBy: v4.subtracting(["avx512vl"])) == .v3)
+        // AVX-512 flags without AVX2 (impossible on real CPUs) do not skip a level.
+        #expect(SIMDLevel.highest(supportedBy: Set(SIMDLevel.requiredFlags(.v4))) == .baseline)
+        #expect(SIMDLevel.baseline < .v3 && .v3 < .v4)
+    }
+
+    /// MEDSYNTH_SIMD lowers the level, never raises it above the CPU's, and an unknown value is reported.
+    @Test func requestedLevel() {
+        var warnings: [String] = []
+        #expect(SIMDLevel.resolve(request: nil, supported: .v4) { warnings.append($0) } == .v4)
+        #expect(SIMDLevel.resolve(request: "x86-64", supported: .v4) { warnings.append($0) } == .baseline)
+        #expect(SIMDLevel.resolve(request: "x86-64-v3", supported: .v4) { warnings.append($0) } == .v3)
+        #expect(SIMDLevel.resolve(request: "x86-64-v4", supported: .v3) { warnings.append($0) } == .v3)
+        #expect(warnings.isEmpty)
+        #expect(SIMDLevel.resolve(request: "avx9", supported: .v3) { warnings.append($0) } == .v3)
+        #expect(warnings.count == 1 && warnings[0].contains("'avx9'") && warnings[0].contains("x86-64-v3"))
+        #expect(SIMDLevel.active <= SIMDLevel.supported)
+    }
+
+    /// Every level this machine supports gives the baseline's bits for the noise, gamma and range kernels,
+    /// on lengths with partial last groups. (On a machine without AVX2 only the baseline runs; the test then
+    /// checks nothing beyond it, which it says.)
+    @Test func levelsAgreeBitForBit() {
+        let levels = SIMDLevel.allCases.filter { $0 <= SIMDLevel.supported }
+        var g = SeededGenerator(seed: 41)
+        for count in [1, 7, 8, 15, 16, 17, 1000, 65_541] {
+            let src = (0..<count).map { _ in Float(g.uniform(-200, 1800)) }
+            var outputs: [SIMDLevel: [[UInt32]]] = [:]
+            for level in levels {
+                var gaussian = [Float](repeating: .nan, count: count), rician = gaussian, gamma = gaussian
+                var range: (lower: Float, upper: Float) = (0, 0)
+                src.withUnsafeBufferPointer { s in
+                    let p = s.baseAddress!
+                    gaussian.withUnsafeMutableBufferPointer {
+                        SIMDKernels.addGaussianNoise(p, $0.baseAddress!, count: count, sigma: 7.5, seededBy: SeededGenerator(seed: 5), at: level)
+                    }
+                    rician.withUnsafeMutableBufferPointer {
+                        SIMDKernels.addRicianNoise(p, $0.baseAddress!, count: count, sigma: 7.5, seededBy: SeededGenerator(seed: 6), at: level)
+                    }
+                    gamma.withUnsafeMutableBufferPointer {
+                        SIMDKernels.gammaCurve(p, $0.baseAddress!, count: count, gamma: 0.8, lower: -200, span: 2000, at: level)
+                    }
+                    range = SIMDKernels.range(p, count: count, at: level)
+                }
+                #expect(!gaussian.contains { $0.isNaN } && !rician.contains { $0.isNaN } && !gamma.contains { $0.isNaN })
+                outputs[level] = [gaussian.map(\.bitPattern), rician.map(\.bitPattern), gamma.map(\.bitPattern),
+                                  [range.lower.bitPattern, range.upper.bitPattern]]
+            }
+            for level in levels.dropFirst() {
+                #expect(outputs[level] == outputs[.baseline], "\(level.rawValue) differs from the baseline at count \(count)")
+            }
+        }
+        if levels.count == 1 { print("SIMDLevelTests: only the baseline level is supported here; no other level compared") }
+    }
+}
