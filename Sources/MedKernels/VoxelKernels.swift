@@ -1,6 +1,7 @@
 import MedCore
 
-/// The per-voxel kernels that MedSynth compiles once per x86-64 level (`SIMDLevel`): this module's sources are
+/// The per-voxel kernels that MedSynth compiles once per x86-64 level (`SIMDLevel`) — noise, gamma, min/max and
+/// the trilinear rows of `affine`: this module's sources are
 /// built three times, as `MedKernels` (baseline SSE2), `MedKernelsV3` (AVX2) and `MedKernelsV4` (AVX-512; the
 /// latter two are links to this folder, built with `-march=x86-64-v3`/`-v4`), and `MedSynthesis` calls the
 /// one `SIMDLevel.active` names. Each entry point is a whole loop over a buffer, kept out of line
@@ -109,5 +110,54 @@ public enum VoxelKernels {
             n += 1
         }
         return (a, b)
+    }
+
+    /// Trilinear samples of points i = from, from + 1, … of one output row, eight at a time while eight remain
+    /// before `end`; returns the first point not done. Point i reads the source (a grid `width` × `height` × any
+    /// depth, x fastest) at v_i = base + Float(i)·step, and every such point must have all eight neighbours inside
+    /// the grid (the row's interior run, found by the caller): so ⌊v⌋ is the truncation and no border test is
+    /// needed. The operations per point are those of the per-point reference (x lerps, then y, then z).
+    @inline(never)
+    public static func trilinearInterior(_ src: UnsafePointer<Float>, width: Int, height: Int, base: SIMD3<Float>,
+                                         step: SIMD3<Float>, from start: Int, to end: Int,
+                                         out: UnsafeMutablePointer<Float>) -> Int {
+        let sy = width, sz = width * height
+        typealias V = SIMD8<Float>
+        let bx = V(repeating: base.x), by = V(repeating: base.y), bz = V(repeating: base.z)
+        var i = start
+        var fi = V(0, 1, 2, 3, 4, 5, 6, 7) + Float(i)
+        while i + 8 <= end {
+            let (x0, fx) = floorParts(bx + fi * step.x)
+            let (y0, fy) = floorParts(by + fi * step.y)
+            let (z0, fz) = floorParts(bz + fi * step.z)
+            let index = z0 &* Int32(sz) &+ y0 &* Int32(sy) &+ x0
+            @inline(__always) func corner(_ offset: Int) -> V {
+                V(src[Int(index[0]) &+ offset], src[Int(index[1]) &+ offset], src[Int(index[2]) &+ offset],
+                  src[Int(index[3]) &+ offset], src[Int(index[4]) &+ offset], src[Int(index[5]) &+ offset],
+                  src[Int(index[6]) &+ offset], src[Int(index[7]) &+ offset])
+            }
+            let p000 = corner(0), p100 = corner(1), p010 = corner(sy), p110 = corner(sy + 1)
+            let p001 = corner(sz), p101 = corner(sz + 1), p011 = corner(sz + sy), p111 = corner(sz + sy + 1)
+            let c00 = p000 + fx * (p100 - p000), c10 = p010 + fx * (p110 - p010)
+            let c01 = p001 + fx * (p101 - p001), c11 = p011 + fx * (p111 - p011)
+            let c0 = c00 + fy * (c10 - c00), c1 = c01 + fy * (c11 - c01)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: c0 + fz * (c1 - c0), as: V.self)
+            i += 8
+            fi += 8
+        }
+        return i
+    }
+
+    /// ⌊v⌋ as integers and v − ⌊v⌋ per lane, for |v| < 2²²: round to nearest by the 1.5·2²³ trick, minus one
+    /// where that rounded up (lane-wise arithmetic and shifts only; generic float-to-integer conversions stay
+    /// out-of-line lane loops here). The same operations per lane as `Resampler.floorParts`.
+    @inline(__always)
+    static func floorParts(_ v: SIMD8<Float>) -> (SIMD8<Int32>, SIMD8<Float>) {
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let rounded = v + magic
+        let below = v - (rounded - magic)   // negative exactly when rounding went up
+        let whole = unsafeBitCast(rounded, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ (unsafeBitCast(below, to: SIMD8<Int32>.self) &>> 31)
+        let wholeFloat = unsafeBitCast(whole &+ 0x4B40_0000, to: SIMD8<Float>.self) - magic
+        return (whole, v - wholeFloat)
     }
 }

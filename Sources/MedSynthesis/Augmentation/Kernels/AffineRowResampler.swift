@@ -9,8 +9,9 @@ import MedIO
 /// `runs` finds both runs exactly (an estimate widened by the Float rounding error, then trimmed with the very
 /// comparisons the per-point code makes), so each voxel gets the value `Resampler.linearPoint` gives it:
 /// - fill outside the grid's reach, written without per-voxel tests;
-/// - the interior run four points at a time with the coordinates advanced in registers and no border tests
-///   (the same operations per point as `linearPoint`'s interior branch);
+/// - the interior run eight points at a time with the coordinates advanced in registers and no border tests
+///   (`VoxelKernels.trilinearInterior` at the CPU's SIMD level: the same operations per point as
+///   `linearPoint`'s interior branch);
 /// - the few points between the two runs through `linearPoint`.
 /// `Resampler.linearRow` on the coordinates of `fillRow` is the reference (tested bit for bit).
 enum AffineRowResampler {
@@ -141,8 +142,8 @@ enum AffineRowResampler {
         }
         out.update(repeating: fill, count: reach.lowerBound)
         for i in reach.lowerBound..<inner.lowerBound { out[i] = point(i) }
-        var i = inner.lowerBound
-        interior(src, shape: shape, base: base, step: step, from: &i, to: inner.upperBound, out: out)
+        var i = SIMDKernels.trilinearInterior(src, width: shape.width, height: shape.height, base: base, step: step,
+                                              from: inner.lowerBound, to: inner.upperBound, out: out)
         while i < inner.upperBound { out[i] = point(i); i += 1 }
         for i in inner.upperBound..<reach.upperBound { out[i] = point(i) }
         (out + reach.upperBound).update(repeating: fill, count: w - reach.upperBound)
@@ -183,35 +184,5 @@ enum AffineRowResampler {
         while i < inner.upperBound { out[i] = point(i); i += 1 }
         for i in inner.upperBound..<reach.upperBound { out[i] = point(i) }
         (out + reach.upperBound).update(repeating: fill, count: w - reach.upperBound)
-    }
-
-    /// Points i, i + 1, … of the interior run four at a time while four remain before `end`; `i` is left at the
-    /// first point not done.
-    @inline(__always)
-    private static func interior(_ src: UnsafePointer<Float>, shape: VolumeShape, base: SIMD3<Float>, step: SIMD3<Float>,
-                                 from i: inout Int, to end: Int, out: UnsafeMutablePointer<Float>) {
-        let sy = shape.width, sz = shape.width * shape.height
-        typealias V = SIMD4<Float>
-        let bx = V(repeating: base.x), by = V(repeating: base.y), bz = V(repeating: base.z)
-        var fi = V(Float(i), Float(i + 1), Float(i + 2), Float(i + 3))
-        while i + 4 <= end {
-            // Every coordinate is in [0, extent − 1): floorParts is the truncation linearPoint uses.
-            let (x0, fx) = Resampler.floorParts(bx + fi * step.x)
-            let (y0, fy) = Resampler.floorParts(by + fi * step.y)
-            let (z0, fz) = Resampler.floorParts(bz + fi * step.z)
-            let index = z0 &* Int32(sz) &+ y0 &* Int32(sy) &+ x0
-            let (o0, o1, o2, o3) = (Int(index[0]), Int(index[1]), Int(index[2]), Int(index[3]))
-            @inline(__always) func corner(_ offset: Int) -> V {
-                V(src[o0 &+ offset], src[o1 &+ offset], src[o2 &+ offset], src[o3 &+ offset])
-            }
-            let p000 = corner(0), p100 = corner(1), p010 = corner(sy), p110 = corner(sy + 1)
-            let p001 = corner(sz), p101 = corner(sz + 1), p011 = corner(sz + sy), p111 = corner(sz + sy + 1)
-            let c00 = p000 + fx * (p100 - p000), c10 = p010 + fx * (p110 - p010)
-            let c01 = p001 + fx * (p101 - p001), c11 = p011 + fx * (p111 - p011)
-            let c0 = c00 + fy * (c10 - c00), c1 = c01 + fy * (c11 - c01)
-            UnsafeMutableRawPointer(out + i).storeBytes(of: c0 + fz * (c1 - c0), as: V.self)
-            i += 4
-            fi += 4
-        }
     }
 }

@@ -48,4 +48,15 @@ enum SIMDKernels {
         case .baseline: return MedKernels.VoxelKernels.range(p, count: count)
         }
     }
+
+    /// `VoxelKernels.trilinearInterior` at `level` (or `at`).
+    static func trilinearInterior(_ src: UnsafePointer<Float>, width: Int, height: Int, base: SIMD3<Float>,
+                                  step: SIMD3<Float>, from: Int, to: Int, out: UnsafeMutablePointer<Float>,
+                                  at: SIMDLevel = level) -> Int {
+        switch at {
+        case .v4: return MedKernelsV4.VoxelKernels.trilinearInterior(src, width: width, height: height, base: base, step: step, from: from, to: to, out: out)
+        case .v3: return MedKernelsV3.VoxelKernels.trilinearInterior(src, width: width, height: height, base: base, step: step, from: from, to: to, out: out)
+        case .baseline: return MedKernels.VoxelKernels.trilinearInterior(src, width: width, height: height, base: base, step: step, from: from, to: to, out: out)
+        }
+    }
 }
