@@ -111,7 +111,7 @@ import MedTestSupport
             let plain = v.filter { !$0.isNaN }
             let r = IntensityStatistics.range(v)
             #expect(r == plain.min()!...plain.max()!, "count \(count)")
-            let block = v.withUnsafeBufferPointer { IntensityStatistics.blockRange($0.baseAddress!, count: count) }
+            let block = v.withUnsafeBufferPointer { SIMDKernels.range($0.baseAddress!, count: count) }
             #expect(block.lower == r.lowerBound && block.upper == r.upperBound, "count \(count)")
         }
     }

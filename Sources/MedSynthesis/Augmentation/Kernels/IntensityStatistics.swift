@@ -24,17 +24,11 @@ enum IntensityStatistics {
         lows.withUnsafeMutableBufferPointer { lo in
             highs.withUnsafeMutableBufferPointer { hi in
                 forEachBlock(v.count) { c, range in
-                    (lo[c], hi[c]) = blockRange(base + range.lowerBound, count: range.count)
+                    (lo[c], hi[c]) = SIMDKernels.range(base + range.lowerBound, count: range.count)
                 }
             }
         }
         return lows.min()!...highs.max()!
-    }
-
-    /// The smallest and largest of `count` values (+∞ and −∞ when there are none but NaNs), NaN ignored:
-    /// `VoxelKernels.range` at the machine's SIMD level.
-    static func blockRange(_ p: UnsafePointer<Float>, count: Int) -> (lower: Float, upper: Float) {
-        SIMDKernels.range(p, count: count)
     }
 
     /// Minimum, maximum and mean in one pass (the mean accumulated in Double per fixed block, blocks in order).
