@@ -201,6 +201,25 @@ import MedTestSupport
             let expected = -5 + 16 * Foundation.pow((Double(v[q]) + 5) / 16, 1.7)
             #expect(abs(Double(out[q]) - expected) < 1e-5)
         }
+        // Whole sixteen-lane groups and a tail, over the full γ range the settings allow (e^±2): within 1e-6 of
+        // the span of the Double power.
+        var lanes = SeededGenerator(seed: 21)
+        let many = (0..<1_003).map { _ in Float(lanes.uniform(-1000, 3000)) }
+        let lo = many.min()!, hi = many.max()!
+        for gamma in [0.135, 0.74, 1.35, 7.39] {
+            var curved = [Float](repeating: .nan, count: many.count)
+            many.withUnsafeBufferPointer { s in curved.withUnsafeMutableBufferPointer {
+                GammaAugmentation.curve(s.baseAddress!, $0.baseAddress!, count: many.count, gamma: Float(gamma), lower: lo, upper: hi)
+            } }
+            var worst = 0.0
+            let span = Double(hi) - Double(lo), exponent = Double(Float(gamma))
+            for (x, y) in zip(many, curved) {
+                let u: Double = (Double(x) - Double(lo)) / span
+                let expected: Double = Double(lo) + span * Foundation.pow(u, exponent)
+                worst = max(worst, abs(Double(y) - expected) / span)
+            }
+            #expect(worst < 1e-6, "γ \(gamma): worst error \(worst) of the span")
+        }
     }
 
     /// A case whose arrays are fresh copies (shares nothing with `c`).

@@ -106,4 +106,31 @@ import MedTestSupport
         }
         #expect(rows > 500)
     }
+
+    /// The convolution row kernel of the blurs (`weightedRowSum`) gives, at every supported level, the bits of
+    /// the plain ordered sum (`PaddedBlur.accumulateReference`), for widths around its 64- and 8-column groups
+    /// and tap counts from none to many.
+    @Test func weightedRowSumEqualsTheOrderedSumAtEveryLevel() {
+        let levels = SIMDLevel.allCases.filter { $0 <= SIMDLevel.supported }
+        var g = SeededGenerator(seed: 31)
+        for width in [1, 7, 8, 9, 63, 64, 65, 71, 200, 256] { for taps in [0, 1, 2, 5, 13, 31] {
+            let data = (0..<(taps * width)).map { _ in Float(g.uniform(-3000, 3000)) }
+            let weights = (0..<taps).map { _ in Float(g.uniform(0, 0.4)) }
+            data.withUnsafeBufferPointer { d in
+                let rows = (0..<taps).map { d.baseAddress! + $0 * width }
+                var expected = [Float](repeating: .nan, count: width)
+                expected.withUnsafeMutableBufferPointer { out in
+                    PaddedBlur.accumulateReference(taps: taps, width: width, out: out.baseAddress!) { (weights[$0], rows[$0]) }
+                }
+                for level in levels {
+                    var out = [Float](repeating: .nan, count: width)
+                    rows.withUnsafeBufferPointer { r in weights.withUnsafeBufferPointer { w in out.withUnsafeMutableBufferPointer {
+                        SIMDKernels.weightedRowSum(rows: r.baseAddress ?? UnsafePointer(bitPattern: 8)!, weights: w.baseAddress ?? UnsafePointer(bitPattern: 4)!,
+                                                   taps: taps, width: width, out: $0.baseAddress!, at: level)
+                    } } }
+                    #expect(out.map(\.bitPattern) == expected.map(\.bitPattern), "width \(width), \(taps) taps, \(level)")
+                }
+            }
+        } }
+    }
 }

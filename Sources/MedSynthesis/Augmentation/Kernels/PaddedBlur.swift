@@ -115,49 +115,20 @@ enum PaddedBlur {
     }
 
     /// out[i] = Σ_t weight(t) · row(t)[i] for i in 0..<width, the taps summed in order t = 0, 1, … (0 taps give
-    /// 0). Thirty-two columns at a time in eight independent four-lane sums held in registers across all taps:
-    /// with one or two sums the loop waits on the latency of each addition instead of issuing a multiply-add
-    /// per cycle (3× slower here). Every column is the same ordered sum as `accumulateReference`, so the bits
-    /// are the same.
+    /// 0): the taps collected, then `VoxelKernels.weightedRowSum` at the CPU's SIMD level. Every column is the
+    /// same ordered sum as `accumulateReference`, so the bits are the same.
     @inline(__always)
     static func accumulate(taps: Int, width w: Int, out: UnsafeMutablePointer<Float>,
                            _ tap: (Int) -> (Float, UnsafePointer<Float>)) {
-        typealias V = SIMD8<Float>
-        var i = 0
-        while i + 32 <= w {
-            var a0 = V(repeating: 0), a1 = a0, a2 = a0, a3 = a0
-            for t in 0..<taps {
-                let (weight, row) = tap(t)
-                let r = UnsafeRawPointer(row + i)
-                a0 += weight * r.loadUnaligned(as: V.self)
-                a1 += weight * r.loadUnaligned(fromByteOffset: 32, as: V.self)
-                a2 += weight * r.loadUnaligned(fromByteOffset: 64, as: V.self)
-                a3 += weight * r.loadUnaligned(fromByteOffset: 96, as: V.self)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, taps)) { weights in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: max(1, taps)) { rows in
+                for t in 0..<taps {
+                    let (weight, row) = tap(t)
+                    weights.initializeElement(at: t, to: weight)
+                    rows.initializeElement(at: t, to: row)
+                }
+                SIMDKernels.weightedRowSum(rows: rows.baseAddress!, weights: weights.baseAddress!, taps: taps, width: w, out: out)
             }
-            let o = UnsafeMutableRawPointer(out + i)
-            o.storeBytes(of: a0, as: V.self)
-            o.storeBytes(of: a1, toByteOffset: 32, as: V.self)
-            o.storeBytes(of: a2, toByteOffset: 64, as: V.self)
-            o.storeBytes(of: a3, toByteOffset: 96, as: V.self)
-            i += 32
-        }
-        while i + 8 <= w {
-            var acc = V(repeating: 0)
-            for t in 0..<taps {
-                let (weight, row) = tap(t)
-                acc += weight * UnsafeRawPointer(row + i).loadUnaligned(as: V.self)
-            }
-            UnsafeMutableRawPointer(out + i).storeBytes(of: acc, as: V.self)
-            i += 8
-        }
-        while i < w {
-            var acc: Float = 0
-            for t in 0..<taps {
-                let (weight, row) = tap(t)
-                acc += weight * row[i]
-            }
-            out[i] = acc
-            i += 1
         }
     }
 

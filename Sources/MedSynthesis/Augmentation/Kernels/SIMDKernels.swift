@@ -59,4 +59,14 @@ enum SIMDKernels {
         case .baseline: return MedKernels.VoxelKernels.trilinearInterior(src, width: width, height: height, base: base, step: step, from: from, to: to, out: out)
         }
     }
+
+    /// `VoxelKernels.weightedRowSum` at `level` (or `at`).
+    static func weightedRowSum(rows: UnsafePointer<UnsafePointer<Float>>, weights: UnsafePointer<Float>, taps: Int,
+                               width: Int, out: UnsafeMutablePointer<Float>, at: SIMDLevel = level) {
+        switch at {
+        case .v4: MedKernelsV4.VoxelKernels.weightedRowSum(rows: rows, weights: weights, taps: taps, width: width, out: out)
+        case .v3: MedKernelsV3.VoxelKernels.weightedRowSum(rows: rows, weights: weights, taps: taps, width: width, out: out)
+        case .baseline: MedKernels.VoxelKernels.weightedRowSum(rows: rows, weights: weights, taps: taps, width: width, out: out)
+        }
+    }
 }
