@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import MedCore
 import MedIO
@@ -68,6 +69,47 @@ import MedTestSupport
         #expect(abs(t[0, 16, 16] - 78.125) < 1e-3)
         #expect(abs(t[0, 24, 16] + 21.875) < 1e-3 && abs(t[0, 8, 16] + 21.875) < 1e-3 && abs(t[0, 0, 16] + 21.875) < 1e-3)
         #expect(abs(t[0, 4, 16] - 3.125) < 1e-3 && abs(t[1, 5, 3]) < 1e-3)
+    }
+
+    /// Ghosting is TorchIO's definition — the real part of the inverse DFT of the spectrum whose lines along the
+    /// axis have centred index (k + ⌊N/2⌋) divisible by n, outside the restored centre, scaled by 1 − intensity —
+    /// also where that set of lines is not symmetric (N/2 not a multiple of n) and at an even N's Nyquist line.
+    /// The oracle is a plain Double DFT along the axis (the other axes' transforms cancel).
+    @Test func ghostingIsTheRealPartOfTheModulatedSpectrum() throws {
+        for (h, w) in [(10, 12), (9, 11)] {
+            let shape = VolumeShape(depth: 2, height: h, width: w)
+            let v = AugmentFixture.randomVolume(shape, seed: 40, lo: 100, hi: 900)
+            let c = try AugmentationCase(images: ["T1": v])
+            for axis in [SpatialAxis.height, .width] { for (ghosts, restore) in [(3, 0.0), (3, 0.3), (4, 0.0), (7, 0.1)] {
+                let p = GhostingAugmentation.Parameters(ghostCount: ghosts, intensity: 0.7, axis: axis, restoreFraction: restore)
+                let out = try GhostingAugmentation().apply(p, to: c).images["T1"]!
+                let n = axis == .height ? h : w
+                var worst = 0.0
+                for k in 0..<shape.depth { for line in 0..<(axis == .height ? w : h) {
+                    let x = (0..<n).map { Double(axis == .height ? v[k, $0, line] : v[k, line, $0]) }
+                    var y = [Double](repeating: 0, count: n)
+                    for f in 0..<n {
+                        let s = f <= (n - 1) / 2 ? f : f - n   // signed frequency in [−⌊N/2⌋, ⌈N/2⌉)
+                        let scaled = (s + n / 2) % ghosts == 0 && Double(abs(s)) > restore * Double(n) / 2
+                        let gain = scaled ? 0.3 : 1.0
+                        var re = 0.0, im = 0.0
+                        for t in 0..<n {
+                            let a = -2 * Double.pi * Double(f * t) / Double(n)
+                            re += x[t] * cos(a); im += x[t] * sin(a)
+                        }
+                        for t in 0..<n {
+                            let a = 2 * Double.pi * Double(f * t) / Double(n)
+                            y[t] += gain * (re * cos(a) - im * sin(a)) / Double(n)
+                        }
+                    }
+                    for t in 0..<n {
+                        let got = Double(axis == .height ? out[k, t, line] : out[k, line, t])
+                        worst = max(worst, abs(got - y[t]))
+                    }
+                } }
+                #expect(worst < 1e-3, "\(h)x\(w) \(axis) n=\(ghosts) restore \(restore): worst \(worst)")
+            } }
+        }
     }
 
     /// A spike adds stripes of amplitude intensity × slice mean.

@@ -5,6 +5,12 @@ import MedIO
 /// axis (counted from the first line of the centred spectrum, like TorchIO) is scaled by (1 − intensity), except
 /// the central lines |k| ≤ restoreFraction · N/2, which keep the image's contrast. The periodic modulation shows
 /// as n faint copies of the object shifted along that axis. Per-slice 2D FFTs (`SliceFFT`); MR only by default.
+///
+/// The result is the real part of the inverse transform, as in TorchIO (`.real`). When the set of scaled lines is
+/// not symmetric (N/2 not a multiple of n), lines k and −k get different gains; for a real image the real part
+/// equals the inverse of the spectrum scaled by the mean of the two gains (`lineGain`), which is what is applied,
+/// so the half-complex spectrum stays consistent (scaling its explicit lines alone would add the Hilbert
+/// transform of the imaginary part).
 public struct GhostingAugmentation: AugmentationTransform {
     /// Ghosting settings (defaults are TorchIO's).
     public struct Settings: Codable, Sendable, Equatable {
@@ -93,13 +99,12 @@ public struct GhostingAugmentation: AugmentationTransform {
         let (h, w) = (shape.height, shape.width)
         let half = w / 2 + 1
         let fft = SliceFFT(height: h, width: w)
-        let gain = Float(1 - parameters.intensity)
         let alongHeight = parameters.axis == .height
         let n = alongHeight ? h : w
-        // modulated[q] for q = FFT row (height) or half-spectrum column (width).
-        let modulated = (0..<(alongHeight ? h : half)).map { q -> Bool in
+        // gains[q] for q = FFT row (height) or half-spectrum column (width): the gain of |k|.
+        let gains = (0..<(alongHeight ? h : half)).map { q -> Float in
             let k = alongHeight ? SliceFFT.signedFrequency(q, count: h) : q
-            return (k + n / 2) % parameters.ghostCount == 0 && Double(abs(k)) > parameters.restoreFraction * Double(n) / 2
+            return Self.lineGain(abs(k), count: n, parameters: parameters)
         }
         workspace.updateImages(matching: settings.modalities) { _, source, destination in
             fft.transformSlices(source, destination, depth: shape.depth, spectra: 1) { _, slice, out, b in
@@ -108,13 +113,34 @@ public struct GhostingAugmentation: AugmentationTransform {
                 fft.forward(b.real, spec)
                 for ky in 0..<h {
                     let row = spec + 2 * ky * half
-                    for kx in 0..<half where modulated[alongHeight ? ky : kx] {
-                        row[2 * kx] *= gain
-                        row[2 * kx + 1] *= gain
+                    if alongHeight {
+                        let g = gains[ky]
+                        if g != 1 { for m in 0..<(2 * half) { row[m] *= g } }
+                    } else {
+                        for kx in 0..<half where gains[kx] != 1 {
+                            row[2 * kx] *= gains[kx]
+                            row[2 * kx + 1] *= gains[kx]
+                        }
                     }
                 }
                 fft.inverse(spec, out)
             }
         }
+    }
+
+    /// TorchIO's mask: whether the line of signed frequency k (−N/2 ≤ k < N/2, so an even N's Nyquist line is
+    /// −N/2) is scaled — its index k + ⌊N/2⌋ in the centred spectrum is a multiple of n, outside the restored centre.
+    static func isScaled(_ k: Int, count n: Int, parameters p: Parameters) -> Bool {
+        (k + n / 2) % p.ghostCount == 0 && Double(abs(k)) > p.restoreFraction * Double(n) / 2
+    }
+
+    /// The gain applied to the lines ±k (0 ≤ k ≤ N/2): the mean of TorchIO's gains of k and −k (one line for
+    /// k = 0 and for an even N's Nyquist k = N/2, which is −N/2).
+    static func lineGain(_ k: Int, count n: Int, parameters p: Parameters) -> Float {
+        let scaled = Float(1 - p.intensity)
+        func gain(_ k: Int) -> Float { isScaled(k, count: n, parameters: p) ? scaled : 1 }
+        if k == 0 { return gain(0) }
+        if n % 2 == 0 && k == n / 2 { return gain(-k) }
+        return (gain(k) + gain(-k)) / 2
     }
 }
