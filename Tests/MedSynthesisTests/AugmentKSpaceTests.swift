@@ -112,6 +112,49 @@ import MedTestSupport
         }
     }
 
+    /// Motion by translations is TorchIO's definition — the real part of the inverse DFT of the spectrum whose
+    /// line ky, acquired at centred time (ky + ⌊H/2⌋)/H, carries the phase ramp of the pose held then — although
+    /// lines ky and −ky lie in different poses. The oracle is a plain 2D Double DFT of each slice (odd extents,
+    /// so that no Nyquist line makes the ramp of a fractional shift ambiguous).
+    @Test func motionIsTheRealPartOfTheAssembledSpectrum() throws {
+        let (h, w) = (9, 7)
+        let shape = VolumeShape(depth: 2, height: h, width: w)
+        let v = AugmentFixture.randomVolume(shape, seed: 41, lo: 100, hi: 900)
+        let c = try AugmentationCase(images: ["T1": v])
+        let moves = [MotionAugmentation.Movement(startFraction: 0.2, rotationDegrees: 0, translationMM: SIMD2(1.3, -0.6)),
+                     MotionAugmentation.Movement(startFraction: 0.7, rotationDegrees: 0, translationMM: SIMD2(-2.1, 1.7))]
+        let out = try MotionAugmentation().apply(.init(movements: moves), to: c).images["T1"]!
+        func signed(_ f: Int, _ n: Int) -> Int { f <= (n - 1) / 2 ? f : f - n }
+        var worst = 0.0
+        for k in 0..<shape.depth {
+            // X[fy][fx], then the ramped spectrum, then the real part of the inverse.
+            var re = [[Double]](repeating: [Double](repeating: 0, count: w), count: h), im = re
+            for fy in 0..<h { for fx in 0..<w {
+                var a = 0.0, b = 0.0
+                for y in 0..<h { for x in 0..<w {
+                    let phase = -2 * Double.pi * (Double(fy * y) / Double(h) + Double(fx * x) / Double(w))
+                    a += Double(v[k, y, x]) * cos(phase); b += Double(v[k, y, x]) * sin(phase)
+                } }
+                let time = Double(signed(fy, h) + h / 2) / Double(h)
+                if let m = moves.lastIndex(where: { $0.startFraction <= time }) {
+                    let t = moves[m].translationMM   // 1 mm voxels
+                    let phase = -2 * Double.pi * (Double(signed(fx, w)) * t.x / Double(w) + Double(signed(fy, h)) * t.y / Double(h))
+                    (a, b) = (a * cos(phase) - b * sin(phase), a * sin(phase) + b * cos(phase))
+                }
+                re[fy][fx] = a; im[fy][fx] = b
+            } }
+            for y in 0..<h { for x in 0..<w {
+                var value = 0.0
+                for fy in 0..<h { for fx in 0..<w {
+                    let phase = 2 * Double.pi * (Double(fy * y) / Double(h) + Double(fx * x) / Double(w))
+                    value += re[fy][fx] * cos(phase) - im[fy][fx] * sin(phase)
+                } }
+                worst = max(worst, abs(Double(out[k, y, x]) - value / Double(h * w)))
+            } }
+        }
+        #expect(worst < 1e-3, "worst \(worst)")
+    }
+
     /// A spike adds stripes of amplitude intensity × slice mean.
     @Test func spikeAddsStripesOfTheRequestedAmplitude() throws {
         let shape = VolumeShape(depth: 2, height: 16, width: 16)

@@ -8,6 +8,12 @@ import MedIO
 /// resampling about the slice centre in mm, translation exactly as a k-space phase ramp
 /// exp(−2πi(kx·tx/W + ky·ty/H))), then transformed back. MR only by default.
 ///
+/// The image is the real part of the inverse transform, as in TorchIO (`np.real`). Lines ky and −ky are
+/// usually acquired in different poses; for real slices, the real part equals the inverse of the spectrum in
+/// which each line holds the mean of the two poses' values at that line — which is what is assembled, so the
+/// half-complex spectrum stays consistent (copying each line from its own pose alone would add the Hilbert
+/// transform of the imaginary part). The centred order puts an even H's Nyquist line −H/2 first, as in TorchIO.
+///
 /// Differences from TorchIO: motion is in-plane (rotation about the depth axis, translation along width and
 /// height) and shared by every slice, the physics of a 2D multi-slice scan; TorchIO moves a 3D volume.
 public struct MotionAugmentation: AugmentationTransform {
@@ -102,7 +108,7 @@ public struct MotionAugmentation: AugmentationTransform {
         let half = w / 2 + 1
         // The pose (0 = at rest, m = movement m) of every FFT row, by its acquisition time (ky + H/2) / H.
         let pose = (0..<h).map { row -> Int in
-            let time = Double(SliceFFT.signedFrequency(row, count: h) + h / 2) / Double(h)
+            let time = Double((row + h / 2) % h) / Double(h)   // the row's index in the centred spectrum
             return starts.lastIndex(where: { $0 <= time }).map { $0 + 1 } ?? 0
         }
         let sliceShape = VolumeShape(depth: 1, height: h, width: w)
@@ -123,7 +129,8 @@ public struct MotionAugmentation: AugmentationTransform {
                 let rest = b.spectra[0], composite = b.spectra[1], moved = b.spectra[2]
                 b.real.update(from: slice, count: h * w)
                 fft.forward(b.real, rest)
-                Self.copyRows(from: rest, to: composite, rows: rowsOfPose[0], half: half)
+                composite.update(repeating: 0, count: 2 * h * half)
+                Self.addHalfRows(from: rest, to: composite, rows: rowsOfPose[0], height: h, half: half)
                 for (m, rotation) in rotations.enumerated() {
                     let rows = rowsOfPose[m + 1]
                     if rows.isEmpty { continue }
@@ -138,7 +145,7 @@ public struct MotionAugmentation: AugmentationTransform {
                         fft.forward(b.real, moved)
                         source = moved
                     }
-                    Self.copyRows(from: source, to: composite, rows: rows, half: half, ramp: ramps[m])
+                    Self.addHalfRows(from: source, to: composite, rows: rows, height: h, half: half, ramp: ramps[m])
                 }
                 fft.inverse(composite, out)
             }
@@ -159,22 +166,26 @@ public struct MotionAugmentation: AugmentationTransform {
         }
     }
 
-    /// Copies spectrum rows, multiplied by a phase ramp when given.
-    private static func copyRows(from src: UnsafeMutablePointer<Float>, to dst: UnsafeMutablePointer<Float>, rows: [Int],
-                                 half: Int, ramp: PhaseRamp? = nil) {
-        for ky in rows {
-            let s = src + 2 * ky * half, d = dst + 2 * ky * half
-            guard let ramp else {
-                d.update(from: s, count: 2 * half)
-                continue
-            }
-            let r = ramp.rows[ky]
-            for kx in 0..<half {
-                let col = ramp.columns[kx]
-                let c = r.x * col.x - r.y * col.y, sn = r.x * col.y + r.y * col.x
-                let re = s[2 * kx], im = s[2 * kx + 1]
-                d[2 * kx] = re * c - im * sn
-                d[2 * kx + 1] = re * sn + im * c
+    /// Adds half of each given spectrum row, and half of its mirror row (H − ky) mod H, to `dst`, multiplied by a
+    /// phase ramp when given: once every pose has added its rows, each row holds the mean of the values of the
+    /// poses of ky and −ky (a row that is its own mirror gets both halves from one pose).
+    private static func addHalfRows(from src: UnsafeMutablePointer<Float>, to dst: UnsafeMutablePointer<Float>, rows: [Int],
+                                    height h: Int, half: Int, ramp: PhaseRamp? = nil) {
+        for row in rows {
+            for ky in [row, (h - row) % h] {
+                let s = src + 2 * ky * half, d = dst + 2 * ky * half
+                guard let ramp else {
+                    for m in 0..<(2 * half) { d[m] += 0.5 * s[m] }
+                    continue
+                }
+                let r = ramp.rows[ky]
+                for kx in 0..<half {
+                    let col = ramp.columns[kx]
+                    let c = r.x * col.x - r.y * col.y, sn = r.x * col.y + r.y * col.x
+                    let re = s[2 * kx], im = s[2 * kx + 1]
+                    d[2 * kx] += 0.5 * (re * c - im * sn)
+                    d[2 * kx + 1] += 0.5 * (re * sn + im * c)
+                }
             }
         }
     }
