@@ -69,7 +69,7 @@ struct LineDegradation: Sendable {
     /// Planes of `count` rows of `width` voxels, the lines running across the rows; parallel over planes.
     private func planes(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, planeCount: Int,
                         planeStride: Int, rowStride: Int, width w: Int) {
-        let r = kernel.count / 2
+        let r = kernel.count / 2, n = count   // locals: a closure that reads `self` copies the struct (six arrays retained)
         Parallel.forEachChunk(count: planeCount) { range in
             let blurred = ScratchFloats(count: count * w), sampled = ScratchFloats(count: samples * w)
             defer { blurred.free(); sampled.free() }
@@ -79,7 +79,7 @@ struct LineDegradation: Sendable {
                     // Blurred rows, edge rows replicated: B[q] = Σ_t k[t]·row(clamp(q + t − r)).
                     for q in 0..<count {
                         PaddedBlur.accumulate(taps: k.count, width: w, out: blurred.pointer + q * w) { t in
-                            (k[t], s + min(max(q + t - r, 0), count - 1) * rowStride)
+                            (k[t], s + min(max(q + t - r, 0), n - 1) * rowStride)
                         }
                     }
                     for m in 0..<samples {

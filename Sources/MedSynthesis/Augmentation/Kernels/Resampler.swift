@@ -69,6 +69,9 @@ enum Resampler {
         }
     }
 
+    /// Output rows per band in the affine resampler's loop order (bands outermost, then slices, then rows).
+    static let affineRowBand = 16
+
     /// `resample(sources:modes:into:shape:map:)` for an affine map: linear channels through
     /// `AffineRowResampler` (no coordinate buffers, fill runs without tests), nearest channels from the
     /// coordinates of `map.fillRow`. The same values as the general call with `map.fillRow`.
@@ -82,8 +85,12 @@ enum Resampler {
             let ys = UnsafeMutablePointer<Float>.allocate(capacity: w)
             let zs = UnsafeMutablePointer<Float>.allocate(capacity: w)
             defer { xs.deallocate(); ys.deallocate(); zs.deallocate() }
-            for k in slices {
-                for j in 0..<h {
+            // Bands of `affineRowBand` rows, every slice of the chunk per band: a rotated slice reads a tilted plane of
+            // the source (1.5 MB for 10° about y at 256²), more than L2 holds, so slice after slice re-reads it from
+            // L3; a band's plane fits and the next slice reuses it. Each row is computed alone, so the order never
+            // changes a value. Measured: median 29–33 → 21–24 ms for random ±10° rotations of 256×256×128.
+            for j0 in stride(from: 0, to: h, by: affineRowBand) { for k in slices {
+                for j in j0..<min(h, j0 + affineRowBand) {
                     if needsCoordinates { map.fillRow(k: k, j: j, xs, ys, zs) }
                     let base = map.rowBase(k: k, j: j)
                     let runs = AffineRowResampler.runs(base: base, step: step, shape: shape)
@@ -98,7 +105,7 @@ enum Resampler {
                         }
                     }
                 }
-            }
+            } }
         }
     }
 
