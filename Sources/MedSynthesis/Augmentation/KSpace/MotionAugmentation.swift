@@ -106,7 +106,7 @@ public struct MotionAugmentation: AugmentationTransform {
         let g = workspace.geometry
         let (h, w) = (g.shape.height, g.shape.width)
         let half = w / 2 + 1
-        // The pose (0 = at rest, m = movement m) of every FFT row, by its acquisition time (ky + H/2) / H.
+        // The pose (0 = at rest, m = movement m) of every FFT row, by its acquisition time: its centred index / H.
         let pose = (0..<h).map { row -> Int in
             let time = Double((row + h / 2) % h) / Double(h)   // the row's index in the centred spectrum
             return starts.lastIndex(where: { $0 <= time }).map { $0 + 1 } ?? 0
@@ -171,22 +171,24 @@ public struct MotionAugmentation: AugmentationTransform {
     /// poses of ky and −ky (a row that is its own mirror gets both halves from one pose).
     private static func addHalfRows(from src: UnsafeMutablePointer<Float>, to dst: UnsafeMutablePointer<Float>, rows: [Int],
                                     height h: Int, half: Int, ramp: PhaseRamp? = nil) {
-        for row in rows {
-            for ky in [row, (h - row) % h] {
-                let s = src + 2 * ky * half, d = dst + 2 * ky * half
-                guard let ramp else {
-                    for m in 0..<(2 * half) { d[m] += 0.5 * s[m] }
-                    continue
-                }
-                let r = ramp.rows[ky]
-                for kx in 0..<half {
-                    let col = ramp.columns[kx]
-                    let c = r.x * col.x - r.y * col.y, sn = r.x * col.y + r.y * col.x
-                    let re = s[2 * kx], im = s[2 * kx + 1]
-                    d[2 * kx] += 0.5 * (re * c - im * sn)
-                    d[2 * kx + 1] += 0.5 * (re * sn + im * c)
-                }
+        func addHalf(_ ky: Int) {
+            let s = src + 2 * ky * half, d = dst + 2 * ky * half
+            guard let ramp else {
+                for m in 0..<(2 * half) { d[m] += 0.5 * s[m] }
+                return
             }
+            let r = ramp.rows[ky]
+            for kx in 0..<half {
+                let col = ramp.columns[kx]
+                let c = r.x * col.x - r.y * col.y, sn = r.x * col.y + r.y * col.x
+                let re = s[2 * kx], im = s[2 * kx + 1]
+                d[2 * kx] += 0.5 * (re * c - im * sn)
+                d[2 * kx + 1] += 0.5 * (re * sn + im * c)
+            }
+        }
+        for row in rows {
+            addHalf(row)
+            addHalf((h - row) % h)
         }
     }
 }
