@@ -79,6 +79,51 @@ public enum FastMath {
         return p * float((whole &+ 127) &<< 23)
     }
 
+    /// u^γ for every lane u in [0, 1] (values a rounding step above 1 are fine) and γ > 0, except u = +0, which
+    /// gives a meaningless value (callers mask it): exp2(γ·log2 u) with the polynomials of `log2` and `exp2`
+    /// evaluated by fused multiply-adds, and only the lower clamp of the exponent (γ·log2 u ≤ 0 up to rounding).
+    /// 25 % fewer vector operations than `exp2(γ·log2(u))` (measured: 0.72 → 0.48 ns per voxel and core at AVX-512).
+    ///
+    /// An FMA rounds once, by IEEE 754, so every machine gives the same bits — but only code compiled for a level
+    /// with FMA instructions (x86-64-v3 and up, arm64) gets them as single instructions; at baseline x86-64 each
+    /// becomes a call of glibc's correctly rounded `fmaf`, same result, ≈ 50× slower. Hence this is used only in
+    /// the per-level kernels (`VoxelKernels.gammaCurve`), never in code built for baseline x86-64 only.
+    @inlinable @inline(__always)
+    public static func powerOfUnit<V: FastMathLanes>(_ u: V, _ gamma: Float) -> V {
+        // log₂ u as in `log2`, fused.
+        let b = bits(u)
+        let e = (b &- 0x3F35_04F3) &>> 23
+        let mantissa: V = float(b &- (e &<< 23))
+        let exponent: V = float(e &+ roundingMagicBits) - V(repeating: roundingMagic)
+        let t = mantissa - 1
+        let t2 = t * t
+        let t4 = t2 * t2
+        let p01 = fused(t, -7.213_527_588e-1, 1.442_694_958)
+        let p23 = fused(t, -3.602_419_859e-1, 4.809_240_386e-1)
+        let p45 = fused(t, -2.488_218_057e-1, 2.870_756_112e-1)
+        let p67 = fused(t, -1.462_035_340e-1, 2.342_098_511e-1)
+        let p = p01.addingProduct(t2, p23).addingProduct(t4, p45.addingProduct(t2, p67))
+        let y = gamma * exponent.addingProduct(t, p)
+        // 2^y as in `exp2`, fused; n + 127 clamped below at 0 only (y < −126.5 gives +0).
+        let shifted = y + V(repeating: roundingMagic)
+        let n = shifted - V(repeating: roundingMagic)
+        let biased = bits(shifted) &- (roundingMagicBits &- 127)
+        let whole = biased & ~(biased &>> 31)
+        let f = y - n
+        let f2 = f * f
+        let q01 = fused(f, 2.402_265_092e-1, 6.931_471_880e-1)
+        let q23 = fused(f, 9.618_056_670e-3, 5.550_357_104e-2)
+        let q45 = fused(f, 1.546_144_745e-4, 1.339_086_735e-3)
+        let q = q01.addingProduct(f2, q23.addingProduct(f2, q45))
+        return V(repeating: 1).addingProduct(f, q) * float(whole &<< 23)
+    }
+
+    /// a·x + c in one rounding, lane-wise.
+    @inlinable @inline(__always)
+    static func fused<V: FastMathLanes>(_ x: V, _ a: Float, _ c: Float) -> V {
+        V(repeating: c).addingProduct(x, V(repeating: a))
+    }
+
     /// √x for every lane x ≥ 0 (+0 gives +0): x·y with y ≈ 1/√x from the bit-level first guess
     /// (0x5F3759DF − bits/2, within 3.5 %) and three Newton steps y ← y(3/2 − x/2·y²); relative error below 1e-6
     /// (tested). `SIMD8.squareRoot()` becomes eight scalar `sqrtf` calls wherever LLVM cannot prove the argument

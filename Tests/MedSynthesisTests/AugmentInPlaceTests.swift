@@ -222,6 +222,27 @@ import MedTestSupport
         }
     }
 
+    /// `FastMath.powerOfUnit` (fused, gamma's power): within 1e-6 of the Double power over u in (0, 1] and the
+    /// settings' γ range, exactly 1 at u = 1, and +0 where γ·log₂ u is below −126.5.
+    @Test func powerOfUnitAccuracyAndEnds() {
+        var g = SeededGenerator(seed: 34)
+        var worst = 0.0
+        for _ in 0..<2000 {
+            // u spread over many octaves (down to 2⁻⁴⁰) and uniformly near 1, where the curve is steepest.
+            let u = FastMath.Vector((0..<8).map { q in Float(q < 4 ? Foundation.exp2(g.uniform(-40, 0)) : g.uniform(0, 1)) })
+            let gamma = Float(Foundation.exp(g.uniform(-2, 2)))
+            let y = FastMath.powerOfUnit(u, gamma)
+            for q in 0..<8 where u[q] > 0 {
+                worst = max(worst, abs(Double(y[q]) - Foundation.pow(Double(u[q]), Double(gamma))))
+            }
+        }
+        #expect(worst < 1e-6, "worst absolute error \(worst)")
+        let ends = FastMath.powerOfUnit(FastMath.Vector(1, 1, 0x1p-100, 0x1p-126, 0.5, 0.25, 1, 0x1p-20), 7.39)
+        #expect(ends[0] == 1 && ends[1] == 1 && ends[2] == 0 && ends[3] == 0 && ends[6] == 1)
+        #expect(abs(Double(ends[4]) - Foundation.pow(0.5, Double(Float(7.39)))) < 1e-8)
+        #expect(FastMath.powerOfUnit(FastMath.Vector(repeating: 1), 0.135) == FastMath.Vector(repeating: 1))
+    }
+
     /// A case whose arrays are fresh copies (shares nothing with `c`).
     static func deepCopy(_ c: AugmentationCase) -> AugmentationCase {
         var images: [String: Volume] = [:]
