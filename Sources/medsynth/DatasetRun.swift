@@ -50,6 +50,11 @@ struct DatasetRunReport: Codable {
     var casesPerSecond: Double
     var shape: [Int]?
     var seed: UInt64
+    /// `lesions` (inserting): lesions asked for, K per case.
+    var lesionsRequested: Int?
+    /// `lesions` (inserting): lesions the output holds beyond its input's, in all cases (also those of an earlier,
+    /// resumed run); fewer than requested when some did not fit their mask.
+    var lesionsPlaced: Int?
 
     init(summary: DatasetWriteSummary, shape: [Int]?, seed: UInt64) {
         file = summary.file
@@ -64,7 +69,25 @@ struct DatasetRunReport: Codable {
 
     /// "medsynth phantom: FILE holds 10 cases (7 written now, 3 already present) in 23.1 s, 0.30 cases/s".
     func line(command: String) -> String {
-        String(format: "medsynth %@: %@ holds %d cases (%d written now, %d already present) in %.1f s, %.2f cases/s",
-               command, file, total, written, skipped, seconds, casesPerSecond)
+        var line = String(format: "medsynth %@: %@ holds %d cases (%d written now, %d already present) in %.1f s, %.2f cases/s",
+                          command, file, total, written, skipped, seconds, casesPerSecond)
+        if let lesionsRequested, let lesionsPlaced {
+            line += lesionsPlaced < lesionsRequested
+                ? "; \(lesionsPlaced) of \(lesionsRequested) lesions placed (the others found no room in their mask)"
+                : "; \(lesionsPlaced) lesions placed"
+        }
+        return line
+    }
+
+    /// Sets the lesion tally: the lesion records of each case of `output` beyond those of the same case in `input`.
+    /// - Throws: `MedSynthError` when a case's provenance cannot be read.
+    mutating func countLesions(output: URL, input: URL, caseIDs: [String], perCase: Int) throws {
+        func records(_ id: String, _ url: URL) throws -> Int {
+            guard let json = try MedSynthDataset.readProvenance(id, in: url)?.lesionsJSON,
+                  let list = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any] else { return 0 }
+            return list.count
+        }
+        lesionsRequested = perCase * caseIDs.count
+        lesionsPlaced = try caseIDs.reduce(0) { $0 + max(0, try records($1, output) - records($1, input)) }
     }
 }

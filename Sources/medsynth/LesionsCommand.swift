@@ -45,7 +45,7 @@ struct LesionsCommand: ParsableCommand {
     @Option(help: "Output: a new .h5 dataset (dataset mode) or a .nii/.nii.gz volume (volume mode).")
     var out: String
 
-    @Option(help: "Lesions per case (exactly K; the lesion is dropped if it does not fit).")
+    @Option(help: "Lesions per case (exactly K; a lesion that does not fit is dropped, and the summary says how many were placed).")
     var perCase: Int = 1
 
     @Option(help: "Volume mode: where lesions may go (non-zero voxels; values in 0..1 are fractions).")
@@ -72,7 +72,7 @@ struct LesionsCommand: ParsableCommand {
     @Flag(help: "Lesions with BraTS-like sub-regions (necrotic core 11, oedema 12, enhancing rim 13).")
     var subRegions = false
 
-    @Option(help: "Median lesion radius in mm (log-normal).")
+    @Option(help: "Median lesion radius in mm (log-normal, sigma of ln R 0.4); radii are clamped to 0.42-2.5 times it (never narrower than 2.5-15 mm, at most 100 mm).")
     var lesionRadius: Double = LesionSettings().radiusMedianMM
 
     @Flag(help: "Dataset mode: replace an existing output instead of resuming it.")
@@ -94,8 +94,7 @@ struct LesionsCommand: ParsableCommand {
         var s = LesionSettings()
         s.countRange = perCase...perCase
         s.subRegions = subRegions
-        s.radiusMedianMM = lesionRadius
-        s.radiusRangeMM = min(s.radiusRangeMM.lowerBound, lesionRadius)...max(s.radiusRangeMM.upperBound, lesionRadius)
+        s.setRadiusMedian(lesionRadius)
         return s
     }
 
@@ -155,7 +154,8 @@ struct LesionsCommand: ParsableCommand {
         }
         let summary = try DatasetRun.write(command: "lesions", to: url, configuration: DatasetRunConfiguration(configuration),
                                            caseIDs: caseIDs, overwrite: overwrite, make: make)
-        let report = DatasetRunReport(summary: summary, shape: nil, seed: seed)
+        var report = DatasetRunReport(summary: summary, shape: nil, seed: seed)
+        if carvemix == nil { try report.countLesions(output: url, input: input, caseIDs: caseIDs, perCase: perCase) }
         print(json ? try PrettyJSON.string(report) : report.line(command: "lesions"))
     }
 

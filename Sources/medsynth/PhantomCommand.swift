@@ -42,7 +42,7 @@ struct PhantomCommand: ParsableCommand {
     @Flag(help: "Lesions with BraTS-like sub-regions (necrotic core 11, oedema 12, enhancing rim 13).")
     var subRegions = false
 
-    @Option(help: "Median lesion radius in mm (log-normal).")
+    @Option(help: "Median lesion radius in mm (log-normal, sigma of ln R 0.4); radii are clamped to 0.42-2.5 times it (never narrower than 2.5-15 mm, at most 100 mm).")
     var lesionRadius: Double = LesionSettings().radiusMedianMM
 
     @Option(help: "Deflate level 0-9 of every dataset (with shuffle).")
@@ -86,7 +86,7 @@ struct PhantomCommand: ParsableCommand {
             var s = LesionSettings()
             s.countRange = 1...lesions
             s.subRegions = subRegions
-            s.radiusMedianMM = lesionRadius
+            s.setRadiusMedian(lesionRadius)
             lesionSettings = s
         }
         let builder = try PhantomDatasetBuilder(phantom: phantom, lesionSettings: lesionSettings, seed: seed, caseCount: cases,

@@ -55,6 +55,26 @@ import MedTestSupport
         #expect(fixture.contains("0 failed"), "the committed h5py check reports failures")
     }
 
+    /// `medsynth augment` of that dataset (scripts/make_dataset_h5py_fixtures.sh): the listing matches the
+    /// committed h5py check of the augmented file, whose checks include every lesion record's voxel count, volume
+    /// and centroid against the augmented label map.
+    @Test func augmentOutputMatchesTheCommittedH5pyCheck() throws {
+        let scratch = try Fixtures.temporaryFolder("augment-fixture")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let made = try CommandRunner.run(Self.fixtureArguments + ["--out", "dataset.h5"], in: scratch)
+        #expect(made.status == 0, "\(made.stderr)")
+        let config = Fixtures.repositoryRoot.appendingPathComponent("Configs/augment-default.yaml").path
+        let r = try CommandRunner.run(["augment", "--in", "dataset.h5", "--config", config, "--per-case", "3", "--seed", "2",
+                                       "--out", "augmented.h5"], in: scratch)
+        #expect(r.status == 0, "\(r.stderr)")
+        let fixture = try String(contentsOf: Fixtures.url("dataset/h5py_check_output_augment.txt"), encoding: .utf8)
+        let lines = fixture.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try #require(lines.firstIndex(of: "## listing")), end = try #require(lines.firstIndex(of: "## cases"))
+        let actual = Self.listing(try Self.tree(scratch.appendingPathComponent("augmented.h5").path))
+        #expect(actual == Array(lines[(start + 1)..<end]), "\(actual.joined(separator: "\n"))")
+        #expect(fixture.contains("6 cases of 6 planned") && fixture.contains(" 0 failed"), "the committed h5py check reports failures")
+    }
+
     @Test func resumingWithOtherArgumentsIsRefusedInOneLine() throws {
         let scratch = try Fixtures.temporaryFolder("phantom-refuse")
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -109,6 +129,15 @@ import MedTestSupport
         let again = try CommandRunner.run(["lesions", "--in", "src.h5", "--out", "les.h5", "--per-case", "2", "--seed", "5",
                                            "--lesion-radius", "10"], in: scratch)
         #expect(again.status == 0 && again.stdout.contains("(0 written now, 2 already present)"), "\(again.stdout)")
+        // The summary counts the lesions the output holds beyond its input's, also for a resumed run.
+        #expect(again.stdout.contains("lesions placed"), "\(again.stdout)")
+        let json = try CommandRunner.run(["lesions", "--in", "src.h5", "--out", "les.h5", "--per-case", "2", "--seed", "5",
+                                          "--lesion-radius", "10", "--json"], in: scratch)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(report["lesionsRequested"] as? Int == 4)
+        let placed = try #require(report["lesionsPlaced"] as? Int)
+        #expect(placed >= 2 && placed <= 4)   // case000 holds at least one new lesion, case001 too (both 32x64x64 heads)
+        #expect(again.stdout.contains(placed == 4 ? "; 4 lesions placed" : "; \(placed) of 4 lesions placed"), "\(again.stdout)")
     }
 
     @Test func lesionsOnAVolumeWriteTheImageAndItsLabelMap() throws {

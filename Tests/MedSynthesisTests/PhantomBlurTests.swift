@@ -71,17 +71,22 @@ import MedTestSupport
         #expect(abs(2 * halfWidth - fwhm) / fwhm < 0.05, "measured FWHM \(2 * halfWidth) mm")
     }
 
-    /// The rendered PET (noise off) is the unblurred PET convolved with the PSF of the configured FWHM.
+    /// The rendered PET (noise off) is the unblurred PET convolved with the PSF of the case's FWHM: the configured
+    /// 7 mm times the case's drawn factor (per-case acquisition variation).
     @Test func renderedPETAppliesTheConfiguredPSF() throws {
         var sharp = PhantomFixture.smallSettings
         sharp.pet.countsPerSUV = 0
         sharp.pet.psfFWHMMM = 0
         var blurred = sharp
         blurred.pet.psfFWHMMM = 7
-        let parameters = try HeadPhantom(settings: sharp).drawParameters(seed: 3, index: 0)
-        let a = try HeadPhantom(settings: sharp).render(parameters)
+        let parameters = try HeadPhantom(settings: blurred).drawParameters(seed: 3, index: 0)
+        let fwhm = try #require(parameters.acquisition).petPSFFWHMMM
+        #expect(fwhm != 7 && fwhm >= 7 * 0.8 && fwhm <= 7 * 1.2)
+        var unblurred = parameters
+        unblurred.acquisition?.petPSFFWHMMM = 0
+        let a = try HeadPhantom(settings: sharp).render(unblurred)
         let b = try HeadPhantom(settings: blurred).render(parameters)
-        let sigma = GaussianBlur3D.sigmaVoxels(fwhmMM: 7, spacingMM: blurred.spacingMM)
+        let sigma = GaussianBlur3D.sigmaVoxels(fwhmMM: fwhm, spacingMM: blurred.spacingMM)
         let r = blurred.pet.kernelRadiusSigmas
         var expected = a.pet.voxels
         GaussianBlur3D.blurSeparable(&expected, shape: blurred.shape,

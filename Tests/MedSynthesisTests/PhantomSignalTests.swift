@@ -32,7 +32,9 @@ import MedTestSupport
     @Test func caseFlairNullsItsCSF() {
         let p = PhantomFixture.smallCase.parameters
         let csf = p.properties(of: .csf)
-        let flair = HeadPhantomSettings().mr.flair
+        // At the case's drawn FLAIR TR (per-case acquisition variation).
+        let flair = PhantomFixture.smallSettings.applying(p.acquisition).mr.flair
+        #expect(p.acquisition != nil && flair.repetitionTimeMS != HeadPhantomSettings().mr.flair.repetitionTimeMS)
         #expect(Approx.isClose(p.flairInversionTimeMS,
                                MRSignalModel.nullingInversionTimeMS(t1MS: csf.t1MS, repetitionTimeMS: flair.repetitionTimeMS)))
         #expect(p.flairInversionTimeMS > 2000 && p.flairInversionTimeMS < 3000)
@@ -132,7 +134,7 @@ import MedTestSupport
         #expect(lesionLabels >= 27)
         // The inner voxels carry the lesion's values: CT near 60 HU, T2 brighter than the white matter around.
         let innerCT = (0..<27).map { n in withLesion.ct[centre.k - 1 + n / 9, centre.j - 1 + (n / 3) % 3, centre.i - 1 + n % 3] }
-        #expect(abs(PhantomFixture.mean(innerCT) - 60) < 4 * s.ct.noiseStdHU / 27.squareRoot())
+        #expect(abs(PhantomFixture.mean(innerCT) - 60) < 4 * s.applying(parameters.acquisition).ct.noiseStdHU / 27.squareRoot())
         #expect(withLesion.t2[centre.k, centre.j, centre.i] > plain.t2[centre.k, centre.j, centre.i] * 1.3)
         // Far from the box nothing changes (same noise streams).
         #expect(withLesion.labels[5, 10, 10] == plain.labels[5, 10, 10])

@@ -90,7 +90,7 @@ import MedIO
         let c = PhantomFixture.plainCase
         let p = c.parameters
         let pure = PhantomFixture.pureLabels(settings: s, parameters: p)
-        let mr = s.mr
+        let mr = s.applying(p.acquisition).mr
         for tissue in Tissue.anatomical {
             let ranges = s.tissues[tissue]
             let drawn = p.properties(of: tissue)
@@ -100,7 +100,7 @@ import MedIO
             let n = Double(ct.count)
             // CT: median within the HU range (air is clamped at −1024, so allow the noise there).
             let ctMedian = Double(PhantomFixture.median(ct))
-            let ctTolerance = 4 * s.ct.noiseStdHU / n.squareRoot() + 0.5
+            let ctTolerance = 4 * s.applying(p.acquisition).ct.noiseStdHU / n.squareRoot() + 0.5
             #expect(ctMedian >= ranges.ctHU.lowerBound - ctTolerance && ctMedian <= ranges.ctHU.upperBound + ctTolerance,
                     "\(tissue) CT median \(ctMedian) outside \(ranges.ctHU)")
             #expect(abs(ctMedian - drawn.ctHU) < ctTolerance, "\(tissue) CT median \(ctMedian) vs drawn \(drawn.ctHU)")
@@ -108,7 +108,7 @@ import MedIO
             // PET (no blur): median within the SUV range; noise σ² = mean/counts.
             let pet = PhantomFixture.values(c.pet, where: pure, in: [tissue])
             let petMedian = Double(PhantomFixture.median(pet))
-            let petSigma = s.pet.noiseStdSUV(meanSUV: drawn.suv)
+            let petSigma = s.applying(p.acquisition).pet.noiseStdSUV(meanSUV: drawn.suv)
             let petTolerance = 4 * petSigma / n.squareRoot() + 1e-3
             #expect(petMedian >= ranges.suv.lowerBound - petTolerance && petMedian <= ranges.suv.upperBound + petTolerance,
                     "\(tissue) PET median \(petMedian) outside \(ranges.suv)")

@@ -8,8 +8,10 @@ import MedIO
 /// (which is what lets an interrupted run resume).
 ///
 /// Provenance: the source case id; the source's transforms followed by this pipeline's record (each entry:
-/// step, transform name, drawn parameters); the source's phantom parameters and lesion metadata are carried
-/// over unchanged — lesion volumes and centroids describe the source geometry, before these transforms.
+/// step, transform name, drawn parameters); the source's phantom parameters carried over unchanged; the source's
+/// lesion records with their geometry measured again on the augmented label map (`AugmentLesionTracking`:
+/// labels, voxel count, volume, centroid, box, sub-region counts — a lesion moved off the grid keeps its record
+/// with 0 voxels, "nan" centroids and a null box), their `contrast` as measured when they were inserted.
 public struct AugmentDatasetBuilder: Sendable {
     /// The source dataset.
     public let source: URL
@@ -59,6 +61,15 @@ public struct AugmentDatasetBuilder: Sendable {
                                              labels: stored.volume(.label))
         }
         stored.volumes = []   // the case's arrays are now held by `augmented` alone: the pipeline changes them in place
+        // The recorded lesions travel through the pipeline as marks in the label map.
+        var lesions: [Any] = []
+        if let json = stored.provenance?.lesionsJSON,
+           let old = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any] { lesions = old }
+        let grid = augmented.geometry.shape
+        let tracked = augmented.labels != nil && !lesions.isEmpty && lesions.count <= AugmentLesionTracking.maximumRecords
+        let margins = tracked ? augmented.modifyLabelVoxels { voxels in
+            AugmentLesionTracking.mark(&voxels, grid: grid, boxes: lesions.map { ($0 as? [String: Any]).flatMap { LesionDatasetBuilder.box(from: $0["box"]) } })
+        } : []
         var generator = SeededGenerator(seed: seed).split(UInt64(index))
         let record: AugmentationRecord
         do {
@@ -66,6 +77,15 @@ public struct AugmentDatasetBuilder: Sendable {
         } catch let e as MedSynthError {
             throw MedSynthError(e.kind, source.path, "case '\(sourceID)': \(e.subject.map { "\($0): " } ?? "")\(e.message)")
         }
+        if tracked {
+            let measured = augmented.modifyLabelVoxels { AugmentLesionTracking.unmark(&$0, grid: grid, count: lesions.count) }
+            let affine = augmented.labels!.affine
+            lesions = lesions.enumerated().map { n, entry in
+                guard let object = entry as? [String: Any], margins[n] != nil else { return entry }
+                return AugmentLesionTracking.remeasured(object, measured[n], margins: margins[n], grid: grid, affine: affine)
+            }
+        }
+        let lesionsData = try JSONSerialization.data(withJSONObject: lesions, options: [.sortedKeys, .withoutEscapingSlashes])
         // The source's transforms (if it was augmented before) followed by this run's.
         var transforms: [Any] = []
         if let json = stored.provenance?.transformsJSON,
@@ -75,7 +95,7 @@ public struct AugmentDatasetBuilder: Sendable {
         let provenance = CaseProvenance(
             commandLine: commandLine, seed: Int(seed), caseIndex: index, sourceCaseID: sourceID,
             phantomParametersJSON: stored.provenance?.phantomParametersJSON ?? "null",
-            lesionsJSON: stored.provenance?.lesionsJSON ?? "[]",
+            lesionsJSON: String(decoding: lesionsData, as: UTF8.self),
             transformsJSON: String(decoding: transformsData, as: UTF8.self))
         let volumes = modalities.map { m in m == .label ? augmented.labels! : augmented.images[m.rawValue]! }
         return DatasetCase(id: caseIDs[index], volumes: volumes, provenance: provenance)

@@ -7,6 +7,8 @@ import MedIO
 /// (k, j, i) of those voxels and its world position (x, y, z) in mm through the affine. `contrast` compares
 /// the mean over those voxels with the mean over the host tissue around the lesion (its box minus the lesion's
 /// reach): CT as a difference in HU, the other modalities as a relative difference (mean / host mean − 1).
+/// `medsynth augment` measures the geometry again after its transforms and keeps `contrast` as inserted
+/// (`AugmentLesionTracking`).
 public struct LesionRecord: Codable, Sendable, Equatable {
     /// Position in the case's lesion list.
     public var index: Int

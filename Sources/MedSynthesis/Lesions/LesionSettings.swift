@@ -12,6 +12,20 @@ public struct LesionSettings: Codable, Sendable, Equatable {
     public var radiusLogSigma: Double = 0.4
     /// Radii are clamped to this range (mm).
     public var radiusRangeMM: ClosedRange<Double> = 2.5...15
+
+    /// Sets the median radius and widens `radiusRangeMM` by the same factor, so the clamp keeps its place in the
+    /// distribution (the defaults: 2.5…15 mm about 6 mm, ×0.42…×2.5) instead of cutting it off: median 30 mm
+    /// clamps to 2.5…75 mm, median 3 mm to 1.25…15 mm. The range never shrinks, and its top stays within 100 mm.
+    /// What `--lesion-radius` of `medsynth phantom` and `medsynth lesions` sets.
+    public mutating func setRadiusMedian(_ mm: Double) {
+        let defaults = LesionSettings()
+        let scale = mm / defaults.radiusMedianMM
+        radiusMedianMM = mm
+        guard scale.isFinite, scale > 0 else { return }   // validate() reports the median itself
+        let lower = min(radiusRangeMM.lowerBound, defaults.radiusRangeMM.lowerBound * scale)
+        let upper = min(100, max(radiusRangeMM.upperBound, defaults.radiusRangeMM.upperBound * scale))
+        radiusRangeMM = lower...max(lower, upper)
+    }
     /// Perturbed ellipsoid: each semi-axis factor is drawn from this range, then the three are scaled to a
     /// geometric mean of 1 (the radius stays the mean size).
     public var ellipsoidAxisFactor: ClosedRange<Double> = 0.7...1.3

@@ -25,8 +25,9 @@ public struct HeadPhantom: Sendable {
 
     /// Draws every random parameter of case `index` of the dataset `seed`.
     ///
-    /// Streams: case = SeededGenerator(seed).split(index); its splits 0, 1, 2, 3 draw the anatomy, the tissue
-    /// properties, the bias field and the noise seed, so changing one part's settings leaves the other draws alone.
+    /// Streams: case = SeededGenerator(seed).split(index); its splits 0, 1, 2, 3, 4 draw the anatomy, the tissue
+    /// properties, the bias field, the noise seed and the acquisition (`settings.acquisitionVariation`), so
+    /// changing one part's settings leaves the other draws alone.
     /// - Parameters:
     ///   - seed: the dataset seed.
     ///   - index: the case number, ≥ 0.
@@ -34,13 +35,14 @@ public struct HeadPhantom: Sendable {
         precondition(index >= 0, "case index \(index) must be >= 0")
         let caseStream = SeededGenerator(seed: seed).split(UInt64(index))
         var anatomyStream = caseStream.split(0), tissueStream = caseStream.split(1)
-        var biasStream = caseStream.split(2), noiseStream = caseStream.split(3)
+        var biasStream = caseStream.split(2), noiseStream = caseStream.split(3), acquisitionStream = caseStream.split(4)
 
         let anatomy = HeadAnatomyParameters.draw(from: settings.anatomy, using: &anatomyStream)
         let tissues = settings.tissues.draw(using: &tissueStream)
         let bias = BiasField.draw(degree: settings.mr.biasFieldDegree, strength: settings.mr.biasFieldStrength,
                                   using: &biasStream)
-        let mr = settings.mr
+        let acquisition = settings.acquisitionVariation.map { $0.draw(around: settings, using: &acquisitionStream) }
+        let mr = settings.applying(acquisition).mr
         let csf = tissues[Tissue.csf.rawValue]
         let ti = mr.flair.inversionTimeMS
             ?? MRSignalModel.nullingInversionTimeMS(t1MS: csf.t1MS, repetitionTimeMS: mr.flair.repetitionTimeMS)
@@ -55,7 +57,8 @@ public struct HeadPhantom: Sendable {
             echoTimeMS: mr.flair.echoTimeMS, inversionTimeMS: ti)
         return HeadPhantomCaseParameters(
             seed: seed, index: index, anatomy: anatomy, tissues: tissues, biasField: bias, flairInversionTimeMS: ti,
-            t1NoiseSigma: t1Sigma, t2NoiseSigma: t2Sigma, flairNoiseSigma: flairSigma, noiseSeed: noiseStream.next())
+            t1NoiseSigma: t1Sigma, t2NoiseSigma: t2Sigma, flairNoiseSigma: flairSigma, noiseSeed: noiseStream.next(),
+            acquisition: acquisition)
     }
 
     /// The anatomy model of a drawn case: tissue fractions at any voxel, e.g. for a lesion model to choose where
@@ -99,7 +102,7 @@ public struct HeadPhantom: Sendable {
             throw MedSynthError(.mismatch, "anatomy model", "was built for other parameters or another grid than this case")
         }
         let anatomy = model ?? anatomyModel(for: parameters)
-        return HeadPhantomRenderer(settings: settings, model: anatomy, parameters: parameters,
+        return HeadPhantomRenderer(settings: settings.applying(parameters.acquisition), model: anatomy, parameters: parameters,
                                    inclusions: inclusions, serial: serial).render()
     }
 }

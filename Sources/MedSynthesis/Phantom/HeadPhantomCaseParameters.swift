@@ -23,6 +23,10 @@ public struct HeadPhantomCaseParameters: Codable, Sendable, Equatable {
     public var flairNoiseSigma: Double
     /// Seed of the per-voxel noise streams (CT, MR and PET noise are split from it per slice).
     public var noiseSeed: UInt64
+    /// The case's drawn acquisition (CT noise, MR timings and noise, PET resolution and counts), which rendering
+    /// uses in place of the fixed settings; nil for settings without `acquisitionVariation` and for records
+    /// written before MedSynth drew it (those cases were rendered with the fixed settings).
+    public var acquisition: CaseAcquisition? = nil
 
     /// The drawn properties of an anatomical tissue.
     /// - Precondition: `tissue != .lesion`.
@@ -39,5 +43,15 @@ public struct HeadPhantomCaseParameters: Codable, Sendable, Equatable {
         }
         for (n, t) in tissues.enumerated() { try t.validate(subject: "case parameters tissue \(n)") }
         guard index >= 0 else { throw MedSynthError(.invalidArgument, "case parameters", "index is \(index); expected >= 0") }
+        try acquisition?.validate()
+        // A bias field read from a file bypasses `BiasField.init`'s preconditions: check them here.
+        guard (0...3).contains(biasField.degree) else {
+            throw MedSynthError(.invalidArgument, "case parameters", "bias field degree is \(biasField.degree); expected 0...3")
+        }
+        let terms = BiasField.exponents(degree: biasField.degree).count
+        guard biasField.coefficients.count == terms, biasField.coefficients.allSatisfy(\.isFinite) else {
+            throw MedSynthError(.invalidArgument, "case parameters",
+                                "bias field of degree \(biasField.degree) has coefficients \(biasField.coefficients); expected \(terms) finite numbers")
+        }
     }
 }

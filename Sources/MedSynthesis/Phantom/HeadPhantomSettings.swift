@@ -20,6 +20,9 @@ public struct HeadPhantomSettings: Codable, Sendable, Equatable {
     public var mr = MRAcquisitionSettings()
     /// PET rendering.
     public var pet = PETAcquisitionSettings()
+    /// Per-case variation of the CT, MR and PET settings above (which are its centre); nil renders every case
+    /// with them as they are (and is what settings recorded before MedSynth varied the acquisition decode to).
+    public var acquisitionVariation: AcquisitionVariation? = AcquisitionVariation()
     /// Samples per cube-face edge of the table that holds the anatomy's direction-dependent functions (surface
     /// bumps, thickness modulations, gyral field). 128 keeps the table's texel below ≈ 0.9 mm on the cortex.
     public var directionTableResolution: Int = 128
@@ -63,5 +66,6 @@ public struct HeadPhantomSettings: Codable, Sendable, Equatable {
         try ct.validate()
         try mr.validate()
         try pet.validate()
+        try acquisitionVariation?.validate(mr: mr)
     }
 }
