@@ -20,8 +20,14 @@ struct PhantomCommand: ParsableCommand {
         through the phantom so partial volume, bias, blur and noise apply; label 10, or 11 necrotic core,
         12 oedema, 13 enhancing rim with --sub-regions.
 
+        Acquisition: every case draws its own CT noise, MR TR/TE and noise, PET resolution and counts around the
+        default settings (docs/TISSUE_PARAMETERS.md, "Acquisition variation per case"). --settings FILE.yaml
+        overrides any phantom setting — only the keys it states (Configs/phantom-acquisition.yaml shows the
+        acquisition keys); the file's text is part of the run's arguments.
+
         Examples:
           medsynth phantom --cases 20 --shape 64 128 128 --seed 7 --out Outputs/phantom.h5
+          medsynth phantom --cases 20 --settings Configs/phantom-acquisition.yaml --out Outputs/phantom-1p5T.h5
           medsynth phantom --cases 100 --shape 128 256 256 --seed 1 --lesions 3 --sub-regions --out data.h5
           medsynth phantom --cases 4 --shape 32 64 64 --seed 2 --out small.h5 --overwrite --json
         """
@@ -44,6 +50,9 @@ struct PhantomCommand: ParsableCommand {
 
     @Option(help: "Median lesion radius in mm (log-normal, sigma of ln R 0.4); radii are clamped to 0.42-2.5 times it (never narrower than 2.5-15 mm, at most 100 mm).")
     var lesionRadius: Double = LesionSettings().radiusMedianMM
+
+    @Option(help: ArgumentHelp("YAML (or JSON) file overriding phantom settings: acquisition (ct, mr, pet, acquisitionVariation), tissues, anatomy; only the keys it states.", valueName: "file"))
+    var settings: String?
 
     @Option(help: "Deflate level 0-9 of every dataset (with shuffle).")
     var deflateLevel: Int = HDF5VolumeStore.defaultDeflateLevel
@@ -80,7 +89,17 @@ struct PhantomCommand: ParsableCommand {
             throw MedSynthError(.invalidArgument, out, "the dataset is HDF5; expected a name ending in .h5 or .hdf5")
         }
         let grid = VolumeShape(depth: shape[0], height: shape[1], width: shape[2])
-        let phantom = try HeadPhantom(settings: HeadPhantomSettings().withShape(grid))
+        var base = HeadPhantomSettings()
+        var settingsText: String?
+        if let path = settings {
+            let text: String
+            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+                throw MedSynthError(.unreadable, path, "cannot read the phantom settings: \(error.localizedDescription)")
+            }
+            base = try HeadPhantomSettings.overriding(withYAML: text, source: path)
+            settingsText = text
+        }
+        let phantom = try HeadPhantom(settings: base.withShape(grid))
         var lesionSettings: LesionSettings? = nil
         if lesions > 0 {
             var s = LesionSettings()
@@ -91,12 +110,15 @@ struct PhantomCommand: ParsableCommand {
         }
         let builder = try PhantomDatasetBuilder(phantom: phantom, lesionSettings: lesionSettings, seed: seed, caseCount: cases,
                                                 commandLine: CaseProvenance.quotedCommandLine(CommandLine.arguments))
-        let configuration = DatasetRunConfiguration([
+        var arguments = [
             "command": "phantom", "cases": String(cases), "shape": shape.map(String.init).joined(separator: " "),
             "seed": String(seed), "lesions": String(lesions), "sub_regions": String(subRegions),
             "lesion_radius_mm": String(lesionRadius), "deflate_level": String(deflateLevel),
             "deflate_strategy": deflateStrategy.rawValue,
-        ])
+        ]
+        // The settings file's content (not its path) is an argument: another file, or an edited one, is another run.
+        if let settingsText { arguments["phantom_settings_yaml"] = settingsText }
+        let configuration = DatasetRunConfiguration(arguments)
         let summary = try DatasetRun.write(command: "phantom", to: url, configuration: configuration, caseIDs: builder.caseIDs,
                                            overwrite: overwrite, deflateLevel: deflateLevel, deflateStrategy: deflateStrategy,
                                            syncsToDisk: !noFsync, make: builder.makeCase)

@@ -75,6 +75,34 @@ import MedTestSupport
         #expect(fixture.contains("6 cases of 6 planned") && fixture.contains(" 0 failed"), "the committed h5py check reports failures")
     }
 
+    /// `--settings FILE` overrides phantom settings: the cases record them and their drawn acquisition, and the same
+    /// output with an edited file is another run (refused without --overwrite).
+    @Test func settingsFileChangesTheRecordedSettingsAndTheRun() throws {
+        let scratch = try Fixtures.temporaryFolder("phantom-settings")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let file = scratch.appendingPathComponent("acq.yaml")
+        try "mr: {t1Weighted: {repetitionTimeMS: 450, echoTimeMS: 12}}\nacquisitionVariation: null\n".write(to: file, atomically: true, encoding: .utf8)
+        let arguments = ["phantom", "--cases", "1", "--shape", "16", "32", "32", "--seed", "4", "--settings", file.path, "--out", "s.h5"]
+        let r = try CommandRunner.run(arguments, in: scratch)
+        #expect(r.status == 0, "\(r.stderr)")
+        // The T1w image follows the file's TR and TE (info's statistics of the two runs' T1 differ; CT does not).
+        let plain = try CommandRunner.run(Array(arguments.prefix(9)) + ["--out", "p.h5"], in: scratch)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        func mean(_ file: String, _ modality: String) throws -> Double {
+            let info = try CommandRunner.run(["info", scratch.appendingPathComponent(file).path, "--json"])
+            let images = (try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])?["images"] as? [[String: Any]] ?? []
+            return try #require(images.first { $0["dataset"] as? String == "/cases/case000/\(modality)" }?["mean"] as? Double)
+        }
+        #expect(try mean("s.h5", "T1") != mean("p.h5", "T1"))
+        #expect(try mean("s.h5", "label") == mean("p.h5", "label"))
+        try "mr: {t1Weighted: {repetitionTimeMS: 460, echoTimeMS: 12}}\n".write(to: file, atomically: true, encoding: .utf8)
+        let again = try CommandRunner.run(arguments, in: scratch)
+        #expect(again.status != 0 && again.stderr.contains("phantom_settings_yaml"), "\(again.stderr)")
+        try "mr: {t1Weigthed: {}}\n".write(to: file, atomically: true, encoding: .utf8)
+        let typo = try CommandRunner.run(arguments + ["--overwrite"], in: scratch)
+        #expect(typo.status != 0 && typo.stderr.contains("mr.t1Weigthed") && typo.stderr.contains(file.path), "\(typo.stderr)")
+    }
+
     @Test func resumingWithOtherArgumentsIsRefusedInOneLine() throws {
         let scratch = try Fixtures.temporaryFolder("phantom-refuse")
         defer { try? FileManager.default.removeItem(at: scratch) }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MedCore
 import MedIO
+import MedTestSupport
 @testable import MedSynthesis
 
 /// Per-case acquisition variation: drawn within the configured factors around the settings, recorded in the case
@@ -93,5 +94,49 @@ import MedIO
         var record = p
         record.acquisition?.petCountsPerSUV = -.infinity
         do { try record.validate(); Issue.record("negative counts were accepted") } catch let e as MedSynthError { #expect("\(e)".contains("petCountsPerSUV")) }
+    }
+}
+
+/// `HeadPhantomSettings.overriding(withYAML:)`, what `medsynth phantom --settings` reads.
+@Suite struct PhantomSettingsFileTests {
+    /// The committed example overrides exactly the keys it states.
+    @Test func committedExampleOverridesOnlyItsKeys() throws {
+        let url = Fixtures.repositoryRoot.appendingPathComponent("Configs/phantom-acquisition.yaml")
+        let s = try HeadPhantomSettings.overriding(withYAML: String(contentsOf: url, encoding: .utf8), source: url.path)
+        let d = HeadPhantomSettings()
+        #expect(s.ct.noiseStdHU == 14 && s.ct.minimumHU == d.ct.minimumHU)
+        #expect(s.mr.t1Weighted == SpinEchoTiming(repetitionTimeMS: 450, echoTimeMS: 12))
+        #expect(s.mr.flair.repetitionTimeMS == 8500 && s.mr.flair.inversionTimeMS == nil && s.mr.receiverGain == d.mr.receiverGain)
+        #expect(s.pet.psfFWHMMM == 6.5 && s.pet.countsPerSUV == 25 && s.pet.kernelRadiusSigmas == d.pet.kernelRadiusSigmas)
+        #expect(s.acquisitionVariation?.petCountsFactor == 0.8...1.25)
+        #expect(s.tissues == d.tissues && s.anatomy == d.anatomy && s.shape == d.shape)
+    }
+
+    @Test func nullsEmptyFilesAndOptionalKeys() throws {
+        #expect(try HeadPhantomSettings.overriding(withYAML: "", source: "e.yaml") == HeadPhantomSettings())
+        let off = try HeadPhantomSettings.overriding(withYAML: "acquisitionVariation: null\nmr: {flair: {inversionTimeMS: 2400}}", source: "o.yaml")
+        #expect(off.acquisitionVariation == nil && off.mr.flair.inversionTimeMS == 2400)
+        let json = try HeadPhantomSettings.overriding(withYAML: #"{"pet": {"countsPerSUV": 0}}"#, source: "j.json")
+        #expect(json.pet.countsPerSUV == 0)
+    }
+
+    /// Mistakes are one error naming the file and the key.
+    @Test(arguments: [
+        ("mr: {t1Weigthed: {repetitionTimeMS: 600}}", "mr.t1Weigthed"),
+        ("ct: {noiseStdHU: loud}", "ct.noiseStdHU"),
+        ("pet: {psfFWHMMM: -2}", "pet.psfFWHMMM"),
+        ("acquisitionVariation: {mrEchoTimeFactor: [1, 80]}", "mrEchoTimeFactor"),
+        ("- just\n- a list", "expected a mapping"),
+        ("mr: {t1Weighted: [1, 2", "cannot be parsed"),
+    ])
+    func mistakesNameTheFileAndKey(yaml: String, mentioning: String) {
+        do {
+            _ = try HeadPhantomSettings.overriding(withYAML: yaml, source: "bad.yaml")
+            Issue.record("accepted: \(yaml)")
+        } catch let e as MedSynthError {
+            #expect("\(e)".contains("bad.yaml") && "\(e)".contains(mentioning), "\(e)")
+        } catch {
+            Issue.record("not a MedSynthError: \(error)")
+        }
     }
 }
