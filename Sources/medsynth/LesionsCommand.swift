@@ -17,7 +17,9 @@ struct LesionsCommand: ParsableCommand {
         renders a phantom case again from its provenance with the lesions inside (partial volume, bias field,
         PET blur and noise apply to them as to tissue); --method blend blends them into the stored images;
         --method auto (default) renders where the case allows it (a phantom case, not augmented, whose lesions
-        are all rendered ones) and blends otherwise. Atomic per case and resumable like `medsynth phantom`.
+        are all rendered ones) and blends otherwise. --mask MASK (a volume on the cases' grid) restricts every
+        case further: lesions go where the mask is non-zero and the label is allowed, and are blended. Atomic
+        per case and resumable like `medsynth phantom`; the summary says how many lesions were placed.
 
         CarveMix (--carvemix DONORS.h5, dataset mode): instead of drawing lesions, each case gets the lesions of
         --per-case donor cases of DONORS (cases with lesions; DONORS may be the input, a case is then never its
@@ -33,6 +35,7 @@ struct LesionsCommand: ParsableCommand {
 
         Examples:
           medsynth lesions --in Outputs/phantom.h5 --out Outputs/phantom_lesions.h5 --per-case 2 --seed 3
+          medsynth lesions --in Outputs/phantom.h5 --mask left_hemisphere.nii.gz --out Outputs/left_lesions.h5
           medsynth lesions --in Outputs/healthy.h5 --carvemix Outputs/phantom_lesions.h5 --out Outputs/mixed.h5
           medsynth lesions --in flair.nii.gz --mask brain.nii.gz --modality FLAIR --out flair_lesion.nii.gz
           medsynth lesions --in t1.nii.gz --mask wm.nii.gz --label seg.nii.gz --out t1_lesion.nii.gz --json
@@ -48,7 +51,7 @@ struct LesionsCommand: ParsableCommand {
     @Option(help: "Lesions per case (exactly K; a lesion that does not fit is dropped, and the summary says how many were placed).")
     var perCase: Int = 1
 
-    @Option(help: "Volume mode: where lesions may go (non-zero voxels; values in 0..1 are fractions).")
+    @Option(help: "Where lesions may go (non-zero voxels; values in 0..1 are fractions): required for a NIfTI input; for a dataset, a volume on its grid that restricts every case (with --allowed-labels; lesions are then blended).")
     var mask: String?
 
     @Option(help: "Volume mode: an existing label map to update (new lesions avoid its lesions).")
@@ -112,8 +115,11 @@ struct LesionsCommand: ParsableCommand {
         guard FileFormatDetector.formatFromName(url) == .hdf5 else {
             throw MedSynthError(.invalidArgument, out, "the input is a dataset, so the output is one too; expected a name ending in .h5")
         }
-        guard mask == nil, label == nil, modality == nil else {
-            throw MedSynthError(.invalidArgument, "--mask", "--mask, --label and --modality are for NIfTI input; a dataset's cases use their own label maps (--allowed-labels)")
+        guard label == nil, modality == nil else {
+            throw MedSynthError(.invalidArgument, "--label", "--label and --modality are for NIfTI input; a dataset's cases use their own label maps (--allowed-labels)")
+        }
+        if mask != nil, carvemix != nil {
+            throw MedSynthError(.invalidArgument, "--mask", "is for drawn lesions; --carvemix places transplants where --allowed-labels allow")
         }
         guard input.standardizedFileURL.path != url.standardizedFileURL.path else {
             throw MedSynthError(.invalidArgument, out, "is the input; write the lesioned dataset to a new file")
@@ -144,8 +150,18 @@ struct LesionsCommand: ParsableCommand {
             configuration["input_cases"] = builder.caseIDs.joined(separator: ",")
             (caseIDs, make) = (builder.caseIDs, builder.makeCase)
         } else {
+            // A mask (NIfTI or HDF5 volume on the cases' grid) restricts placement in every case; its voxels are
+            // part of the run's arguments (path and hash), so another mask is another run.
+            var placementMask: Volume?
+            if let mask {
+                let volume = try VolumeIO.read(URL(fileURLWithPath: mask)).volume
+                placementMask = volume
+                configuration["mask"] = URL(fileURLWithPath: mask).standardizedFileURL.path
+                configuration["mask_voxels"] = Self.voxelHash(volume.voxels)
+            }
             let builder = try LesionDatasetBuilder(source: input, settings: lesionSettings, allowedLabels: allowed, seed: seed,
-                                                   perCase: perCase, method: method, commandLine: commandLine)
+                                                   perCase: perCase, method: method, commandLine: commandLine,
+                                                   placementMask: placementMask)
             configuration["method"] = method.rawValue
             configuration["sub_regions"] = String(subRegions)
             configuration["lesion_radius_mm"] = String(lesionRadius)
@@ -157,6 +173,17 @@ struct LesionsCommand: ParsableCommand {
         var report = DatasetRunReport(summary: summary, shape: nil, seed: seed)
         if carvemix == nil { try report.countLesions(output: url, input: input, caseIDs: caseIDs, perCase: perCase) }
         print(json ? try PrettyJSON.string(report) : report.line(command: "lesions"))
+    }
+
+    /// `fnv1a64:` and the FNV-1a hash of the voxels' float32 bit patterns (little-endian), in order.
+    static func voxelHash(_ voxels: [Float]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for v in voxels {
+            var bits = v.bitPattern
+            for _ in 0..<4 { hash = (hash ^ UInt64(bits & 0xff)) &* 0x0000_0100_0000_01b3; bits >>= 8 }
+        }
+        let hex = String(hash, radix: 16)
+        return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     private func runVolume(_ input: URL) throws {
@@ -182,7 +209,10 @@ struct LesionsCommand: ParsableCommand {
         guard maskVolume.shape == image.shape else {
             throw MedSynthError(.mismatch, mask, "has shape \(maskVolume.shape); the input \(self.in) has \(image.shape)")
         }
-        maskVolume.affine = image.affine   // same grid; small header differences must not refuse it
+        guard maskVolume.affine.isClose(to: image.affine, tolerance: 1e-2) else {
+            throw MedSynthError(.mismatch, mask, "has the affine \(maskVolume.affine); the input \(self.in) has \(image.affine) (another orientation or origin: resample the mask onto the image's grid)")
+        }
+        maskVolume.affine = image.affine   // same grid; header rounding below 0.01 mm must not refuse it
         var labels: Volume? = nil
         if let label {
             var l = try VolumeIO.read(URL(fileURLWithPath: label)).volume

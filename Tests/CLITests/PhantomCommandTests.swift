@@ -168,6 +168,52 @@ import MedTestSupport
         #expect(again.stdout.contains(placed == 4 ? "; 4 lesions placed" : "; \(placed) of 4 lesions placed"), "\(again.stdout)")
     }
 
+    /// `--mask` on a dataset restricts every case's lesions to the mask (blended there); a mask on another grid is
+    /// refused naming `--mask`, and a mask is part of the run's arguments.
+    @Test func lesionsOnADatasetStayInsideTheMask() throws {
+        let scratch = try Fixtures.temporaryFolder("lesions-dataset-mask")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        #expect(try CommandRunner.run(["phantom", "--cases", "2", "--shape", "32", "64", "64", "--seed", "3", "--out", "src.h5"], in: scratch).status == 0)
+        let info = try CommandRunner.run(["info", scratch.appendingPathComponent("src.h5").path, "--json", "--dataset", "/cases/case000/label"])
+        let images = (try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])?["images"] as? [[String: Any]] ?? []
+        let affine = Affine(rowMajor: try #require(images.first?["affine"] as? [Double]))
+        // The mask: one block of the left hemisphere's white matter region.
+        let grid = VolumeShape(depth: 32, height: 64, width: 64)
+        let block = (k: 12..<22, j: 22..<42, i: 14..<30)
+        var mask = Volume(shape: grid, filledWith: 0, affine: affine, modality: .label)
+        for k in block.k { for j in block.j { for i in block.i { mask.voxels[mask.index(k: k, j: j, i: i)] = 1 } } }
+        let maskURL = scratch.appendingPathComponent("mask.nii.gz")
+        try VolumeIO.write(mask, to: maskURL, options: VolumeWriteOptions(niftiDataType: .uint8))
+        let r = try CommandRunner.run(["lesions", "--in", "src.h5", "--out", "les.h5", "--mask", maskURL.path, "--per-case", "1",
+                                       "--seed", "5", "--lesion-radius", "4", "--allowed-labels", "7,8,9", "--json"], in: scratch)
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(report["lesionsPlaced"] as? Int == 2, "\(r.stdout)")
+        for id in ["case000", "case001"] {
+            let labelURL = scratch.appendingPathComponent("\(id)_label.nii.gz")
+            let c = try CommandRunner.run(["convert", scratch.appendingPathComponent("les.h5").path, labelURL.path, "--dataset", "/cases/\(id)/label"])
+            #expect(c.status == 0, "\(c.stderr)")
+            let labels = try VolumeIO.read(labelURL).volume
+            var sum = SIMD3<Double>(repeating: 0), count = 0.0
+            for k in 0..<32 { for j in 0..<64 { for i in 0..<64 where labels.voxels[labels.index(k: k, j: j, i: i)] >= 9.5 {
+                sum += SIMD3(Double(k), Double(j), Double(i)); count += 1
+            } } }
+            #expect(count > 0)
+            let centre = sum / max(count, 1)
+            #expect(block.k.contains(Int(centre.x)) && block.j.contains(Int(centre.y)) && block.i.contains(Int(centre.z)), "\(id): lesion centre \(centre)")
+        }
+        // Another mask is another run; a mask on another grid is refused.
+        mask.voxels[mask.index(k: 12, j: 22, i: 14)] = 0
+        try VolumeIO.write(mask, to: maskURL, options: VolumeWriteOptions(niftiDataType: .uint8))
+        let again = try CommandRunner.run(["lesions", "--in", "src.h5", "--out", "les.h5", "--mask", maskURL.path, "--per-case", "1",
+                                           "--seed", "5", "--lesion-radius", "4", "--allowed-labels", "7,8,9"], in: scratch)
+        #expect(again.status != 0 && again.stderr.contains("mask_voxels"), "\(again.stderr)")
+        let small = Volume(shape: VolumeShape(depth: 16, height: 64, width: 64), filledWith: 1, affine: affine, modality: .label)
+        try VolumeIO.write(small, to: maskURL, options: VolumeWriteOptions(niftiDataType: .uint8))
+        let wrong = try CommandRunner.run(["lesions", "--in", "src.h5", "--out", "other.h5", "--mask", maskURL.path], in: scratch)
+        #expect(wrong.status != 0 && wrong.stderr.contains("--mask") && wrong.stderr.contains("16x64x64"), "\(wrong.stderr)")
+    }
+
     @Test func lesionsOnAVolumeWriteTheImageAndItsLabelMap() throws {
         let scratch = try Fixtures.temporaryFolder("lesions-volume")
         defer { try? FileManager.default.removeItem(at: scratch) }

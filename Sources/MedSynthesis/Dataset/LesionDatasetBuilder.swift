@@ -45,11 +45,18 @@ public struct LesionDatasetBuilder: Sendable {
     public let method: Method
     /// The command line recorded in provenance.
     public let commandLine: String
+    /// A placement mask on the cases' grid (`--mask`): lesions go where it is non-zero *and* the label is allowed;
+    /// values in 0…1 are fractions. Such lesions are blended (the phantom cannot render a mask it never drew).
+    public let placementMask: Volume?
 
     /// Creates a builder.
     /// - Throws: `MedSynthError` when the source cannot be listed, has no cases, or the settings are invalid.
     public init(source: URL, settings: LesionSettings, allowedLabels: Set<Int>, seed: UInt64, perCase: Int?,
-                method: Method = .auto, commandLine: String) throws {
+                method: Method = .auto, commandLine: String, placementMask: Volume? = nil) throws {
+        if placementMask != nil, method == .phantom {
+            throw MedSynthError(.invalidArgument, "--mask", "places lesions by blending; --method phantom renders them where the phantom's tissues allow (use --method blend or auto with --mask)")
+        }
+        self.placementMask = placementMask
         guard seed <= UInt64(Int64.max) else {
             throw MedSynthError(.invalidArgument, "--seed", "is \(seed); expected at most \(Int64.max) (stored as int64)")
         }
@@ -81,7 +88,7 @@ public struct LesionDatasetBuilder: Sendable {
         let stream = SeededGenerator(seed: seed).split(UInt64(index))
         var made: (volumes: [Volume], lesions: [LesionRecord])?
         do {
-            if method != .blend {
+            if method != .blend && placementMask == nil {
                 switch phantomPlan(stored, labels: labels) {
                 case .success(let plan): made = try renderThroughPhantom(plan, stored: stored, labels: labels, stream: stream)
                 case .failure(let reason):
@@ -96,7 +103,13 @@ public struct LesionDatasetBuilder: Sendable {
             if made == nil {
                 let oldBoxes = lesions.compactMap { ($0 as? [String: Any]).flatMap { Self.box(from: $0["box"]) } }
                 let images = stored.volumes.filter { $0.modality != .label }
-                let mask = VolumeLesionMask.fromLabels(labels, allowed: allowedLabels)
+                var mask = VolumeLesionMask.fromLabels(labels, allowed: allowedLabels)
+                if let user = placementMask {
+                    guard user.shape == labels.shape, user.affine.isClose(to: labels.affine, tolerance: 1e-2) else {
+                        throw MedSynthError(.mismatch, "--mask", "has shape \(user.shape) and affine \(user.affine); case '\(id)' has \(labels.shape) and \(labels.affine)")
+                    }
+                    for n in mask.voxels.indices { mask.voxels[n] *= min(1, max(0, user.voxels[n].isNaN ? 0 : user.voxels[n])) }
+                }
                 let result = try inserter.insert(into: images, labels: labels, mask: mask, using: stream, count: perCase,
                                                  avoiding: oldBoxes)
                 made = (stored.volumes.map { v in v.modality == .label ? result.labels : result.images.first { $0.modality == v.modality }! },
