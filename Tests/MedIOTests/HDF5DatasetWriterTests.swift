@@ -259,6 +259,29 @@ extension HDF5Tests {
             #expect(try Self.lesionJSON(url) == Self.lesionJSON(ref))
         }
 
+        /// `augment` and `lesions` commit the same way: killed after linking their second case, they leave the
+        /// committed cases, and resuming gives what an uninterrupted run gives (volumes, attributes, lesion JSON).
+        @Test(arguments: ["augment", "lesions"])
+        func derivedDatasetsResumeAfterAKill(command: String) throws {
+            let dir = try HDF5TestSupport.folder("dataset-kill-\(command)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            #expect(try Self.run(Self.phantomArguments + ["--out", "src.h5"], in: dir) == (0, false))
+            let config = Fixtures.repositoryRoot.appendingPathComponent("Configs/augment-default.yaml").path
+            let arguments = command == "augment"
+                ? ["augment", "--in", "src.h5", "--config", config, "--per-case", "2", "--seed", "6"]
+                : ["lesions", "--in", "src.h5", "--per-case", "1", "--seed", "6", "--method", "blend"]
+            let second = command == "augment" ? "case000_aug1" : "case001"
+            #expect(try Self.run(arguments + ["--out", "ref.h5"], in: dir) == (0, false))
+            let killed = try Self.run(arguments + ["--out", "d.h5"], in: dir, environment: ["MEDSYNTH_FAULT_INJECTION": "\(second):linked"])
+            #expect(killed.1, "the fault injection did not kill the run")
+            let url = dir.appendingPathComponent("d.h5"), ref = dir.appendingPathComponent("ref.h5")
+            #expect(try MedSynthDataset.caseIDs(in: url).count == 1)
+            #expect(try Self.run(arguments + ["--out", "d.h5"], in: dir) == (0, false))
+            #expect(try MedSynthDataset.caseIDs(in: url) == MedSynthDataset.caseIDs(in: ref))
+            #expect(try Self.contents(url) == Self.contents(ref))
+            #expect(try Self.lesionJSON(url) == Self.lesionJSON(ref))
+        }
+
         @Test func sigkillMidRunThenResumeEqualsAnUninterruptedRun() throws {
             let dir = try HDF5TestSupport.folder("dataset-sigkill")
             defer { try? FileManager.default.removeItem(at: dir) }

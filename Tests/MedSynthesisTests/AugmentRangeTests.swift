@@ -31,6 +31,32 @@ import MedTestSupport
         #expect(lowest.x < -4.5 && highest.x > 4.5 && lowest.z < -19 && highest.z > 9)
     }
 
+    /// rot90 draws only the configured turns (all of them, over many draws) in the configured plane; Rician noise
+    /// draws σ inside its range and covers it.
+    @Test func rot90AndRicianDrawsStayInRange() throws {
+        var r = Rot90Augmentation.Settings()
+        r.quarterTurns = [1, 3]
+        let rot = try Rot90Augmentation(settings: r)
+        var g = SeededGenerator(seed: 5)
+        var turns = Set<Int>()
+        for _ in 0..<Self.draws {
+            let p = rot.draw(using: &g, geometry: Self.geometry)
+            #expect(p.plane == r.plane && r.quarterTurns.contains(p.quarterTurns))
+            turns.insert(p.quarterTurns)
+        }
+        #expect(turns == [1, 3])
+        var n = RicianNoiseAugmentation.Settings()
+        n.standardDeviation = ValueRange(2, 9)
+        let rician = try RicianNoiseAugmentation(settings: n)
+        var lo = Double.infinity, hi = -Double.infinity
+        for _ in 0..<Self.draws {
+            let sigma = rician.draw(using: &g, geometry: Self.geometry).standardDeviation
+            #expect(n.standardDeviation.contains(sigma))
+            lo = min(lo, sigma); hi = max(hi, sigma)
+        }
+        #expect(lo < 2.1 && hi > 8.9)
+    }
+
     @Test func elasticDrawsStayInRangeAndLockBorders() throws {
         var s = ElasticAugmentation.Settings()
         s.controlPoints = [5, 6, 4]

@@ -42,6 +42,49 @@ import MedTestSupport
         #expect(throws: MedSynthError.self) { try rot.apply(.init(plane: [.width, .depth], quarterTurns: 1), to: c) }
     }
 
+    /// A single flip or quarter turn moves the label map with the images: every output voxel's (CT, T1, label)
+    /// triple is the input's at the same source voxel — checked through the index map of each transform.
+    @Test func oneFlipOrTurnMovesLabelsWithImages() throws {
+        let c = AugmentFixture.augmentationCase
+        let shape = c.geometry.shape
+        let (d, h, w) = (shape.depth, shape.height, shape.width)
+        let labels = try #require(c.labels)
+        #expect(Set(labels.voxels).count > 2, "the fixture's label map is not informative")
+        func check(_ out: AugmentationCase, _ source: (Int, Int, Int) -> (Int, Int, Int), _ what: String) throws {
+            let outLabels = try #require(out.labels)
+            var mismatches = 0
+            for k in 0..<d { for j in 0..<h { for i in 0..<w {
+                let (sk, sj, si) = source(k, j, i)
+                let o = outLabels.index(k: k, j: j, i: i), s = labels.index(k: sk, j: sj, i: si)
+                if outLabels.voxels[o] != labels.voxels[s] || out.images["CT"]!.voxels[o] != c.images["CT"]!.voxels[s]
+                    || out.images["T1"]!.voxels[o] != c.images["T1"]!.voxels[s] { mismatches += 1 }
+            } } }
+            #expect(mismatches == 0, "\(what): \(mismatches) voxels whose label or images came from elsewhere")
+        }
+        let flip = try FlipAugmentation()
+        try check(try flip.apply(.init(flippedAxes: [.width]), to: c), { ($0, $1, w - 1 - $2) }, "flip width")
+        try check(try flip.apply(.init(flippedAxes: [.height]), to: c), { ($0, h - 1 - $1, $2) }, "flip height")
+        try check(try flip.apply(.init(flippedAxes: [.depth]), to: c), { (d - 1 - $0, $1, $2) }, "flip depth")
+        // Two quarter turns in the width–height plane: (k, j, i) ← (k, H−1−j, W−1−i), whichever the direction.
+        var settings = Rot90Augmentation.Settings()
+        settings.plane = [.width, .height]
+        let rot = try Rot90Augmentation(settings: settings)
+        try check(try rot.apply(.init(plane: [.width, .height], quarterTurns: 2), to: c), { ($0, h - 1 - $1, w - 1 - $2) }, "rot90 ×2")
+        // One turn (a square plane here): one of the two quarter-turn index maps holds for labels and images.
+        #expect(h == w)
+        let once = try rot.apply(.init(plane: [.width, .height], quarterTurns: 1), to: c)
+        let outLabels = try #require(once.labels)
+        var misses = [0, 0]
+        for k in 0..<d { for j in 0..<h { for i in 0..<w {
+            let o = outLabels.index(k: k, j: j, i: i)
+            for (n, s) in [labels.index(k: k, j: i, i: w - 1 - j), labels.index(k: k, j: h - 1 - i, i: j)].enumerated()
+            where outLabels.voxels[o] != labels.voxels[s] || once.images["CT"]!.voxels[o] != c.images["CT"]!.voxels[s] {
+                misses[n] += 1
+            }
+        } } }
+        #expect(misses.min() == 0 && misses.max()! > 0, "quarter turn: \(misses) mismatches for the two index maps")
+    }
+
     /// Identity affine parameters reproduce every volume exactly (the voxel map is exactly A = I, b = 0).
     @Test func identityAffineIsExact() throws {
         let c = AugmentFixture.augmentationCase
