@@ -38,14 +38,9 @@ struct AugmentCommand: ParsableCommand {
     @Option(help: "Output dataset (.h5), a new file.")
     var out: String
 
-    @Option(help: "Deflate level 0…9 for the output datasets.")
-    var deflateLevel: Int = 4
 
-    @Option(help: "How chunks are deflated: rle (zlib's run-length matching: fast, the default) or standard (HDF5's own filter bytes).")
-    var deflateStrategy: DeflateStrategy = .runLength
 
-    @Flag(help: "Do not fsync after each case: a killed run still resumes, but a power failure may lose the last cases.")
-    var noFsync = false
+    @OptionGroup var storage: DatasetStorageOptions
 
     @Flag(help: "Replace an existing output instead of resuming it.")
     var overwrite = false
@@ -55,7 +50,6 @@ struct AugmentCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...1000).contains(perCase) else { throw ValidationError("--per-case must be 1…1000, got \(perCase)") }
-        guard (0...9).contains(deflateLevel) else { throw ValidationError("--deflate-level must be 0…9, got \(deflateLevel)") }
         guard seed <= UInt64(Int64.max) else { throw ValidationError("--seed must be at most \(Int64.max), got \(seed)") }
     }
 
@@ -84,13 +78,12 @@ struct AugmentCommand: ParsableCommand {
                                                 commandLine: CaseProvenance.quotedCommandLine(CommandLine.arguments))
         let configuration = DatasetRunConfiguration([
             "command": "augment", "input": input.standardizedFileURL.path, "per_case": String(perCase),
-            "seed": String(seed), "deflate_level": String(deflateLevel),
-            "deflate_strategy": deflateStrategy.rawValue, "pipeline_yaml": yaml,
+            "seed": String(seed), "pipeline_yaml": yaml,
             "input_cases": builder.sourceCaseIDs.joined(separator: ","),
-        ])
+        ].merging(storage.configuration) { a, _ in a })
         let summary = try DatasetRun.write(command: "augment", to: url, configuration: configuration, caseIDs: builder.caseIDs,
-                                           overwrite: overwrite, deflateLevel: deflateLevel, deflateStrategy: deflateStrategy,
-                                           syncsToDisk: !noFsync, make: builder.makeCase)
+                                           overwrite: overwrite, deflateLevel: storage.deflateLevel, deflateStrategy: storage.deflateStrategy,
+                                           syncsToDisk: !storage.noFsync, make: builder.makeCase)
         let report = DatasetRunReport(summary: summary, shape: nil, seed: seed)
         print(json ? try PrettyJSON.string(report) : report.line(command: "augment"))
     }

@@ -40,6 +40,27 @@ enum DatasetRun {
 
 extension DeflateStrategy: ExpressibleByArgument {}
 
+/// The storage options of the dataset-writing commands (`phantom`, `augment`, `lesions` with a dataset).
+struct DatasetStorageOptions: ParsableArguments {
+    @Option(help: "Deflate level 0-9 of every dataset (with shuffle).")
+    var deflateLevel: Int = HDF5VolumeStore.defaultDeflateLevel
+
+    @Option(help: "How chunks are deflated: rle (zlib's run-length matching: fast, the default) or standard (HDF5's own filter bytes).")
+    var deflateStrategy: DeflateStrategy = .runLength
+
+    @Flag(help: "Do not fsync after each case: a killed run still resumes, but a power failure may lose the last cases.")
+    var noFsync = false
+
+    func validate() throws {
+        guard (0...9).contains(deflateLevel) else { throw ValidationError("--deflate-level must be 0…9, got \(deflateLevel)") }
+    }
+
+    /// The run-configuration entries that decide the stored bytes (fsync does not).
+    var configuration: [String: String] {
+        ["deflate_level": String(deflateLevel), "deflate_strategy": deflateStrategy.rawValue]
+    }
+}
+
 /// The summary of a dataset run: what `--json` prints.
 struct DatasetRunReport: Codable {
     var file: String

@@ -84,17 +84,10 @@ struct LesionsCommand: ParsableCommand {
     @Flag(help: "Print the summary (with the lesion metadata in volume mode) as JSON.")
     var json = false
 
-    @Option(help: "Dataset mode: deflate level 0…9 of the output datasets (with shuffle).")
-    var deflateLevel: Int = HDF5VolumeStore.defaultDeflateLevel
-
-    @Option(help: "Dataset mode: how chunks are deflated: rle (zlib's run-length matching: fast, the default) or standard (HDF5's own filter bytes).")
-    var deflateStrategy: DeflateStrategy = .runLength
-
-    @Flag(help: "Dataset mode: do not fsync after each case: a killed run still resumes, but a power failure may lose the last cases.")
-    var noFsync = false
+    /// Dataset mode only.
+    @OptionGroup var storage: DatasetStorageOptions
 
     func validate() throws {
-        guard (0...9).contains(deflateLevel) else { throw ValidationError("--deflate-level must be 0…9, got \(deflateLevel)") }
         guard (1...100).contains(perCase) else { throw ValidationError("--per-case must be 1…100, got \(perCase)") }
         guard seed <= UInt64(Int64.max) else { throw ValidationError("--seed must be at most \(Int64.max), got \(seed)") }
         guard lesionRadius > 0 && lesionRadius.isFinite else { throw ValidationError("--lesion-radius must be positive, got \(lesionRadius)") }
@@ -139,8 +132,7 @@ struct LesionsCommand: ParsableCommand {
         var configuration: [String: String] = [
             "command": "lesions", "input": input.standardizedFileURL.path, "per_case": String(perCase), "seed": String(seed),
             "allowed_labels": allowed.sorted().map(String.init).joined(separator: ","),
-            "deflate_level": String(deflateLevel), "deflate_strategy": deflateStrategy.rawValue,
-        ]
+        ].merging(storage.configuration) { a, _ in a }
         let caseIDs: [String]
         let make: @Sendable (Int) throws -> DatasetCase
         if let carvemix {
@@ -180,8 +172,8 @@ struct LesionsCommand: ParsableCommand {
             (caseIDs, make) = (builder.caseIDs, builder.makeCase)
         }
         let summary = try DatasetRun.write(command: "lesions", to: url, configuration: DatasetRunConfiguration(configuration),
-                                           caseIDs: caseIDs, overwrite: overwrite, deflateLevel: deflateLevel,
-                                           deflateStrategy: deflateStrategy, syncsToDisk: !noFsync, make: make)
+                                           caseIDs: caseIDs, overwrite: overwrite, deflateLevel: storage.deflateLevel,
+                                           deflateStrategy: storage.deflateStrategy, syncsToDisk: !storage.noFsync, make: make)
         var report = DatasetRunReport(summary: summary, shape: nil, seed: seed)
         if carvemix == nil { try report.countLesions(output: url, input: input, caseIDs: caseIDs, perCase: perCase) }
         print(json ? try PrettyJSON.string(report) : report.line(command: "lesions"))

@@ -54,14 +54,9 @@ struct PhantomCommand: ParsableCommand {
     @Option(help: ArgumentHelp("YAML (or JSON) file overriding phantom settings: acquisition (ct, mr, pet, acquisitionVariation), tissues, anatomy; only the keys it states.", valueName: "file"))
     var settings: String?
 
-    @Option(help: "Deflate level 0-9 of every dataset (with shuffle).")
-    var deflateLevel: Int = HDF5VolumeStore.defaultDeflateLevel
 
-    @Option(help: "How chunks are deflated: rle (zlib's run-length matching: fast, the default) or standard (HDF5's own filter bytes).")
-    var deflateStrategy: DeflateStrategy = .runLength
 
-    @Flag(help: "Do not fsync after each case: a killed run still resumes, but a power failure may lose the last cases.")
-    var noFsync = false
+    @OptionGroup var storage: DatasetStorageOptions
 
     @Option(help: "The output dataset file (.h5).")
     var out: String
@@ -78,7 +73,6 @@ struct PhantomCommand: ParsableCommand {
         }
         guard cases >= 1 && cases <= 100_000 else { throw ValidationError("--cases must be 1…100000, got \(cases)") }
         guard (0...100).contains(lesions) else { throw ValidationError("--lesions must be 0…100, got \(lesions)") }
-        guard (0...9).contains(deflateLevel) else { throw ValidationError("--deflate-level must be 0…9, got \(deflateLevel)") }
         guard seed <= UInt64(Int64.max) else { throw ValidationError("--seed must be at most \(Int64.max), got \(seed)") }
         if subRegions && lesions == 0 { throw ValidationError("--sub-regions needs --lesions K with K >= 1") }
     }
@@ -113,15 +107,14 @@ struct PhantomCommand: ParsableCommand {
         var arguments = [
             "command": "phantom", "cases": String(cases), "shape": shape.map(String.init).joined(separator: " "),
             "seed": String(seed), "lesions": String(lesions), "sub_regions": String(subRegions),
-            "lesion_radius_mm": String(lesionRadius), "deflate_level": String(deflateLevel),
-            "deflate_strategy": deflateStrategy.rawValue,
-        ]
+            "lesion_radius_mm": String(lesionRadius),
+        ].merging(storage.configuration) { a, _ in a }
         // The settings file's content (not its path) is an argument: another file, or an edited one, is another run.
         if let settingsText { arguments["phantom_settings_yaml"] = settingsText }
         let configuration = DatasetRunConfiguration(arguments)
         let summary = try DatasetRun.write(command: "phantom", to: url, configuration: configuration, caseIDs: builder.caseIDs,
-                                           overwrite: overwrite, deflateLevel: deflateLevel, deflateStrategy: deflateStrategy,
-                                           syncsToDisk: !noFsync, make: builder.makeCase)
+                                           overwrite: overwrite, deflateLevel: storage.deflateLevel, deflateStrategy: storage.deflateStrategy,
+                                           syncsToDisk: !storage.noFsync, make: builder.makeCase)
         let report = DatasetRunReport(summary: summary, shape: shape, seed: seed)
         if json {
             print(try PrettyJSON.string(report))
