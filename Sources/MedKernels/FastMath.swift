@@ -42,22 +42,44 @@ public enum FastMath {
         return raised &- (above & ~(above &>> 31))
     }
 
-    /// log₂ of every lane; lanes ≤ 0, subnormal or non-finite give meaningless values (callers mask them).
+    /// The coefficients of log₂ m = t·P(t), P = Σ cₖtᵏ (k = 0…7), and of 2ᶠ = 1 + f·Q(f), Q = Σ cₖfᵏ (k = 0…5):
+    /// one table for the plain (`log2`, `exp2`) and the fused (`powerOfUnit`) evaluations.
+    @usableFromInline static let log2P: (Float, Float, Float, Float, Float, Float, Float, Float) =
+        (1.442_694_958, -7.213_527_588e-1, 4.809_240_386e-1, -3.602_419_859e-1,
+         2.870_756_112e-1, -2.488_218_057e-1, 2.342_098_511e-1, -1.462_035_340e-1)
+    @usableFromInline static let exp2Q: (Float, Float, Float, Float, Float, Float) =
+        (6.931_471_880e-1, 2.402_265_092e-1, 5.550_357_104e-2, 9.618_056_670e-3, 1.339_086_735e-3, 1.546_144_745e-4)
+
+    /// x = 2ᵉ·(1 + t) with 1 + t in [√½, √2): the exponent e as a Float and t = mantissa − 1.
     @inlinable @inline(__always)
-    public static func log2<V: FastMathLanes>(_ x: V) -> V {
+    static func log2Reduction<V: FastMathLanes>(_ x: V) -> (exponent: V, t: V) {
         let b = bits(x)
         // The exponent that brings the mantissa into [√½, √2): the bits of x minus those of √½ (0x3F3504F3)
         // borrow from the exponent field exactly when the mantissa is below √2.
         let e = (b &- 0x3F35_04F3) &>> 23
         let mantissa: V = float(b &- (e &<< 23))
-        let exponent: V = float(e &+ roundingMagicBits) - V(repeating: roundingMagic)
-        let t = mantissa - 1
+        return (float(e &+ roundingMagicBits) - V(repeating: roundingMagic), mantissa - 1)
+    }
+
+    /// y = n + f with n = round(y) and |f| ≤ ½: f, and n + 127 (the biased exponent of 2ⁿ, not yet clamped).
+    @inlinable @inline(__always)
+    static func exp2Reduction<V: FastMathLanes>(_ y: V) -> (f: V, biased: V.Bits) {
+        let shifted = y + V(repeating: roundingMagic)
+        let n = shifted - V(repeating: roundingMagic)
+        return (y - n, bits(shifted) &- (roundingMagicBits &- 127))
+    }
+
+    /// log₂ of every lane; lanes ≤ 0, subnormal or non-finite give meaningless values (callers mask them).
+    @inlinable @inline(__always)
+    public static func log2<V: FastMathLanes>(_ x: V) -> V {
+        let (exponent, t) = log2Reduction(x)
+        let c = log2P
         let t2 = t * t
         let t4 = t2 * t2
-        let p01 = t * Float(-7.213_527_588e-1) + Float(1.442_694_958)
-        let p23 = t * Float(-3.602_419_859e-1) + Float(4.809_240_386e-1)
-        let p45 = t * Float(-2.488_218_057e-1) + Float(2.870_756_112e-1)
-        let p67 = t * Float(-1.462_035_340e-1) + Float(2.342_098_511e-1)
+        let p01 = t * c.1 + c.0
+        let p23 = t * c.3 + c.2
+        let p45 = t * c.5 + c.4
+        let p67 = t * c.7 + c.6
         let p = (p01 + t2 * p23) + t4 * (p45 + t2 * p67)
         return exponent + t * p
     }
@@ -65,18 +87,17 @@ public enum FastMath {
     /// 2^y for every lane.
     @inlinable @inline(__always)
     public static func exp2<V: FastMathLanes>(_ y: V) -> V {
-        let shifted = y + V(repeating: roundingMagic)
-        let n = shifted - V(repeating: roundingMagic)
-        let whole = clamp(bits(shifted) &- roundingMagicBits, -127, 128)
-        let f = y - n
+        let (f, biased) = exp2Reduction(y)
+        // 2ⁿ: exponent field n + 127 clamped to 0…255; n = −127 gives the bits of +0, n = 128 those of +∞.
+        let whole = clamp(biased, 0, 255)
+        let c = exp2Q
         let f2 = f * f
-        let q01 = f * Float(2.402_265_092e-1) + Float(6.931_471_880e-1)
-        let q23 = f * Float(9.618_056_670e-3) + Float(5.550_357_104e-2)
-        let q45 = f * Float(1.546_144_745e-4) + Float(1.339_086_735e-3)
+        let q01 = f * c.1 + c.0
+        let q23 = f * c.3 + c.2
+        let q45 = f * c.5 + c.4
         let q = q01 + f2 * (q23 + f2 * q45)
         let p = f * q + 1
-        // 2ⁿ: exponent field n + 127; n = −127 gives the bits of +0, n = 128 those of +∞.
-        return p * float((whole &+ 127) &<< 23)
+        return p * float(whole &<< 23)
     }
 
     /// u^γ for every lane u in [0, 1] (values a rounding step above 1 are fine) and γ > 0, except u = +0, which
@@ -90,32 +111,24 @@ public enum FastMath {
     /// the per-level kernels (`VoxelKernels.gammaCurve`), never in code built for baseline x86-64 only.
     @inlinable @inline(__always)
     public static func powerOfUnit<V: FastMathLanes>(_ u: V, _ gamma: Float) -> V {
-        // log₂ u as in `log2`, fused.
-        let b = bits(u)
-        let e = (b &- 0x3F35_04F3) &>> 23
-        let mantissa: V = float(b &- (e &<< 23))
-        let exponent: V = float(e &+ roundingMagicBits) - V(repeating: roundingMagic)
-        let t = mantissa - 1
+        let (exponent, t) = log2Reduction(u)
+        let c = log2P
         let t2 = t * t
         let t4 = t2 * t2
-        let p01 = fused(t, -7.213_527_588e-1, 1.442_694_958)
-        let p23 = fused(t, -3.602_419_859e-1, 4.809_240_386e-1)
-        let p45 = fused(t, -2.488_218_057e-1, 2.870_756_112e-1)
-        let p67 = fused(t, -1.462_035_340e-1, 2.342_098_511e-1)
+        let p01 = fused(t, c.1, c.0)
+        let p23 = fused(t, c.3, c.2)
+        let p45 = fused(t, c.5, c.4)
+        let p67 = fused(t, c.7, c.6)
         let p = p01.addingProduct(t2, p23).addingProduct(t4, p45.addingProduct(t2, p67))
-        let y = gamma * exponent.addingProduct(t, p)
-        // 2^y as in `exp2`, fused; n + 127 clamped below at 0 only (y < −126.5 gives +0).
-        let shifted = y + V(repeating: roundingMagic)
-        let n = shifted - V(repeating: roundingMagic)
-        let biased = bits(shifted) &- (roundingMagicBits &- 127)
-        let whole = biased & ~(biased &>> 31)
-        let f = y - n
+        let (f, biased) = exp2Reduction(gamma * exponent.addingProduct(t, p))
+        let whole = biased & ~(biased &>> 31)   // n + 127 clamped below at 0 only (y < −126.5 gives +0)
+        let q = exp2Q
         let f2 = f * f
-        let q01 = fused(f, 2.402_265_092e-1, 6.931_471_880e-1)
-        let q23 = fused(f, 9.618_056_670e-3, 5.550_357_104e-2)
-        let q45 = fused(f, 1.546_144_745e-4, 1.339_086_735e-3)
-        let q = q01.addingProduct(f2, q23.addingProduct(f2, q45))
-        return V(repeating: 1).addingProduct(f, q) * float(whole &<< 23)
+        let q01 = fused(f, q.1, q.0)
+        let q23 = fused(f, q.3, q.2)
+        let q45 = fused(f, q.5, q.4)
+        let power = q01.addingProduct(f2, q23.addingProduct(f2, q45))
+        return V(repeating: 1).addingProduct(f, power) * float(whole &<< 23)
     }
 
     /// a·x + c in one rounding, lane-wise.

@@ -38,8 +38,6 @@ struct AugmentCommand: ParsableCommand {
     @Option(help: "Output dataset (.h5), a new file.")
     var out: String
 
-
-
     @OptionGroup var storage: DatasetStorageOptions
 
     @Flag(help: "Replace an existing output instead of resuming it.")

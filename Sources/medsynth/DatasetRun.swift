@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MedCore
 import MedIO
+import MedSynthesis
 
 /// The dataset-writing part shared by `medsynth phantom`, `lesions` and `augment`: open (or resume) the output,
 /// write the missing cases with progress on stderr, close.
@@ -104,9 +105,7 @@ struct DatasetRunReport: Codable {
     /// - Throws: `MedSynthError` when a case's provenance cannot be read.
     mutating func countLesions(output: URL, input: URL, caseIDs: [String], perCase: Int) throws {
         func records(_ id: String, _ url: URL) throws -> Int {
-            guard let json = try MedSynthDataset.readProvenance(id, in: url)?.lesionsJSON,
-                  let list = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any] else { return 0 }
-            return list.count
+            LesionDatasetBuilder.lesionObjects(try MedSynthDataset.readProvenance(id, in: url)?.lesionsJSON).count
         }
         lesionsRequested = perCase * caseIDs.count
         lesionsPlaced = try caseIDs.reduce(0) { $0 + max(0, try records($1, output) - records($1, input)) }

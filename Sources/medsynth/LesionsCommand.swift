@@ -181,13 +181,9 @@ struct LesionsCommand: ParsableCommand {
 
     /// `fnv1a64:` and the FNV-1a hash of the voxels' float32 bit patterns (little-endian), in order.
     static func voxelHash(_ voxels: [Float]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for v in voxels {
-            var bits = v.bitPattern
-            for _ in 0..<4 { hash = (hash ^ UInt64(bits & 0xff)) &* 0x0000_0100_0000_01b3; bits >>= 8 }
-        }
-        let hex = String(hash, radix: 16)
-        return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
+        var hash = FNV1a64()
+        voxels.map(\.bitPattern.littleEndian).withUnsafeBytes { hash.add($0) }
+        return hash.signature
     }
 
     private func runVolume(_ input: URL) throws {

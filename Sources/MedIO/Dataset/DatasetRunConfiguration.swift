@@ -30,14 +30,7 @@ public struct DatasetRunConfiguration: Sendable, Equatable {
     }
 
     /// `fnv1a64:` and the 64-bit FNV-1a hash of `json` in hex.
-    public var signature: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in json.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return "fnv1a64:" + String(hash, radix: 16).leftPadded(to: 16)
-    }
+    public var signature: String { FNV1a64.signature(of: json) }
 
     /// Parses a stored `run_configuration` attribute; nil when it is not a JSON object of strings.
     static func parse(_ json: String) -> DatasetRunConfiguration? {
@@ -75,11 +68,5 @@ public struct DatasetRunConfiguration: Sendable, Equatable {
             }
         }
         return out + "\""
-    }
-}
-
-private extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -62,9 +62,7 @@ public struct AugmentDatasetBuilder: Sendable {
         }
         stored.volumes = []   // the case's arrays are now held by `augmented` alone: the pipeline changes them in place
         // The recorded lesions travel through the pipeline as marks in the label map.
-        var lesions: [Any] = []
-        if let json = stored.provenance?.lesionsJSON,
-           let old = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any] { lesions = old }
+        var lesions = LesionDatasetBuilder.lesionObjects(stored.provenance?.lesionsJSON)
         let grid = augmented.geometry.shape
         let tracked = augmented.labels != nil && !lesions.isEmpty && lesions.count <= AugmentLesionTracking.maximumRecords
         let margins = tracked ? augmented.modifyLabelVoxels { voxels in

@@ -63,9 +63,7 @@ public struct CarveMixDatasetBuilder: Sendable {
         guard let labels = stored.volume(.label) else {
             throw MedSynthError(.invalidArgument, source.path, "case '\(id)' has no label map (/cases/\(id)/label); CarveMix needs one")
         }
-        var old: [Any] = []
-        if let json = stored.provenance?.lesionsJSON,
-           let list = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any] { old = list }
+        let old = LesionDatasetBuilder.lesionObjects(stored.provenance?.lesionsJSON)
         var boxes = old.compactMap { ($0 as? [String: Any]).flatMap { LesionDatasetBuilder.box(from: $0["box"]) } }
         var generator = SeededGenerator(seed: seed).split(UInt64(index))
         var candidates = donorIDs.filter { !(donorsAreSource && $0 == id) }

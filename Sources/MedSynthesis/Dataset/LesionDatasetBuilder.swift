@@ -82,9 +82,7 @@ public struct LesionDatasetBuilder: Sendable {
             throw MedSynthError(.invalidArgument, source.path, "case '\(id)' has no label map (/cases/\(id)/label); it is needed to place lesions")
         }
         // The new lesions are appended to the source's own list, and keep clear of those lesions' boxes.
-        var lesions: [Any] = []
-        if let json = stored.provenance?.lesionsJSON,
-           let old = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any] { lesions = old }
+        let lesions = Self.lesionObjects(stored.provenance?.lesionsJSON)
         let stream = SeededGenerator(seed: seed).split(UInt64(index))
         var made: (volumes: [Volume], lesions: [LesionRecord])?
         do {
@@ -132,6 +130,13 @@ public struct LesionDatasetBuilder: Sendable {
             lesionsJSON: String(decoding: lesionsData, as: UTF8.self),
             transformsJSON: stored.provenance?.transformsJSON ?? "[]")
         return DatasetCase(id: id, volumes: made!.volumes, provenance: provenance)
+    }
+
+    /// The records of a case's `lesions` provenance attribute as JSON objects, kept as read (so keys this version
+    /// does not know survive a rewrite); [] when there is none or it is not a JSON array.
+    public static func lesionObjects(_ json: String?) -> [Any] {
+        guard let json, let list = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any] else { return [] }
+        return list
     }
 
     /// A `LesionBox` from its JSON object in a lesion record.

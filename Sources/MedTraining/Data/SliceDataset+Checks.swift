@@ -74,9 +74,6 @@ extension SliceDataset {
             text += "\n\(name):"
             for e in entries { text += "\(cases[e.caseIndex].fileIndex)/\(cases[e.caseIndex].caseID)/\(e.slice);" }
         }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let hex = String(hash, radix: 16)
-        return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
+        return FNV1a64.signature(of: text)
     }
 }

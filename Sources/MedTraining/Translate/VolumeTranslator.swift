@@ -309,18 +309,11 @@ public final class VolumeTranslator: @unchecked Sendable {
     public func weightsFingerprint() -> String {
         lock.lock()
         defer { lock.unlock() }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func add(_ bytes: UnsafeRawBufferPointer) {
-            for byte in bytes {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x0000_0100_0000_01b3
-            }
-        }
+        var hash = FNV1a64()
         for (key, value) in network.orderedStateDict() {
-            Array(key.utf8).withUnsafeBytes(add)
-            value.withUnsafeBufferPointer { add(UnsafeRawBufferPointer($0)) }
+            hash.add(key.utf8)
+            value.withUnsafeBufferPointer { hash.add(UnsafeRawBufferPointer($0)) }
         }
-        let hex = String(hash, radix: 16)
-        return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
+        return hash.signature
     }
 }
