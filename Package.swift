@@ -39,10 +39,18 @@ let package = Package(
             cSettings: [.unsafeFlags(["-I/usr/include/nifti"])],
             linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
         ),
+        // GDCM (DICOM) is C++ only and ships no .pc file: a C++ glue with an extern "C" header (plain C types), compiled
+        // with /usr/include/gdcm-3.0 on the include path. GDCM brings its JPEG, JPEG-LS and JPEG 2000 decoders.
+        .target(
+            name: "CGDCMGlue",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0"])],
+            linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmDICT"),
+                             .linkedLibrary("gdcmIOD"), .linkedLibrary("gdcmCommon"), .linkedLibrary("stdc++")]
+        ),
 
         // MARK: - Implementation
         .target(name: "MedCore"),
-        .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue", "CZlib"]),
+        .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue", "CGDCMGlue", "CZlib"]),
         // Per-voxel kernels (noise, gamma, min/max) compiled three times from the same folder: baseline x86-64,
         // x86-64-v3 (AVX2) and x86-64-v4 (AVX-512); Sources/MedKernelsV3 and V4 are links to Sources/MedKernels.
         // MedSynthesis picks the highest level the CPU supports at run time (SIMDLevel, SIMDKernels).

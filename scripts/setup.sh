@@ -10,6 +10,7 @@ packages=(
   libopenblas-dev       # cblas_sgemm for the tensor engine
   libnifti2-dev libniftiio-dev libznz-dev   # NIfTI-1/-2 (nifti2_io)
   libfftw3-dev          # FFTs for k-space augmentation
+  libgdcm-dev           # DICOM (GDCM 3.0: parsing and every transfer syntax's decoder)
   zlib1g-dev            # deflate
 )
 

@@ -8,6 +8,8 @@ public enum VolumeFileFormat: String, Codable, Sendable, CaseIterable {
     case nifti2 = "NIfTI-2"
     /// HDF5 (`.h5`, `.hdf5`).
     case hdf5 = "HDF5"
+    /// DICOM (read only): a file or a folder of series, read through GDCM (`DICOMReader`).
+    case dicom = "DICOM"
 }
 
 /// A volume read from a file, with what the file said about how it was stored.

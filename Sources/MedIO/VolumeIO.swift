@@ -38,10 +38,11 @@ public struct VolumeWriteOptions: Sendable {
 public enum VolumeIO {
     /// Reads one volume.
     /// - Parameters:
-    ///   - url: a PNG, NIfTI (`.nii`, `.nii.gz`) or HDF5 file.
+    ///   - url: a PNG, NIfTI (`.nii`, `.nii.gz`) or HDF5 file, or a DICOM file or folder.
     ///   - dataset: for HDF5, the dataset path; may be omitted when the file holds exactly one 2D/3D dataset.
+    ///   - dicom: for DICOM, which series and how PET becomes SUV.
     /// - Throws: `MedSynthError` naming the file and the problem.
-    public static func read(_ url: URL, dataset: String? = nil) throws -> LoadedVolume {
+    public static func read(_ url: URL, dataset: String? = nil, dicom: DICOMReadOptions = DICOMReadOptions()) throws -> LoadedVolume {
         let format = try FileFormatDetector.detect(url)
         if dataset != nil && format != .hdf5 {
             throw MedSynthError(.invalidArgument, url.path, "a dataset path was given but the file is \(FileFormatDetector.describe(format)), not HDF5")
@@ -49,6 +50,7 @@ public enum VolumeIO {
         switch format {
         case .png: return try PNGFile.read(url)
         case .nifti1, .nifti2: return try NIfTIFile.read(url)
+        case .dicom: return try DICOMReader.read(url, options: dicom)
         case .hdf5:
             if let dataset { return try HDF5VolumeStore.read(url, dataset: dataset) }
             let paths = try HDF5VolumeStore.datasetPaths(in: url)
@@ -69,6 +71,9 @@ public enum VolumeIO {
         guard let format = FileFormatDetector.formatFromName(url) else {
             throw MedSynthError(.invalidArgument, url.path, "unknown output extension; expected .png, .nii, .nii.gz, .h5 or .hdf5")
         }
+        if format == .dicom {
+            throw MedSynthError(.unsupported, url.path, "MedSynth reads DICOM but does not write it here; expected .png, .nii, .nii.gz, .h5 or .hdf5")
+        }
         switch format {
         case .png:
             var image = volume
@@ -85,6 +90,8 @@ public enum VolumeIO {
             try PNGFile.write(image, to: url, bitDepth: options.pngBitDepth, window: window)
         case .nifti1, .nifti2:
             try NIfTIFile.write(volume, to: url, dataType: options.niftiDataType, version: options.niftiVersion)
+        case .dicom:
+            return
         case .hdf5:
             let caseID = options.caseID ?? stem(of: url)
             try HDF5VolumeStore.write([(caseID: caseID, volume: volume)], to: url, deflateLevel: options.deflateLevel)

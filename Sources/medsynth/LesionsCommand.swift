@@ -110,6 +110,7 @@ struct LesionsCommand: ParsableCommand {
         case .hdf5: try runDataset(input)
         case .nifti1, .nifti2: try runVolume(input)
         case .png: throw MedSynthError(.unsupported, self.in, "is a PNG; expected a MedSynth HDF5 dataset or a NIfTI volume")
+        case .dicom: throw MedSynthError(.unsupported, self.in, "is DICOM; make it a dataset first with `medsynth import`, or a NIfTI volume with `medsynth convert`")
         }
     }
 

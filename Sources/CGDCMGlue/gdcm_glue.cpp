@@ -1,0 +1,499 @@
+// GDCM glue: see include/CGDCMGlue.h. Every entry point catches C++ exceptions and reports them as error codes.
+#include "CGDCMGlue.h"
+
+#include <gdcmDataSet.h>
+#include <gdcmFile.h>
+#include <gdcmImage.h>
+#include <gdcmImageReader.h>
+#include <gdcmReader.h>
+#include <gdcmSequenceOfItems.h>
+#include <gdcmStringFilter.h>
+#include <gdcmTrace.h>
+#include <gdcmTransferSyntax.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct ms_dicom_header {
+    gdcm::Reader reader;
+};
+
+namespace {
+
+/// GDCM prints warnings and errors to stderr by default; MedSynth reports failures itself, once, naming the file.
+struct SilenceTrace {
+    SilenceTrace() {
+        gdcm::Trace::SetDebug(false);
+        gdcm::Trace::SetWarning(false);
+        gdcm::Trace::SetError(false);
+    }
+};
+const SilenceTrace silence;
+
+void put(char *buffer, size_t size, const std::string &text) {
+    if (!buffer || size == 0) return;
+    std::snprintf(buffer, size, "%s", text.c_str());
+}
+
+/// Text without trailing spaces or NULs (DICOM pads values to an even length) and leading spaces.
+std::string trimmed(std::string s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+    size_t start = 0;
+    while (start < s.size() && s[start] == ' ') ++start;
+    return s.substr(start);
+}
+
+int fill(const std::string &value, char *buffer, size_t size) {
+    std::string t = trimmed(value);
+    if (t.empty()) return 0;
+    put(buffer, size, t);
+    return 1;
+}
+
+/// The raw bytes of a text-VR element of `ds` as a string; empty when absent or without a value.
+std::string rawText(const gdcm::DataSet &ds, const gdcm::Tag &tag) {
+    if (!ds.FindDataElement(tag)) return std::string();
+    const gdcm::DataElement &de = ds.GetDataElement(tag);
+    const gdcm::ByteValue *bv = de.GetByteValue();
+    if (!bv || !bv->GetPointer()) return std::string();
+    return std::string(bv->GetPointer(), static_cast<uint32_t>(bv->GetLength()));
+}
+
+/// Item `item` (0-based) of sequence `tag` in `ds`, or null.
+const gdcm::DataSet *sequenceItem(const gdcm::DataSet &ds, const gdcm::Tag &tag, int item) {
+    if (item < 0 || !ds.FindDataElement(tag)) return nullptr;
+    const gdcm::DataElement &de = ds.GetDataElement(tag);
+    gdcm::SmartPointer<gdcm::SequenceOfItems> sq = de.GetValueAsSQ();
+    if (!sq || static_cast<gdcm::SequenceOfItems::SizeType>(item) >= sq->GetNumberOfItems()) return nullptr;
+    return &sq->GetItem(static_cast<gdcm::SequenceOfItems::SizeType>(item) + 1).GetNestedDataSet();
+}
+
+bool fileOpens(const char *path, char *message, size_t message_size) {
+    std::ifstream probe(path, std::ios::binary);
+    if (!probe.good()) {
+        put(message, message_size, "cannot open the file for reading");
+        return false;
+    }
+    return true;
+}
+
+/// Anonymous shared memory: written by forked children, read by the parent.
+class Shared {
+public:
+    explicit Shared(size_t bytes) : size_(bytes) {
+        void *p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        data_ = p == MAP_FAILED ? nullptr : p;
+    }
+    ~Shared() {
+        if (data_) munmap(data_, size_);
+    }
+    Shared(const Shared &) = delete;
+    Shared &operator=(const Shared &) = delete;
+    bool ok() const { return data_ != nullptr; }
+    void *data() const { return data_; }
+
+private:
+    void *data_ = nullptr;
+    size_t size_;
+};
+
+/// Runs `work(n, result)` for n in [0, count) in up to `workers` forked children (child w takes w, w+W, …). A
+/// child that dies (signal, or any exit status but 0) fails the item it was working on with MS_DICOM_ERR_CRASH, and
+/// a new child continues with the next item of its share. Children write only to shared memory and never return
+/// into the caller's code: they end with _exit. Their stderr goes to /dev/null (GDCM's assertion messages).
+template <class Work>
+int runIsolated(int count, int workers, ms_dicom_file_result *results, Work work) {
+    if (count <= 0) return MS_DICOM_OK;
+    workers = std::max(1, std::min(workers, count));
+    Shared resultsShared(sizeof(ms_dicom_file_result) * static_cast<size_t>(count));
+    Shared progressShared(sizeof(int) * static_cast<size_t>(workers));
+    if (!resultsShared.ok() || !progressShared.ok()) {
+        for (int n = 0; n < count; ++n) {
+            results[n].status = MS_DICOM_ERR_OPEN;
+            put(results[n].message, sizeof(results[n].message), "cannot map shared memory for a child process");
+        }
+        return MS_DICOM_ERR_OPEN;
+    }
+    auto *shared = static_cast<ms_dicom_file_result *>(resultsShared.data());
+    auto *current = static_cast<int *>(progressShared.data());
+    for (int n = 0; n < count; ++n) {
+        shared[n] = ms_dicom_file_result();
+        shared[n].status = -1;  // not reached
+    }
+    std::vector<pid_t> pids(static_cast<size_t>(workers), -1);
+    auto start = [&](int w, int from) -> bool {
+        current[w] = -1;
+        std::fflush(nullptr);
+        pid_t pid = fork();
+        if (pid < 0) return false;
+        if (pid == 0) {
+            int devnull = open("/dev/null", O_WRONLY);
+            if (devnull >= 0) {
+                dup2(devnull, 2);
+                close(devnull);
+            }
+            for (int n = from; n < count; n += workers) {
+                current[w] = n;
+                try {
+                    work(n, shared[n]);
+                } catch (const std::exception &e) {
+                    shared[n].status = MS_DICOM_ERR_PIXELS;
+                    put(shared[n].message, sizeof(shared[n].message), std::string("GDCM failed: ") + e.what());
+                } catch (...) {
+                    shared[n].status = MS_DICOM_ERR_PIXELS;
+                    put(shared[n].message, sizeof(shared[n].message), "GDCM failed");
+                }
+            }
+            current[w] = count;
+            _exit(0);
+        }
+        pids[static_cast<size_t>(w)] = pid;
+        return true;
+    };
+    int running = 0;
+    int result = MS_DICOM_OK;
+    for (int w = 0; w < workers; ++w) {
+        if (start(w, w)) ++running;
+    }
+    while (running > 0) {
+        int status = 0;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        int w = -1;
+        for (int k = 0; k < workers; ++k) {
+            if (pids[static_cast<size_t>(k)] == pid) w = k;
+        }
+        if (w < 0) continue;  // not one of ours
+        pids[static_cast<size_t>(w)] = -1;
+        --running;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
+        const int item = current[w];
+        if (item >= 0 && item < count && shared[item].status == -1) {
+            shared[item].status = MS_DICOM_ERR_CRASH;
+            shared[item].signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+            put(shared[item].message, sizeof(shared[item].message),
+                WIFSIGNALED(status)
+                    ? "GDCM crashed reading it (signal " + std::to_string(WTERMSIG(status)) +
+                          "): damaged or truncated DICOM"
+                    : "GDCM stopped reading it (exit status " + std::to_string(WEXITSTATUS(status)) +
+                          "): damaged or truncated DICOM");
+        }
+        if (item < 0) continue;  // died before its first item: do not loop on a child that cannot start
+        const int next = item + workers;
+        if (next < count && start(w, next)) ++running;
+    }
+    for (int n = 0; n < count; ++n) {
+        results[n] = shared[n];
+        if (results[n].status == -1) {
+            results[n].status = MS_DICOM_ERR_OPEN;
+            put(results[n].message, sizeof(results[n].message), "no child process could be started to read it");
+        }
+        if (results[n].status != MS_DICOM_OK && result == MS_DICOM_OK) result = results[n].status;
+    }
+    return result;
+}
+
+/// Decodes file `path` and writes the requested planes (stored × slope + intercept) to consecutive planes of `dst`.
+void decodeFile(const char *path, const std::vector<const ms_dicom_plane_job *> &planes, int rows, int columns,
+                float *dst, ms_dicom_file_result &r) {
+    r.status = MS_DICOM_ERR_PIXELS;
+    if (!fileOpens(path, r.message, sizeof(r.message))) {
+        r.status = MS_DICOM_ERR_OPEN;
+        return;
+    }
+    // This runs in a child process, so redirecting GDCM's global warning stream touches no one else.
+    std::ostringstream warnings;
+    gdcm::Trace::SetWarningStream(warnings);
+    gdcm::Trace::SetWarning(true);
+    gdcm::ImageReader reader;
+    reader.SetFileName(path);
+    const bool read = reader.Read();
+    gdcm::Trace::SetWarning(false);
+    if (!read) {
+        gdcm::Reader plain;
+        plain.SetFileName(path);
+        if (!plain.Read()) {
+            r.status = MS_DICOM_ERR_PARSE;
+            put(r.message, sizeof(r.message), "GDCM cannot parse it as DICOM (damaged, truncated, or not a DICOM file)");
+        } else if (!plain.GetFile().GetDataSet().FindDataElement(gdcm::Tag(0x7fe0, 0x0010))) {
+            put(r.message, sizeof(r.message), "holds no Pixel Data (7FE0,0010): not an image");
+        } else {
+            put(r.message, sizeof(r.message), "GDCM cannot decode its Pixel Data (damaged data or unsupported encoding)");
+        }
+        return;
+    }
+    const gdcm::Image &image = reader.GetImage();
+    const gdcm::PixelFormat &pf = image.GetPixelFormat();
+    const unsigned cols = image.GetDimension(0), rws = image.GetDimension(1);
+    const unsigned frames = image.GetNumberOfDimensions() > 2 ? image.GetDimension(2) : 1;
+    const unsigned samples = pf.GetSamplesPerPixel(), bits = pf.GetBitsAllocated();
+    if (samples != 1) {
+        const char *pi = gdcm::PhotometricInterpretation::GetPIString(image.GetPhotometricInterpretation());
+        put(r.message, sizeof(r.message), "has " + std::to_string(samples) + " samples per pixel (" + (pi ? pi : "?") +
+                                              "); MedSynth reads greyscale images");
+        return;
+    }
+    if (static_cast<int>(cols) != columns || static_cast<int>(rws) != rows) {
+        put(r.message, sizeof(r.message), "decodes to " + std::to_string(cols) + "x" + std::to_string(rws) +
+                                              " pixels, but the series is " + std::to_string(columns) + "x" +
+                                              std::to_string(rows));
+        return;
+    }
+    if (bits != 8 && bits != 16 && bits != 32) {
+        put(r.message, sizeof(r.message), "BitsAllocated " + std::to_string(bits) + "; expected 8, 16 or 32");
+        return;
+    }
+    const size_t plane = static_cast<size_t>(rows) * static_cast<size_t>(columns);
+    const size_t bytes = plane * frames * (bits / 8);
+    if (image.GetBufferLength() != bytes) {
+        put(r.message, sizeof(r.message), "decoded image has " + std::to_string(image.GetBufferLength()) +
+                                              " bytes, expected " + std::to_string(bytes));
+        return;
+    }
+    // Pixel Data shorter than declared: GDCM tolerates it (pads the value) and says so only as a warning, which
+    // the child captured below.
+    if (warnings.str().find("Incomplete Pixel Data") != std::string::npos) {
+        put(r.message, sizeof(r.message), "Pixel Data is cut short: the file ends before the " + std::to_string(bytes) +
+                                              " bytes its header declares (truncated file)");
+        return;
+    }
+    // Native Pixel Data whose own length is shorter than Rows × Columns × frames declare.
+    const gdcm::File &file = reader.GetFile();
+    const gdcm::DataSet &ds = file.GetDataSet();
+    if (!file.GetHeader().GetDataSetTransferSyntax().IsEncapsulated() && ds.FindDataElement(gdcm::Tag(0x7fe0, 0x0010))) {
+        const gdcm::ByteValue *bv = ds.GetDataElement(gdcm::Tag(0x7fe0, 0x0010)).GetByteValue();
+        const uint64_t have = bv ? static_cast<uint64_t>(static_cast<uint32_t>(bv->GetLength())) : 0;
+        if (have < bytes) {
+            put(r.message, sizeof(r.message), "Pixel Data holds " + std::to_string(have) + " bytes but Rows x Columns x frames need " +
+                                                  std::to_string(bytes) + " (inconsistent file)");
+            return;
+        }
+    }
+    std::vector<char> raw(bytes);
+    if (!image.GetBuffer(raw.data())) {
+        put(r.message, sizeof(r.message), "GDCM cannot decode its Pixel Data (damaged data or unsupported encoding)");
+        return;
+    }
+    const bool isSigned = pf.GetPixelRepresentation() == 1;
+    const unsigned stored = pf.GetBitsStored() ? pf.GetBitsStored() : bits;
+    const unsigned high = pf.GetHighBit() ? pf.GetHighBit() : stored - 1;
+    const unsigned shift = high + 1 >= stored ? high + 1 - stored : 0;
+    for (size_t s = 0; s < planes.size(); ++s) {
+        const ms_dicom_plane_job &job = *planes[s];
+        if (job.frame < 0 || static_cast<unsigned>(job.frame) >= frames) {
+            put(r.message, sizeof(r.message), "decodes to " + std::to_string(frames) + " frame(s), fewer than its header declares");
+            return;
+        }
+        const size_t base = static_cast<size_t>(job.frame) * plane;
+        float *o = dst + s * plane;
+        auto value = [&](size_t n) -> int64_t {
+            if (bits == 8) {
+                uint8_t u = static_cast<uint8_t>(raw[base + n]);
+                return isSigned ? static_cast<int64_t>(static_cast<int8_t>(u)) : static_cast<int64_t>(u);
+            }
+            if (bits == 16) {
+                uint16_t u;
+                std::memcpy(&u, raw.data() + 2 * (base + n), 2);
+                if (stored < 16) {
+                    u = static_cast<uint16_t>((u >> shift) & ((1u << stored) - 1));
+                    if (isSigned && ((u >> (stored - 1)) & 1)) return static_cast<int64_t>(u) - (int64_t(1) << stored);
+                    return u;
+                }
+                return isSigned ? static_cast<int64_t>(static_cast<int16_t>(u)) : static_cast<int64_t>(u);
+            }
+            uint32_t u;
+            std::memcpy(&u, raw.data() + 4 * (base + n), 4);
+            return isSigned ? static_cast<int64_t>(static_cast<int32_t>(u)) : static_cast<int64_t>(u);
+        };
+        for (size_t n = 0; n < plane; ++n) {
+            o[n] = static_cast<float>(static_cast<double>(value(n)) * job.slope + job.intercept);
+        }
+    }
+    const unsigned width = stored <= 8 ? 8 : stored <= 16 ? 16 : 32;
+    put(r.stored_type, sizeof(r.stored_type), std::string(isSigned ? "int" : "uint") + std::to_string(width));
+    r.status = MS_DICOM_OK;
+}
+
+} // namespace
+
+extern "C" {
+
+int ms_dicom_read_header(const char *path, ms_dicom_header **out, char *message, size_t message_size) {
+    *out = nullptr;
+    try {
+        if (!fileOpens(path, message, message_size)) return MS_DICOM_ERR_OPEN;
+        ms_dicom_header *h = new ms_dicom_header();
+        h->reader.SetFileName(path);
+        if (!h->reader.ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010))) {
+            delete h;
+            put(message, message_size, "GDCM cannot parse it as DICOM (damaged, truncated, or not a DICOM file)");
+            return MS_DICOM_ERR_PARSE;
+        }
+        *out = h;
+        return MS_DICOM_OK;
+    } catch (const std::exception &e) {
+        put(message, message_size, std::string("GDCM failed while parsing it: ") + e.what());
+    } catch (...) {
+        put(message, message_size, "GDCM failed while parsing it");
+    }
+    return MS_DICOM_ERR_PARSE;
+}
+
+void ms_dicom_free_header(ms_dicom_header *header) { delete header; }
+
+int ms_dicom_transfer_syntax(const ms_dicom_header *header, char *buffer, size_t buffer_size) {
+    try {
+        const gdcm::FileMetaInformation &meta = header->reader.GetFile().GetHeader();
+        std::string uid = rawText(meta, gdcm::Tag(0x0002, 0x0010));
+        return fill(uid, buffer, buffer_size);
+    } catch (...) {
+        return 0;
+    }
+}
+
+int ms_dicom_get_string(const ms_dicom_header *header, uint16_t group, uint16_t element, char *buffer,
+                        size_t buffer_size) {
+    try {
+        const gdcm::File &file = header->reader.GetFile();
+        const gdcm::Tag tag(group, element);
+        if (!file.GetDataSet().FindDataElement(tag)) return 0;
+        if (file.GetDataSet().GetDataElement(tag).IsEmpty()) return 0;
+        gdcm::StringFilter filter;
+        filter.SetFile(file);
+        return fill(filter.ToString(tag), buffer, buffer_size);
+    } catch (...) {
+        return 0;
+    }
+}
+
+int ms_dicom_sequence_count(const ms_dicom_header *header, uint16_t seq_group, uint16_t seq_element) {
+    try {
+        const gdcm::DataSet &ds = header->reader.GetFile().GetDataSet();
+        const gdcm::Tag tag(seq_group, seq_element);
+        if (!ds.FindDataElement(tag)) return 0;
+        gdcm::SmartPointer<gdcm::SequenceOfItems> sq = ds.GetDataElement(tag).GetValueAsSQ();
+        return sq ? static_cast<int>(sq->GetNumberOfItems()) : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
+int ms_dicom_get_sequence_string(const ms_dicom_header *header, uint16_t seq_group, uint16_t seq_element,
+                                 int item, uint16_t group, uint16_t element, char *buffer, size_t buffer_size) {
+    try {
+        const gdcm::DataSet &ds = header->reader.GetFile().GetDataSet();
+        const gdcm::DataSet *nested = sequenceItem(ds, gdcm::Tag(seq_group, seq_element), item);
+        if (!nested) return 0;
+        return fill(rawText(*nested, gdcm::Tag(group, element)), buffer, buffer_size);
+    } catch (...) {
+        return 0;
+    }
+}
+
+int ms_dicom_get_frame_string(const ms_dicom_header *header, int frame, uint16_t macro_group,
+                              uint16_t macro_element, uint16_t group, uint16_t element, char *buffer,
+                              size_t buffer_size) {
+    try {
+        const gdcm::DataSet &ds = header->reader.GetFile().GetDataSet();
+        const gdcm::Tag macro(macro_group, macro_element), tag(group, element);
+        // Per-frame first: a frame's own value overrides the shared one.
+        if (const gdcm::DataSet *perFrame = sequenceItem(ds, gdcm::Tag(0x5200, 0x9230), frame)) {
+            if (const gdcm::DataSet *m = sequenceItem(*perFrame, macro, 0)) {
+                if (fill(rawText(*m, tag), buffer, buffer_size)) return 1;
+            }
+        }
+        if (const gdcm::DataSet *shared = sequenceItem(ds, gdcm::Tag(0x5200, 0x9229), 0)) {
+            if (const gdcm::DataSet *m = sequenceItem(*shared, macro, 0)) {
+                if (fill(rawText(*m, tag), buffer, buffer_size)) return 1;
+            }
+        }
+        return 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
+int ms_dicom_probe_headers(const char *const *paths, int count, int workers, ms_dicom_file_result *results) {
+    return runIsolated(count, workers, results, [&](int n, ms_dicom_file_result &r) {
+        gdcm::Reader reader;
+        reader.SetFileName(paths[n]);
+        if (!fileOpens(paths[n], r.message, sizeof(r.message))) {
+            r.status = MS_DICOM_ERR_OPEN;
+        } else if (!reader.ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010))) {
+            r.status = MS_DICOM_ERR_PARSE;
+            put(r.message, sizeof(r.message), "GDCM cannot parse it as DICOM (damaged, truncated, or not a DICOM file)");
+        } else {
+            r.status = MS_DICOM_OK;
+        }
+    });
+}
+
+int ms_dicom_decode_planes(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,
+                           int rows, int columns, float *out, int plane_count, int workers, uint64_t batch_bytes,
+                           ms_dicom_file_result *results) {
+    const size_t plane = static_cast<size_t>(rows) * static_cast<size_t>(columns);
+    std::vector<std::vector<const ms_dicom_plane_job *>> byFile(static_cast<size_t>(file_count));
+    for (int j = 0; j < job_count; ++j) {
+        if (jobs[j].file < 0 || jobs[j].file >= file_count || jobs[j].plane < 0 || jobs[j].plane >= plane_count) continue;
+        byFile[static_cast<size_t>(jobs[j].file)].push_back(&jobs[j]);
+    }
+    int first_error = MS_DICOM_OK;
+    int f0 = 0;
+    while (f0 < file_count) {
+        // A batch: consecutive files whose planes fit in batch_bytes (at least one file).
+        int f1 = f0;
+        size_t planes = 0;
+        while (f1 < file_count &&
+               (f1 == f0 || (planes + byFile[static_cast<size_t>(f1)].size()) * plane * sizeof(float) <= batch_bytes)) {
+            planes += byFile[static_cast<size_t>(f1)].size();
+            ++f1;
+        }
+        std::vector<size_t> slotStart(static_cast<size_t>(f1 - f0) + 1, 0);
+        for (int f = f0; f < f1; ++f) slotStart[static_cast<size_t>(f - f0 + 1)] = slotStart[static_cast<size_t>(f - f0)] + byFile[static_cast<size_t>(f)].size();
+        Shared buffer(std::max<size_t>(1, planes * plane * sizeof(float)));
+        if (!buffer.ok()) {
+            for (int f = f0; f < file_count; ++f) {
+                results[f].status = MS_DICOM_ERR_SIZE;
+                put(results[f].message, sizeof(results[f].message), "cannot map shared memory for decoding");
+            }
+            return MS_DICOM_ERR_SIZE;
+        }
+        float *slots = static_cast<float *>(buffer.data());
+        int status = runIsolated(f1 - f0, workers, results + f0, [&](int n, ms_dicom_file_result &r) {
+            const int f = f0 + n;
+            decodeFile(paths[f], byFile[static_cast<size_t>(f)], rows, columns,
+                       slots + slotStart[static_cast<size_t>(n)] * plane, r);
+        });
+        if (status != MS_DICOM_OK && first_error == MS_DICOM_OK) first_error = status;
+        for (int f = f0; f < f1; ++f) {
+            if (results[f].status != MS_DICOM_OK) {
+                if (first_error == MS_DICOM_OK) first_error = results[f].status;
+                continue;
+            }
+            const auto &list = byFile[static_cast<size_t>(f)];
+            for (size_t s = 0; s < list.size(); ++s) {
+                std::memcpy(out + static_cast<size_t>(list[s]->plane) * plane,
+                            slots + (slotStart[static_cast<size_t>(f - f0)] + s) * plane, plane * sizeof(float));
+            }
+        }
+        f0 = f1;
+    }
+    return first_error;
+}
+
+} // extern "C"

@@ -1,0 +1,65 @@
+import CGDCMGlue
+import Foundation
+import MedCore
+
+/// GDCM calls that may crash on hostile input, run in forked child processes by the glue (`ms_dicom_probe_headers`,
+/// `ms_dicom_decode_planes`): Debian's GDCM is built with assertions, and a truncated header aborts inside
+/// `ExplicitDataElement::ReadPreValue`. A crash fails the file with a message naming it; the command goes on.
+enum DICOMIsolation {
+    /// Output bytes decoded per round of child processes: bounds the shared memory beside the volume.
+    static let batchBytes: UInt64 = 64 << 20
+
+    /// One file's outcome.
+    struct FileResult {
+        var error: MedSynthError?
+        var storedType: String
+    }
+
+    /// Parses each header in a child process; nil for the files GDCM parsed, the error for the others.
+    static func probeHeaders(_ files: [String]) -> [MedSynthError?] {
+        guard !files.isEmpty else { return [] }
+        var results = [ms_dicom_file_result](repeating: ms_dicom_file_result(), count: files.count)
+        withCStrings(files) { paths in
+            _ = ms_dicom_probe_headers(paths, Int32(files.count), Int32(Parallel.workerCount), &results)
+        }
+        return zip(files, results).map { file, r in error(file, r) }
+    }
+
+    /// Decodes the planes `jobs` ask for into `voxels` (rows × columns floats per plane).
+    static func decode(files: [String], jobs: [ms_dicom_plane_job], rows: Int, columns: Int,
+                       into voxels: inout [Float]) -> [FileResult] {
+        var results = [ms_dicom_file_result](repeating: ms_dicom_file_result(), count: files.count)
+        let planeCount = voxels.count / max(1, rows * columns)
+        withCStrings(files) { paths in
+            voxels.withUnsafeMutableBufferPointer { out in
+                _ = ms_dicom_decode_planes(paths, Int32(files.count), jobs, Int32(jobs.count), Int32(rows), Int32(columns),
+                                           out.baseAddress, Int32(planeCount), Int32(Parallel.workerCount), batchBytes,
+                                           &results)
+            }
+        }
+        return zip(files, results).map { file, r in
+            FileResult(error: error(file, r), storedType: text(r.stored_type))
+        }
+    }
+
+    private static func error(_ file: String, _ r: ms_dicom_file_result) -> MedSynthError? {
+        switch r.status {
+        case Int32(MS_DICOM_OK): return nil
+        case Int32(MS_DICOM_ERR_OPEN): return MedSynthError(.unreadable, file, text(r.message))
+        case Int32(MS_DICOM_ERR_PIXELS): return MedSynthError(.unsupported, file, text(r.message))
+        default: return MedSynthError(.corrupt, file, text(r.message))
+        }
+    }
+
+    private static func text<T>(_ tuple: T) -> String {
+        withUnsafeBytes(of: tuple) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
+    /// Calls `body` with a C array of NUL-terminated copies of `strings`.
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+        let copies = strings.map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        let pointers = copies.map { UnsafePointer($0) }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}

@@ -1,0 +1,255 @@
+import Foundation
+import MedCore
+
+/// The DICOM series found in a file or a folder (searched recursively), grouped by SeriesInstanceUID and split
+/// further when a series mixes orientations, sizes or pixel spacings. Localizers (ImageType LOCALIZER) are
+/// skipped, as are files that are not DICOM images; each skip becomes a note.
+public struct DICOMScan: Sendable {
+    /// The file or folder scanned.
+    public let path: String
+    /// The series, ordered by SeriesNumber then UID; `number` counts from 1.
+    public let series: [DICOMSeries]
+    /// What was skipped and why (localizers, non-image objects, files that are not DICOM).
+    public let notes: [String]
+    /// DICOM files GDCM could not parse: (file, reason). A series never includes them.
+    public let unreadable: [(file: String, reason: String)]
+
+    /// Scans `url`, a DICOM file or a folder.
+    /// - Throws: `MedSynthError` naming the path: `.notFound`; `.unsupported` when it holds no DICOM image; for a
+    ///   single file, the reason GDCM gave.
+    public static func scan(_ url: URL) throws -> DICOMScan {
+        let path = url.path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw MedSynthError(.notFound, path, "no such file or folder")
+        }
+        let all = isDir.boolValue ? try candidateFiles(in: url) : [path]
+        let files = isDir.boolValue ? all.filter(looksLikeDICOM) : all
+        let notDICOM = all.count - files.count
+        var notes: [String] = []
+        var unreadable: [(file: String, reason: String)] = []
+        var frames: [(key: SeriesKey, frame: DICOMFrame, header: DICOMHeader)] = []
+        // GDCM asserts (aborts) on some damaged headers: each header is parsed first in a child process.
+        let probes = DICOMIsolation.probeHeaders(files)
+        for (file, probe) in zip(files, probes) {
+            let header: DICOMHeader
+            do {
+                if let failure = probe { throw failure }
+                header = try DICOMHeader(path: file)
+            } catch let e as MedSynthError {
+                if !isDir.boolValue { throw e }
+                unreadable.append((file, e.message))
+                continue
+            }
+            do {
+                guard let planes = try planes(of: header, notes: &notes) else { continue }
+                frames += planes.map { (SeriesKey(header: header, frame: $0), $0, header) }
+            } catch let e as MedSynthError {
+                if !isDir.boolValue { throw e }
+                unreadable.append((file, e.message))
+            }
+        }
+        if notDICOM > 0 { notes.append("skipped \(notDICOM) file(s) that are not DICOM") }
+        for u in unreadable { notes.append("skipped \(u.file): \(u.reason)") }
+        guard !frames.isEmpty else {
+            var why = "holds no DICOM image"
+            if !unreadable.isEmpty { why += "; unreadable: " + unreadable.prefix(3).map { "\($0.file) (\($0.reason))" }.joined(separator: "; ") }
+            else if !notes.isEmpty { why += " (" + notes.prefix(3).joined(separator: "; ") + ")" }
+            throw MedSynthError(.unsupported, path, why)
+        }
+        var groups: [SeriesKey: [(frame: DICOMFrame, header: DICOMHeader)]] = [:]
+        for f in frames { groups[f.key, default: []].append((f.frame, f.header)) }
+        var series = groups.map { key, members in makeSeries(key: key, members: members) }
+        series.sort {
+            ($0.seriesNumber ?? Int.max, $0.seriesInstanceUID, $0.rows, $0.columns, $0.orientation)
+                < ($1.seriesNumber ?? Int.max, $1.seriesInstanceUID, $1.rows, $1.columns, $1.orientation)
+        }
+        for n in series.indices { series[n].number = n + 1 }
+        return DICOMScan(path: path, series: series, notes: notes, unreadable: unreadable)
+    }
+
+    /// The series `choice` names: its number in the listing ("2") or its SeriesInstanceUID; with no choice, the
+    /// only series.
+    /// - Throws: `MedSynthError(.invalidArgument)` listing the series when the choice is missing or matches none.
+    public func select(_ choice: String?) throws -> DICOMSeries {
+        let listing = series.map(\.summaryLine).joined(separator: "; ")
+        guard let choice else {
+            guard series.count == 1 else {
+                throw MedSynthError(.invalidArgument, path,
+                                    "holds \(series.count) series; choose one with --series N (or its SeriesInstanceUID): \(listing)")
+            }
+            return series[0]
+        }
+        if let n = Int(choice) {
+            guard n >= 1 && n <= series.count else {
+                throw MedSynthError(.invalidArgument, path, "--series \(n) is outside 1…\(series.count): \(listing)")
+            }
+            return series[n - 1]
+        }
+        let matches = series.filter { $0.seriesInstanceUID == choice }
+        guard matches.count == 1 else {
+            if matches.isEmpty {
+                throw MedSynthError(.invalidArgument, path, "no series has SeriesInstanceUID '\(choice)'; choose by number: \(listing)")
+            }
+            throw MedSynthError(.invalidArgument, path,
+                                "SeriesInstanceUID '\(choice)' holds \(matches.count) stacks (different orientations or sizes); choose by number: \(matches.map(\.summaryLine).joined(separator: "; "))")
+        }
+        return matches[0]
+    }
+
+    // MARK: - Files
+
+    /// Regular files under `folder`, recursively, sorted, skipping hidden ones.
+    static func candidateFiles(in folder: URL) throws -> [String] {
+        guard let e = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey],
+                                                     options: [.skipsHiddenFiles]) else {
+            throw MedSynthError(.unreadable, folder.path, "cannot list the folder")
+        }
+        var out: [String] = []
+        for case let u as URL in e where (try? u.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+            out.append(u.path)
+        }
+        return out.sorted()
+    }
+
+    /// True for files with the DICOM preamble ("DICM" at byte 128) and for files named `.dcm`/`.ima` or without an
+    /// extension (DICOM files without a preamble exist); false for other named formats.
+    static func looksLikeDICOM(_ file: String) -> Bool {
+        if hasDICOMPreamble(file) { return true }
+        let name = (file as NSString).lastPathComponent.lowercased()
+        if name == "dicomdir" { return false }
+        let ext = (name as NSString).pathExtension
+        return ext.isEmpty || ext == "dcm" || ext == "ima" || ext == "dicom" || ext.allSatisfy(\.isNumber)
+    }
+
+    /// True when the file has "DICM" at byte offset 128 (PS3.10 file format).
+    public static func hasDICOMPreamble(_ file: String) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: file) else { return false }
+        defer { try? h.close() }
+        guard let head = try? h.read(upToCount: 132), head.count == 132 else { return false }
+        return head[128] == 0x44 && head[129] == 0x49 && head[130] == 0x43 && head[131] == 0x4D
+    }
+
+    // MARK: - Planes
+
+    /// The planes of one file: one for a single-frame image, one per frame for an enhanced multi-frame object;
+    /// nil (with a note) for files that are not images or are localizers.
+    static func planes(of h: DICOMHeader, notes: inout [String]) throws -> [DICOMFrame]? {
+        let imageType = (h.string(.imageType) ?? "").uppercased()
+        if imageType.split(separator: "\\").contains("LOCALIZER") {
+            notes.append("skipped localizer \(h.path)")
+            return nil
+        }
+        guard let rows = try h.number(.rows), let columns = try h.number(.columns) else {
+            notes.append("skipped \(h.path): not an image (SOP class \(h.string(.sopClassUID) ?? "unknown"), no Rows/Columns)")
+            return nil
+        }
+        guard rows >= 1, columns >= 1, rows <= 65535, columns <= 65535 else {
+            throw MedSynthError(.corrupt, h.path, "Rows × Columns is \(Int(rows)) × \(Int(columns)), expected at least 1 × 1")
+        }
+        let frameCount = Int(try h.number(.numberOfFrames) ?? 1)
+        guard frameCount >= 1, frameCount <= 100_000 else {
+            throw MedSynthError(.corrupt, h.path, "NumberOfFrames is \(frameCount), expected 1…100000")
+        }
+        let enhanced = h.sequenceCount(.perFrameFunctionalGroupsSequence) > 0
+        if frameCount > 1 && !enhanced {
+            throw MedSynthError(.unsupported, h.path,
+                                "a multi-frame image with \(frameCount) frames but no per-frame functional groups (positions unknown); convert it to single frames first (e.g. gdcmtar or dcm2niix)")
+        }
+        let instance = try h.number(.instanceNumber).map { Int($0) }
+        let acquisition = dicomTimeSeconds(h.string(.acquisitionTime))
+        var out: [DICOMFrame] = []
+        for f in 0..<frameCount {
+            func value(_ tag: DICOMTag, _ macro: DICOMTag) -> String? {
+                enhanced ? h.string(tag, frame: f, macro: macro) ?? h.string(tag) : h.string(tag)
+            }
+            let where_ = frameCount > 1 ? " (frame \(f + 1))" : ""
+            guard let ipp = try h.numbers(value(.imagePositionPatient, .planePositionSequence), .imagePositionPatient),
+                  ipp.count == 3 else {
+                throw MedSynthError(.unsupported, h.path, "has no ImagePositionPatient \(DICOMTag.imagePositionPatient)\(where_): its place in a volume is unknown")
+            }
+            guard let iop = try h.numbers(value(.imageOrientationPatient, .planeOrientationSequence), .imageOrientationPatient),
+                  iop.count == 6 else {
+                throw MedSynthError(.unsupported, h.path, "has no ImageOrientationPatient \(DICOMTag.imageOrientationPatient)\(where_)")
+            }
+            guard let ps = try h.numbers(value(.pixelSpacing, .pixelMeasuresSequence), .pixelSpacing), ps.count == 2,
+                  ps[0] > 0, ps[1] > 0 else {
+                throw MedSynthError(.unsupported, h.path, "has no valid PixelSpacing \(DICOMTag.pixelSpacing)\(where_) (expected two positive numbers)")
+            }
+            var row = SIMD3(iop[0], iop[1], iop[2]), col = SIMD3(iop[3], iop[4], iop[5])
+            let rn = norm(row), cn = norm(col)
+            guard rn > 0.5, cn > 0.5, abs(dot(row, col)) / (rn * cn) < 1e-3 else {
+                throw MedSynthError(.corrupt, h.path, "ImageOrientationPatient \(iop) is not two orthogonal unit vectors")
+            }
+            row /= rn
+            col /= cn
+            let slope = try h.numbers(value(.rescaleSlope, .pixelValueTransformationSequence), .rescaleSlope)?.first ?? 1
+            let intercept = try h.numbers(value(.rescaleIntercept, .pixelValueTransformationSequence), .rescaleIntercept)?.first ?? 0
+            out.append(DICOMFrame(file: h.path, frame: f, framesInFile: frameCount, rows: Int(rows), columns: Int(columns),
+                                  positionLPS: SIMD3(ipp[0], ipp[1], ipp[2]), rowCosines: row, columnCosines: col,
+                                  pixelSpacing: SIMD2(ps[0], ps[1]), slope: slope == 0 ? 1 : slope, intercept: intercept,
+                                  instanceNumber: instance, acquisitionSeconds: acquisition))
+        }
+        return out
+    }
+
+    // MARK: - Series
+
+    /// What splits planes into series: the UID, and within it orientation, size and pixel spacing.
+    struct SeriesKey: Hashable {
+        var uid: String
+        var rows: Int, columns: Int
+        var orientation: [Int]
+        var spacing: [Int]
+
+        init(header: DICOMHeader, frame: DICOMFrame) {
+            uid = header.string(.seriesInstanceUID) ?? "(no SeriesInstanceUID)"
+            rows = frame.rows
+            columns = frame.columns
+            let r = frame.rowCosines, c = frame.columnCosines
+            orientation = [r.x, r.y, r.z, c.x, c.y, c.z].map { Int(($0 * 1e4).rounded()) }
+            spacing = [frame.pixelSpacing.x, frame.pixelSpacing.y].map { Int(($0 * 1e4).rounded()) }
+        }
+    }
+
+    static func makeSeries(key: SeriesKey, members: [(frame: DICOMFrame, header: DICOMHeader)]) -> DICOMSeries {
+        let first = members[0]
+        let n = first.frame.normal
+        let sorted = members.map(\.frame).sorted { dot($0.positionLPS, n) < dot($1.positionLPS, n) }
+        let steps = zip(sorted.dropFirst(), sorted).map { dot($0.positionLPS - $1.positionLPS, n) }.sorted()
+        let median = steps.isEmpty ? nil : steps[steps.count / 2]
+        let h = first.header
+        let modality = (h.string(.modality) ?? "OT").uppercased()
+        var pet: DICOMPETTags?
+        if modality == "PT" {
+            let seq = DICOMTag.radiopharmaceuticalInformationSequence
+            pet = DICOMPETTags(
+                file: h.path, units: h.string(.units)?.uppercased(), decayCorrection: h.string(.decayCorrection)?.uppercased(),
+                seriesSeconds: dicomTimeSeconds(h.string(.seriesTime)),
+                radiopharmaceuticalStartSeconds: dicomTimeSeconds(h.string(.radiopharmaceuticalStartTime, inSequence: seq)),
+                totalDoseBq: h.string(.radionuclideTotalDose, inSequence: seq).flatMap { Double($0.trimmingCharacters(in: .whitespaces)) },
+                halfLifeSeconds: h.string(.radionuclideHalfLife, inSequence: seq).flatMap { Double($0.trimmingCharacters(in: .whitespaces)) },
+                patientWeightKG: (try? h.number(.patientWeight)) ?? nil)
+        }
+        let syntaxes = Set(members.compactMap { $0.header.transferSyntaxUID }).sorted()
+        let seriesNumber = ((try? h.number(.seriesNumber)) ?? nil).map { Int($0) }
+        return DICOMSeries(
+            number: 0, seriesNumber: seriesNumber, modality: modality, rows: first.frame.rows, columns: first.frame.columns,
+            pixelSpacingMM: first.frame.pixelSpacing, sliceSpacingMM: median, orientation: orientationName(n),
+            timeOfDay: dicomTimeSeconds(h.string(.seriesTime)).map(timeOfDayText), transferSyntaxes: syntaxes,
+            seriesInstanceUID: key.uid, studyInstanceUID: h.string(.studyInstanceUID),
+            frameOfReferenceUID: h.string(.frameOfReferenceUID), frames: sorted,
+            sliceThicknessMM: ((try? h.number(.spacingBetweenSlices)) ?? nil) ?? ((try? h.number(.sliceThickness)) ?? nil),
+            gantryTiltDegrees: (try? h.number(.gantryDetectorTilt)) ?? nil, pet: pet,
+            photometric: h.string(DICOMTag(0x0028, 0x0004)))
+    }
+
+    /// The plane a normal (LPS) is closest to, or "oblique" when it is more than ~10° from every axis.
+    static func orientationName(_ n: SIMD3<Double>) -> String {
+        let a = SIMD3(abs(n.x), abs(n.y), abs(n.z))
+        if a.z > 0.985 { return "axial" }
+        if a.y > 0.985 { return "coronal" }
+        if a.x > 0.985 { return "sagittal" }
+        return "oblique"
+    }
+}
