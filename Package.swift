@@ -28,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // OpenSSL libcrypto: HMAC-SHA256 for the keyed (de-identified) case ids of `medsynth import`.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // FFTW 3 single precision (fftwf_*): k-space MR artifacts in MedSynthesis's augmentations.
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         // libpng reports errors with longjmp, which must not cross Swift frames: this C glue catches them.
@@ -50,7 +52,7 @@ let package = Package(
 
         // MARK: - Implementation
         .target(name: "MedCore"),
-        .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue", "CGDCMGlue", "CZlib"]),
+        .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue", "CGDCMGlue", "COpenSSL", "CZlib"]),
         // Per-voxel kernels (noise, gamma, min/max) compiled three times from the same folder: baseline x86-64,
         // x86-64-v3 (AVX2) and x86-64-v4 (AVX-512); Sources/MedKernelsV3 and V4 are links to Sources/MedKernels.
         // MedSynthesis picks the highest level the CPU supports at run time (SIMDLevel, SIMDKernels).

@@ -12,6 +12,7 @@ packages=(
   libfftw3-dev          # FFTs for k-space augmentation
   libgdcm-dev           # DICOM (GDCM 3.0: parsing and every transfer syntax's decoder)
   zlib1g-dev            # deflate
+  libssl-dev            # HMAC-SHA256 (keyed case ids of medsynth import)
 )
 
 missing=()

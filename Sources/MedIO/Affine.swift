@@ -55,6 +55,33 @@ public struct Affine: Equatable, Codable, Sendable, CustomStringConvertible {
         return out
     }
 
+    /// The inverse transform (world → voxel), nil when the 3×3 part is singular. The last row must be 0 0 0 1.
+    public func inverted() -> Affine? {
+        let a = self[0, 0], b = self[0, 1], c = self[0, 2], d = self[1, 0], e = self[1, 1], f = self[1, 2]
+        let g = self[2, 0], h = self[2, 1], i = self[2, 2]
+        let det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
+        guard det.isFinite, abs(det) > 1e-12 else { return nil }
+        let r = [(e * i - f * h) / det, (c * h - b * i) / det, (b * f - c * e) / det,
+                 (f * g - d * i) / det, (a * i - c * g) / det, (c * d - a * f) / det,
+                 (d * h - e * g) / det, (b * g - a * h) / det, (a * e - b * d) / det]
+        var out = [Double](repeating: 0, count: 16)
+        for row in 0..<3 {
+            for col in 0..<3 { out[row * 4 + col] = r[row * 3 + col] }
+            out[row * 4 + 3] = -(r[row * 3] * self[0, 3] + r[row * 3 + 1] * self[1, 3] + r[row * 3 + 2] * self[2, 3])
+        }
+        out[15] = 1
+        return Affine(rowMajor: out)
+    }
+
+    /// The product self · other (apply `other` first).
+    public func concatenating(_ other: Affine) -> Affine {
+        var out = [Double](repeating: 0, count: 16)
+        for r in 0..<4 {
+            for c in 0..<4 { out[r * 4 + c] = (0..<4).reduce(0) { $0 + self[r, $1] * other[$1, c] } }
+        }
+        return Affine(rowMajor: out)
+    }
+
     /// True when every entry differs by at most `tolerance`.
     public func isClose(to other: Affine, tolerance: Double = 1e-4) -> Bool {
         zip(rowMajor, other.rowMajor).allSatisfy { abs($0 - $1) <= tolerance }

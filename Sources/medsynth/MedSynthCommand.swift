@@ -16,7 +16,7 @@ struct MedSynthCommand: ParsableCommand {
           medsynth convert ct.nii.gz ct.png --slice 40 --window -160 240
         """,
         version: MedSynthVersion.string,
-        subcommands: [DemoCommand.self, SampleCommand.self, PhantomCommand.self, LesionsCommand.self, AugmentCommand.self, InfoCommand.self, ConvertCommand.self, EvaluateCommand.self, TrainCommand.self, TranslateCommand.self, SegmentCommand.self, ValidateCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, SampleCommand.self, PhantomCommand.self, LesionsCommand.self, AugmentCommand.self, ImportCommand.self, InfoCommand.self, ConvertCommand.self, EvaluateCommand.self, TrainCommand.self, TranslateCommand.self, SegmentCommand.self, ValidateCommand.self, BenchCommand.self]
     )
 
     /// Rewrites `--window LOW HIGH` as `--window LOW --window HIGH`, so that the two-number form works with

@@ -20,6 +20,9 @@ public struct CaseProvenance: Sendable, Equatable, Codable {
     public var lesionsJSON: String
     /// `transforms`: JSON array of the transforms applied, "[]" when there are none.
     public var transformsJSON: String
+    /// `import` (only on cases made by `medsynth import`): JSON of where each modality came from (format, size,
+    /// resampling) and the de-identification applied (DICOM PS3.15 codes); never a path, UID, date or name.
+    public var importJSON: String?
 
     /// The attribute names, in the order of the fields above.
     public static let attributeNames = ["medsynth_version", "command_line", "seed", "case_index", "source_case_id",
@@ -28,7 +31,7 @@ public struct CaseProvenance: Sendable, Equatable, Codable {
     /// Creates a provenance record.
     public init(medsynthVersion: String = MedSynthVersion.string, commandLine: String, seed: Int, caseIndex: Int,
                 sourceCaseID: String = "", phantomParametersJSON: String = "null", lesionsJSON: String = "[]",
-                transformsJSON: String = "[]") {
+                transformsJSON: String = "[]", importJSON: String? = nil) {
         self.medsynthVersion = medsynthVersion
         self.commandLine = commandLine
         self.seed = seed
@@ -37,6 +40,7 @@ public struct CaseProvenance: Sendable, Equatable, Codable {
         self.phantomParametersJSON = phantomParametersJSON
         self.lesionsJSON = lesionsJSON
         self.transformsJSON = transformsJSON
+        self.importJSON = importJSON
     }
 
     /// Writes the attributes onto `group`.
@@ -51,6 +55,7 @@ public struct CaseProvenance: Sendable, Equatable, Codable {
         try a.set("phantom_parameters", phantomParametersJSON)
         try a.set("lesions", lesionsJSON)
         try a.set("transforms", transformsJSON)
+        if let importJSON { try a.set("import", importJSON) }
     }
 
     /// Reads the attributes of a case group; nil when the group has none of them (a plain volume file).
@@ -73,7 +78,8 @@ public struct CaseProvenance: Sendable, Equatable, Codable {
             seed: try required("seed", a.int), caseIndex: try required("case_index", a.int),
             sourceCaseID: try required("source_case_id", a.string),
             phantomParametersJSON: try required("phantom_parameters", a.string),
-            lesionsJSON: try required("lesions", a.string), transformsJSON: try required("transforms", a.string))
+            lesionsJSON: try required("lesions", a.string), transformsJSON: try required("transforms", a.string),
+            importJSON: try a.contains("import") ? try required("import", a.string) : nil)
     }
 
     /// A command line as one string, each argument quoted for a POSIX shell where it needs it.

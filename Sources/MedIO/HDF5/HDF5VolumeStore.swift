@@ -185,7 +185,7 @@ public enum HDF5VolumeStore {
             return .unknown
         }
         if name == unknownModalityName { return .unknown }
-        guard let m = Modality(name: name) else {
+        guard let m = Modality(contrastName: name) else {
             notes.append("unknown modality \"\(name)\" read as unknown")
             return .unknown
         }

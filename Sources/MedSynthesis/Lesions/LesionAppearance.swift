@@ -49,7 +49,7 @@ public struct LesionAppearance: Codable, Sendable, Equatable {
         case .pet: return (suvRatio - 1) * hostMean
         case .t1, .t2, .flair:
             return (relativeMRContrast(modality, host: host, mr: mr) ?? 0) * hostMean
-        case .label, .unknown: return nil
+        default: return nil  // label, unknown, and MR contrasts the phantom does not model
         }
     }
 

@@ -39,7 +39,7 @@ public struct HeadPhantomCase: Sendable {
         case .t2: return t2
         case .flair: return flair
         case .pet: return pet
-        case .unknown: return nil
+        default: return nil
         }
     }
 

@@ -57,7 +57,7 @@ public enum IntensityNormalization: Equatable, Sendable, CustomStringConvertible
         switch modality {
         case .ct: return .ctWindow(lowerHU: defaultCTWindowHU.lowerBound, upperHU: defaultCTWindowHU.upperBound)
         case .pet: return .suvScaling(maxSUV: defaultMaxSUV)
-        case .t1, .t2, .flair, .label, .unknown:
+        default:
             return .percentiles(lower: defaultPercentiles.lowerBound, upper: defaultPercentiles.upperBound)
         }
     }
