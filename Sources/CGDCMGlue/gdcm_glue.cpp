@@ -19,9 +19,11 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -109,12 +111,13 @@ private:
     size_t size_;
 };
 
-/// Runs `work(n, result)` for n in [0, count) in up to `workers` forked children (child w takes w, w+W, …). A
+/// Runs `work(n, result)` for n in [0, count) in up to `workers` forked children (child w takes w, w+W, …), each
+/// calling `prepare()` first. A
 /// child that dies (signal, or any exit status but 0) fails the item it was working on with MS_DICOM_ERR_CRASH, and
 /// a new child continues with the next item of its share. Children write only to shared memory and never return
 /// into the caller's code: they end with _exit. Their stderr goes to /dev/null (GDCM's assertion messages).
-template <class Work>
-int runIsolated(int count, int workers, ms_dicom_file_result *results, Work work) {
+template <class Work, class Prepare>
+int runIsolated(int count, int workers, ms_dicom_file_result *results, Work work, Prepare prepare) {
     if (count <= 0) return MS_DICOM_OK;
     workers = std::max(1, std::min(workers, count));
     Shared resultsShared(sizeof(ms_dicom_file_result) * static_cast<size_t>(count));
@@ -144,6 +147,7 @@ int runIsolated(int count, int workers, ms_dicom_file_result *results, Work work
                 dup2(devnull, 2);
                 close(devnull);
             }
+            prepare();
             for (int n = from; n < count; n += workers) {
                 current[w] = n;
                 try {
@@ -208,22 +212,26 @@ int runIsolated(int count, int workers, ms_dicom_file_result *results, Work work
     return result;
 }
 
-/// Decodes file `path` and writes the requested planes (stored × slope + intercept) to consecutive planes of `dst`.
+/// Decodes file `path` and writes the requested planes (stored × slope + intercept) to plane `job.plane` of `out`.
+/// With `out` null it only checks that the file decodes (the dry run in a child process); `inChild` also captures
+/// GDCM's warnings, which is how a truncated Pixel Data element shows (GDCM's warning stream is global, so this is
+/// done only where no other thread runs).
 void decodeFile(const char *path, const std::vector<const ms_dicom_plane_job *> &planes, int rows, int columns,
-                float *dst, ms_dicom_file_result &r) {
+                float *out, bool inChild, ms_dicom_file_result &r) {
     r.status = MS_DICOM_ERR_PIXELS;
     if (!fileOpens(path, r.message, sizeof(r.message))) {
         r.status = MS_DICOM_ERR_OPEN;
         return;
     }
-    // This runs in a child process, so redirecting GDCM's global warning stream touches no one else.
     std::ostringstream warnings;
-    gdcm::Trace::SetWarningStream(warnings);
-    gdcm::Trace::SetWarning(true);
+    if (inChild) {
+        gdcm::Trace::SetWarningStream(warnings);
+        gdcm::Trace::SetWarning(true);
+    }
     gdcm::ImageReader reader;
     reader.SetFileName(path);
     const bool read = reader.Read();
-    gdcm::Trace::SetWarning(false);
+    if (inChild) gdcm::Trace::SetWarning(false);
     if (!read) {
         gdcm::Reader plain;
         plain.SetFileName(path);
@@ -300,28 +308,35 @@ void decodeFile(const char *path, const std::vector<const ms_dicom_plane_job *> 
             return;
         }
         const size_t base = static_cast<size_t>(job.frame) * plane;
-        float *o = dst + s * plane;
-        auto value = [&](size_t n) -> int64_t {
-            if (bits == 8) {
-                uint8_t u = static_cast<uint8_t>(raw[base + n]);
-                return isSigned ? static_cast<int64_t>(static_cast<int8_t>(u)) : static_cast<int64_t>(u);
-            }
-            if (bits == 16) {
-                uint16_t u;
-                std::memcpy(&u, raw.data() + 2 * (base + n), 2);
-                if (stored < 16) {
-                    u = static_cast<uint16_t>((u >> shift) & ((1u << stored) - 1));
-                    if (isSigned && ((u >> (stored - 1)) & 1)) return static_cast<int64_t>(u) - (int64_t(1) << stored);
-                    return u;
-                }
-                return isSigned ? static_cast<int64_t>(static_cast<int16_t>(u)) : static_cast<int64_t>(u);
-            }
-            uint32_t u;
-            std::memcpy(&u, raw.data() + 4 * (base + n), 4);
-            return isSigned ? static_cast<int64_t>(static_cast<int32_t>(u)) : static_cast<int64_t>(u);
+        if (!out) continue;  // dry run: decoded, nothing to store
+        float *o = out + static_cast<size_t>(job.plane) * plane;
+        const double slope = job.slope, intercept = job.intercept;
+        // One tight loop per stored type (these vectorise); masked bits only when BitsStored < BitsAllocated.
+        auto convert = [&](auto load) {
+            for (size_t n = 0; n < plane; ++n) o[n] = static_cast<float>(static_cast<double>(load(base + n)) * slope + intercept);
         };
-        for (size_t n = 0; n < plane; ++n) {
-            o[n] = static_cast<float>(static_cast<double>(value(n)) * job.slope + job.intercept);
+        const char *bytes = raw.data();
+        // Element loads through memcpy (no aliasing assumptions); compilers turn them into plain loads.
+        auto at = [bytes](auto zero, size_t n) {
+            decltype(zero) v;
+            std::memcpy(&v, bytes + n * sizeof(v), sizeof(v));
+            return v;
+        };
+        if (bits == 8) {
+            if (isSigned) convert([&](size_t n) { return at(int8_t(0), n); });
+            else convert([&](size_t n) { return at(uint8_t(0), n); });
+        } else if (bits == 16 && stored == 16) {
+            if (isSigned) convert([&](size_t n) { return at(int16_t(0), n); });
+            else convert([&](size_t n) { return at(uint16_t(0), n); });
+        } else if (bits == 16) {
+            const unsigned mask = (1u << stored) - 1, sign = 1u << (stored - 1);
+            convert([&](size_t n) {
+                const unsigned u = (static_cast<unsigned>(at(uint16_t(0), n)) >> shift) & mask;
+                return isSigned && (u & sign) ? static_cast<int32_t>(u) - static_cast<int32_t>(mask + 1) : static_cast<int32_t>(u);
+            });
+        } else {
+            if (isSigned) convert([&](size_t n) { return at(int32_t(0), n); });
+            else convert([&](size_t n) { return at(uint32_t(0), n); });
         }
     }
     const unsigned width = stored <= 8 ? 8 : stored <= 16 ? 16 : 32;
@@ -440,60 +455,53 @@ int ms_dicom_probe_headers(const char *const *paths, int count, int workers, ms_
         } else {
             r.status = MS_DICOM_OK;
         }
-    });
+    }, [] {});
 }
 
 int ms_dicom_decode_planes(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,
-                           int rows, int columns, float *out, int plane_count, int workers, uint64_t batch_bytes,
-                           ms_dicom_file_result *results) {
-    const size_t plane = static_cast<size_t>(rows) * static_cast<size_t>(columns);
+                           int rows, int columns, float *out, int plane_count, int workers, ms_dicom_file_result *results) {
     std::vector<std::vector<const ms_dicom_plane_job *>> byFile(static_cast<size_t>(file_count));
     for (int j = 0; j < job_count; ++j) {
         if (jobs[j].file < 0 || jobs[j].file >= file_count || jobs[j].plane < 0 || jobs[j].plane >= plane_count) continue;
         byFile[static_cast<size_t>(jobs[j].file)].push_back(&jobs[j]);
     }
-    int first_error = MS_DICOM_OK;
-    int f0 = 0;
-    while (f0 < file_count) {
-        // A batch: consecutive files whose planes fit in batch_bytes (at least one file).
-        int f1 = f0;
-        size_t planes = 0;
-        while (f1 < file_count &&
-               (f1 == f0 || (planes + byFile[static_cast<size_t>(f1)].size()) * plane * sizeof(float) <= batch_bytes)) {
-            planes += byFile[static_cast<size_t>(f1)].size();
-            ++f1;
-        }
-        std::vector<size_t> slotStart(static_cast<size_t>(f1 - f0) + 1, 0);
-        for (int f = f0; f < f1; ++f) slotStart[static_cast<size_t>(f - f0 + 1)] = slotStart[static_cast<size_t>(f - f0)] + byFile[static_cast<size_t>(f)].size();
-        Shared buffer(std::max<size_t>(1, planes * plane * sizeof(float)));
-        if (!buffer.ok()) {
-            for (int f = f0; f < file_count; ++f) {
-                results[f].status = MS_DICOM_ERR_SIZE;
-                put(results[f].message, sizeof(results[f].message), "cannot map shared memory for decoding");
+    // 1. A dry run of every file in child processes: a file GDCM crashes on fails alone.
+    int status = runIsolated(file_count, workers, results, [&](int f, ms_dicom_file_result &r) {
+        decodeFile(paths[f], byFile[static_cast<size_t>(f)], rows, columns, nullptr, true, r);
+    }, [] {
+        // Keep freed blocks in the heap: GDCM allocates each file's pixel data afresh (half a megabyte and more),
+        // which glibc would otherwise map and unmap per file, faulting every page in again.
+        mallopt(M_MMAP_THRESHOLD, 256 << 20);
+        mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    });
+    if (status != MS_DICOM_OK) return status;
+    // 2. Every file decoded in a child: the same calls on the same bytes now run in-process, in threads, each
+    //    writing its planes straight into `out`.
+    const int threads = std::max(1, std::min(workers, file_count));
+    std::vector<int> codes(static_cast<size_t>(threads), MS_DICOM_OK);
+    auto worker = [&](int t) {
+        for (int f = t; f < file_count; f += threads) {
+            ms_dicom_file_result r = ms_dicom_file_result();
+            try {
+                decodeFile(paths[f], byFile[static_cast<size_t>(f)], rows, columns, out, false, r);
+            } catch (...) {
+                r.status = MS_DICOM_ERR_PIXELS;
+                put(r.message, sizeof(r.message), "GDCM failed while decoding it");
             }
-            return MS_DICOM_ERR_SIZE;
-        }
-        float *slots = static_cast<float *>(buffer.data());
-        int status = runIsolated(f1 - f0, workers, results + f0, [&](int n, ms_dicom_file_result &r) {
-            const int f = f0 + n;
-            decodeFile(paths[f], byFile[static_cast<size_t>(f)], rows, columns,
-                       slots + slotStart[static_cast<size_t>(n)] * plane, r);
-        });
-        if (status != MS_DICOM_OK && first_error == MS_DICOM_OK) first_error = status;
-        for (int f = f0; f < f1; ++f) {
-            if (results[f].status != MS_DICOM_OK) {
-                if (first_error == MS_DICOM_OK) first_error = results[f].status;
-                continue;
-            }
-            const auto &list = byFile[static_cast<size_t>(f)];
-            for (size_t s = 0; s < list.size(); ++s) {
-                std::memcpy(out + static_cast<size_t>(list[s]->plane) * plane,
-                            slots + (slotStart[static_cast<size_t>(f - f0)] + s) * plane, plane * sizeof(float));
+            if (r.status != MS_DICOM_OK) {
+                results[f] = r;
+                codes[static_cast<size_t>(t)] = r.status;
             }
         }
-        f0 = f1;
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(worker, t);
+    worker(0);
+    for (auto &th : pool) th.join();
+    for (int code : codes) {
+        if (code != MS_DICOM_OK) return code;
     }
-    return first_error;
+    return MS_DICOM_OK;
 }
 
 } // extern "C"

@@ -165,8 +165,16 @@ void ms_nifti_close_data(void *reader) {
     znzclose(fp);
 }
 
-int ms_nifti_write(const char *path, const ms_nifti_write_spec *spec, const void *data, int64_t byte_count,
-                   char *message, size_t message_size) {
+struct ms_nifti_writer {
+    znzFile fp;
+    int64_t expected;
+    int64_t done;
+    int ok;
+};
+
+int ms_nifti_write_begin(const char *path, const ms_nifti_write_spec *spec, ms_nifti_writer **out, char *message,
+                         size_t message_size) {
+    *out = NULL;
     nifti_set_debug_level(0);
     if (spec->version != 1 && spec->version != 2) {
         set_message(message, message_size, "NIfTI version %d; expected 1 or 2", spec->version);
@@ -179,12 +187,7 @@ int ms_nifti_write(const char *path, const ms_nifti_write_spec *spec, const void
                     (long long)spec->nx, (long long)spec->ny, (long long)spec->nz, spec->datatype);
         return MS_NIFTI_ERR_WRITE;
     }
-    if ((int64_t)nim->nbyper * nim->nvox != byte_count) {
-        set_message(message, message_size, "%lld data bytes for %lld voxels of %d bytes", (long long)byte_count,
-                    (long long)nim->nvox, nim->nbyper);
-        nifti_image_free(nim);
-        return MS_NIFTI_ERR_WRITE;
-    }
+    const int64_t expected = (int64_t)nim->nbyper * nim->nvox;
     nifti_dmat44 m;
     for (int r = 0; r < 4; r++)
         for (int c = 0; c < 4; c++) m.m[r][c] = spec->affine[r * 4 + c];
@@ -242,22 +245,59 @@ int ms_nifti_write(const char *path, const ms_nifti_write_spec *spec, const void
         return MS_NIFTI_ERR_WRITE;
     }
     const char extension_flag[4] = {0, 0, 0, 0};
-    int ok = znzwrite(header, 1, (size_t)header_size, fp) == (size_t)header_size &&
-             znzwrite(extension_flag, 1, 4, fp) == 4;
-    // Write in pieces: znzwrite passes a size_t to gzwrite, which takes an unsigned int.
-    const char *bytes = (const char *)data;
-    int64_t done = 0;
-    while (ok && done < byte_count) {
-        int64_t piece = byte_count - done;
-        if (piece > (1 << 26)) piece = 1 << 26;
-        ok = znzwrite(bytes + done, 1, (size_t)piece, fp) == (size_t)piece;
-        done += piece;
-    }
-    int closed = Xznzclose(&fp);
-    if (!ok || closed != 0) {
-        set_message(message, message_size, "write failed after %lld of %lld data bytes", (long long)done,
-                    (long long)byte_count);
+    if (znzwrite(header, 1, (size_t)header_size, fp) != (size_t)header_size || znzwrite(extension_flag, 1, 4, fp) != 4) {
+        Xznzclose(&fp);
+        set_message(message, message_size, "cannot write the header");
         return MS_NIFTI_ERR_WRITE;
     }
+    ms_nifti_writer *w = (ms_nifti_writer *)calloc(1, sizeof(ms_nifti_writer));
+    if (!w) {
+        Xznzclose(&fp);
+        set_message(message, message_size, "out of memory");
+        return MS_NIFTI_ERR_WRITE;
+    }
+    w->fp = fp;
+    w->expected = expected;
+    w->ok = 1;
+    *out = w;
     return MS_NIFTI_OK;
+}
+
+int ms_nifti_write_data(ms_nifti_writer *w, const void *data, int64_t byte_count) {
+    // In pieces: znzwrite passes a size_t to gzwrite, which takes an unsigned int.
+    const char *bytes = (const char *)data;
+    int64_t done = 0;
+    while (w->ok && done < byte_count) {
+        int64_t piece = byte_count - done;
+        if (piece > (1 << 26)) piece = 1 << 26;
+        w->ok = znzwrite(bytes + done, 1, (size_t)piece, w->fp) == (size_t)piece;
+        if (w->ok) done += piece;
+    }
+    w->done += done;
+    return w->ok ? MS_NIFTI_OK : MS_NIFTI_ERR_WRITE;
+}
+
+int ms_nifti_write_end(ms_nifti_writer *w, char *message, size_t message_size) {
+    int closed = Xznzclose(&w->fp);
+    int rc = MS_NIFTI_OK;
+    if (!w->ok || closed != 0) {
+        set_message(message, message_size, "write failed after %lld of %lld data bytes", (long long)w->done,
+                    (long long)w->expected);
+        rc = MS_NIFTI_ERR_WRITE;
+    } else if (w->done != w->expected) {
+        set_message(message, message_size, "%lld data bytes written for an image of %lld", (long long)w->done,
+                    (long long)w->expected);
+        rc = MS_NIFTI_ERR_WRITE;
+    }
+    free(w);
+    return rc;
+}
+
+int ms_nifti_write(const char *path, const ms_nifti_write_spec *spec, const void *data, int64_t byte_count,
+                   char *message, size_t message_size) {
+    ms_nifti_writer *w;
+    int rc = ms_nifti_write_begin(path, spec, &w, message, message_size);
+    if (rc != MS_NIFTI_OK) return rc;
+    ms_nifti_write_data(w, data, byte_count);
+    return ms_nifti_write_end(w, message, message_size);
 }

@@ -28,6 +28,22 @@ public struct Modality: RawRepresentable, Hashable, Codable, Sendable, CaseItera
 
     public var description: String { rawValue }
 
+    /// Decodes a name that `init?(contrastName:)` accepts (configs, provenance); other text is a decoding error.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let m = Modality(contrastName: name) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription:
+                "'\(name)' is not a modality: CT, T1, T2, FLAIR, PET, label, unknown, or an MR contrast name (a letter, then letters, digits, '-', '_')")
+        }
+        self = m
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
     /// True for MR contrasts: T1, T2, FLAIR and every name that is not built in.
     public var isMRContrast: Bool { !Modality.allCases.contains(self) || self == .t1 || self == .t2 || self == .flair }
 

@@ -45,7 +45,6 @@ extension NIfTIFile {
             throw MedSynthError(.invalidArgument, path, "affine \(volume.affine) must be finite with last row (0, 0, 0, 1)")
         }
 
-        let data = try encode(volume, as: dataType, path: path)
         let descrip = NIfTIDescripTag(modality: volume.modality, unit: volume.unit).text(version: MedSynthVersion.string)
         var spec = ms_nifti_write_spec()
         spec.version = Int32(version)
@@ -59,55 +58,89 @@ extension NIfTIFile {
         spec.xform_code = xformCode
         spec.compressed = compressed ? 1 : 0
 
+        if let range = dataType.integerRange { try checkIntegerRange(volume, range, dataType: dataType, path: path) }
         var message = [CChar](repeating: 0, count: 512)
         try AtomicFile.write(to: url) { tmp in
+            var writer: OpaquePointer?
             let rc = descrip.withCString { text in
                 spec.descrip = text
-                return data.withUnsafeBytes { raw in
-                    ms_nifti_write(tmp.path, &spec, raw.baseAddress, Int64(raw.count), &message, message.count)
-                }
+                return ms_nifti_write_begin(tmp.path, &spec, &writer, &message, message.count)
             }
-            if rc != Int32(MS_NIFTI_OK) {
+            guard rc == Int32(MS_NIFTI_OK), let writer else {
+                throw MedSynthError(.writeFailed, path, "cannot write the NIfTI file: \(cString(message))")
+            }
+            stream(volume.voxels, as: dataType) { raw in _ = ms_nifti_write_data(writer, raw.baseAddress, Int64(raw.count)) }
+            if ms_nifti_write_end(writer, &message, message.count) != Int32(MS_NIFTI_OK) {
                 throw MedSynthError(.writeFailed, path, "cannot write the NIfTI file: \(cString(message))")
             }
         }
     }
 
-    /// The voxels as the bytes of `dataType`, in this machine's byte order.
-    static func encode(_ volume: Volume, as dataType: NIfTIDataType, path: String) throws -> [UInt8] {
-        func bytes<T>(_ values: [T]) -> [UInt8] { values.withUnsafeBytes { Array($0) } }
+    /// Voxels converted per piece: the conversion buffer stays small (4 MiB of int32) whatever the volume.
+    static let chunkVoxels = 1 << 20
+
+    /// Hands `write` the voxels as the bytes of `dataType` (this machine's byte order), in order: float32 straight
+    /// from the volume's storage, other types converted piece by piece into one reused buffer. Integer types round
+    /// half away from zero; the caller has checked the range (`checkIntegerRange`).
+    static func stream(_ voxels: [Float], as dataType: NIfTIDataType, _ write: (UnsafeRawBufferPointer) -> Void) {
+        func pieces<T>(_: T.Type, _ convert: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<T>) -> Void) {
+            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, min(chunkVoxels, voxels.count)))
+            defer { buffer.deallocate() }
+            voxels.withUnsafeBufferPointer { all in
+                var start = 0
+                while start < all.count {
+                    let n = min(chunkVoxels, all.count - start)
+                    let dst = UnsafeMutableBufferPointer(rebasing: buffer[0..<n])
+                    convert(UnsafeBufferPointer(rebasing: all[start..<(start + n)]), dst)
+                    write(UnsafeRawBufferPointer(dst))
+                    start += n
+                }
+            }
+        }
+        // For |d| < 2^31, d ± 0.5 is exact in Double (d is a Float) and truncating it rounds half away from zero:
+        // no libm call, and the loop vectorises.
+        func rounded<T: FixedWidthInteger>(_: T.Type) {
+            pieces(T.self) { src, dst in
+                for n in src.indices {
+                    let d = Double(src[n])
+                    dst[n] = T(truncatingIfNeeded: Int32(d + (d >= 0 ? 0.5 : -0.5)))
+                }
+            }
+        }
         switch dataType {
-        case .float32: return bytes(volume.voxels)
-        case .float64: return bytes(volume.voxels.map(Double.init))
-        case .uint8: return bytes(try integers(volume, as: UInt8.self, dataType: dataType, path: path))
-        case .int16: return bytes(try integers(volume, as: Int16.self, dataType: dataType, path: path))
-        case .uint16: return bytes(try integers(volume, as: UInt16.self, dataType: dataType, path: path))
-        case .int32: return bytes(try integers(volume, as: Int32.self, dataType: dataType, path: path))
+        case .float32: voxels.withUnsafeBytes(write)
+        case .float64: pieces(Double.self) { src, dst in for n in src.indices { dst[n] = Double(src[n]) } }
+        case .uint8: rounded(UInt8.self)
+        case .int16: rounded(Int16.self)
+        case .uint16: rounded(UInt16.self)
+        case .int32: rounded(Int32.self)
         }
     }
 
-    /// The voxels rounded to nearest as `T`.
-    /// - Throws: `MedSynthError(.invalidArgument)` at the first NaN voxel or one that rounds outside `T`'s range.
-    static func integers<T: FixedWidthInteger>(_ volume: Volume, as: T.Type, dataType: NIfTIDataType,
-                                               path: String) throws -> [T] {
-        let range = dataType.integerRange ?? Double(T.min)...Double(T.max)
-        var out: [T] = []
-        out.reserveCapacity(volume.voxels.count)
-        for (n, v) in volume.voxels.enumerated() {
-            let r = Double(v).rounded()
-            guard range.contains(r) else {
-                let s = volume.shape
-                let at = "voxel (k \(n / s.sliceCount), j \(n % s.sliceCount / s.width), i \(n % s.width))"
-                if v.isNaN {
-                    throw MedSynthError(.invalidArgument, path, "\(at) is NaN, which \(dataType.rawValue) cannot store; write float32")
-                }
-                let stats = VolumeStatistics(volume.voxels)
-                throw MedSynthError(.invalidArgument, path, "\(at) = \(v) is outside \(dataType.rawValue)'s range "
-                                    + "\(format6(range.lowerBound))...\(format6(range.upperBound)) (the volume spans "
-                                    + "[\(format6(stats.min)), \(format6(stats.max))]); rescale or choose a wider dataType")
+    /// Checks that every voxel rounds into `range`.
+    /// - Throws: `MedSynthError(.invalidArgument)` at the first NaN voxel or one that rounds outside the range.
+    static func checkIntegerRange(_ volume: Volume, _ range: ClosedRange<Double>, dataType: NIfTIDataType,
+                                  path: String) throws {
+        let (lowBound, highBound) = (range.lowerBound - 0.5, range.upperBound + 0.5)
+        var outside = false
+        volume.voxels.withUnsafeBufferPointer { src in
+            for v in src {
+                let d = Double(v)
+                outside = outside || !(d > lowBound && d < highBound)  // NaN is outside
             }
-            out.append(T(r))
         }
-        return out
+        guard outside, let n = volume.voxels.firstIndex(where: { !(Double($0) > lowBound && Double($0) < highBound) }) else {
+            return
+        }
+        let v = volume.voxels[n]
+        let s = volume.shape
+        let at = "voxel (k \(n / s.sliceCount), j \(n % s.sliceCount / s.width), i \(n % s.width))"
+        if v.isNaN {
+            throw MedSynthError(.invalidArgument, path, "\(at) is NaN, which \(dataType.rawValue) cannot store; write float32")
+        }
+        let stats = VolumeStatistics(volume.voxels)
+        throw MedSynthError(.invalidArgument, path, "\(at) = \(v) is outside \(dataType.rawValue)'s range "
+                            + "\(format6(range.lowerBound))...\(format6(range.upperBound)) (the volume spans "
+                            + "[\(format6(stats.min)), \(format6(stats.max))]); rescale or choose a wider dataType")
     }
 }

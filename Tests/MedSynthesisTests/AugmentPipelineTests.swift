@@ -57,7 +57,8 @@ import MedTestSupport
         let wrongType = Self.error("transforms:\n  - transform: elastic\n    controlPoints: seven\n")
         #expect(wrongType?.subject?.hasPrefix("transforms[0] (elastic).") == true && wrongType?.subject?.contains("controlPoints") == true)
 
-        let modality = Self.error("transforms:\n  - transform: biasField\n    modalities: [T1, MRI]\n")
+        // Modalities are an open set (any MR contrast name, e.g. T1ce), so only a name that cannot be one fails.
+        let modality = Self.error("transforms:\n  - transform: biasField\n    modalities: [T1, \"T1 weighted\"]\n")
         #expect(modality?.subject?.contains("modalities") == true)
 
         let topLevel = Self.error("transform:\n  - transform: flip\n")

@@ -90,14 +90,15 @@ typedef struct {
     double intercept;
 } ms_dicom_plane_job;
 
-/// Decodes planes of `rows` × `columns` greyscale pixels into `out` (float, `plane_count` planes, column fastest) in
-/// `workers` forked child processes writing to shared memory, so that a crash inside GDCM or its codecs fails the
-/// file, not the process. Each file is opened with GDCM's ImageReader (every transfer syntax it decodes); native
-/// pixel data shorter than the header declares is an error (GDCM would pad it). Files are processed in batches of
-/// at most `batch_bytes` of output. `results[f]` tells file f's fate (`file_count` files). Returns MS_DICOM_OK
-/// when every file decoded, else the first failing file's code.
+/// Decodes planes of `rows` × `columns` greyscale pixels into `out` (float, `plane_count` planes, column fastest).
+/// Every file is first decoded in a dry run by `workers` forked child processes (GDCM's ImageReader: every transfer
+/// syntax it decodes), so that a crash inside GDCM or its codecs fails the file, not the process; native pixel data
+/// shorter than the header declares is an error there (GDCM would pad it). When every file passed, the same calls
+/// run in-process in `workers` threads, each writing its planes into `out`. `results[f]` tells file f's fate
+/// (`file_count` files). Returns MS_DICOM_OK when every file decoded, else a failing file's code (and `out` is
+/// then incomplete).
 int ms_dicom_decode_planes(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,
-                           int rows, int columns, float *out, int plane_count, int workers, uint64_t batch_bytes,
+                           int rows, int columns, float *out, int plane_count, int workers,
                            ms_dicom_file_result *results);
 
 #ifdef __cplusplus

@@ -98,4 +98,18 @@ typedef struct {
 int ms_nifti_write(const char *path, const ms_nifti_write_spec *spec, const void *data, int64_t byte_count,
                    char *message, size_t message_size);
 
+/// A NIfTI file being written in pieces (`ms_nifti_write_begin` … `ms_nifti_write_end`).
+typedef struct ms_nifti_writer ms_nifti_writer;
+
+/// Creates `path` and writes the header for `spec`; the voxel data follows with `ms_nifti_write_data`.
+int ms_nifti_write_begin(const char *path, const ms_nifti_write_spec *spec, ms_nifti_writer **writer, char *message,
+                         size_t message_size);
+
+/// Appends `byte_count` bytes of voxel data (i fastest). After a failure, later calls do nothing and
+/// `ms_nifti_write_end` reports it.
+int ms_nifti_write_data(ms_nifti_writer *writer, const void *data, int64_t byte_count);
+
+/// Closes the file and frees the writer; an error when a write failed or the data does not fill the image.
+int ms_nifti_write_end(ms_nifti_writer *writer, char *message, size_t message_size);
+
 #endif

@@ -16,7 +16,7 @@ final class DICOMHeader {
         var message = [CChar](repeating: 0, count: 512)
         let code = ms_dicom_read_header(path, &h, &message, message.count)
         guard code == Int32(MS_DICOM_OK), let h else {
-            let text = String(cString: message)
+            let text = NIfTIFile.cString(message)
             throw MedSynthError(code == Int32(MS_DICOM_ERR_OPEN) ? .unreadable : .corrupt, path, text)
         }
         handle = h
@@ -27,14 +27,14 @@ final class DICOMHeader {
     /// The transfer syntax UID from the file meta header, nil when there is none.
     var transferSyntaxUID: String? {
         var buffer = [CChar](repeating: 0, count: 128)
-        return ms_dicom_transfer_syntax(handle, &buffer, buffer.count) == 1 ? String(cString: buffer) : nil
+        return ms_dicom_transfer_syntax(handle, &buffer, buffer.count) == 1 ? NIfTIFile.cString(buffer) : nil
     }
 
     /// The value of a top-level attribute as text (binary VRs in decimal), nil when absent or empty.
     func string(_ tag: DICOMTag) -> String? {
         var buffer = [CChar](repeating: 0, count: 1024)
         guard ms_dicom_get_string(handle, tag.group, tag.element, &buffer, buffer.count) == 1 else { return nil }
-        return String(cString: buffer)
+        return NIfTIFile.cString(buffer)
     }
 
     /// The value of `tag` in item `item` of the top-level sequence `sequence`.
@@ -42,7 +42,7 @@ final class DICOMHeader {
         var buffer = [CChar](repeating: 0, count: 1024)
         guard ms_dicom_get_sequence_string(handle, sequence.group, sequence.element, Int32(item), tag.group,
                                            tag.element, &buffer, buffer.count) == 1 else { return nil }
-        return String(cString: buffer)
+        return NIfTIFile.cString(buffer)
     }
 
     /// Items of a top-level sequence (0 when absent).
@@ -55,7 +55,7 @@ final class DICOMHeader {
         var buffer = [CChar](repeating: 0, count: 1024)
         guard ms_dicom_get_frame_string(handle, Int32(frame), macro.group, macro.element, tag.group, tag.element,
                                         &buffer, buffer.count) == 1 else { return nil }
-        return String(cString: buffer)
+        return NIfTIFile.cString(buffer)
     }
 
     /// Multi-valued decimal text ("0.5\\0.5") as numbers; nil when absent; throws when a value is not a number.

@@ -2,13 +2,12 @@ import CGDCMGlue
 import Foundation
 import MedCore
 
-/// GDCM calls that may crash on hostile input, run in forked child processes by the glue (`ms_dicom_probe_headers`,
-/// `ms_dicom_decode_planes`): Debian's GDCM is built with assertions, and a truncated header aborts inside
-/// `ExplicitDataElement::ReadPreValue`. A crash fails the file with a message naming it; the command goes on.
+/// GDCM calls that may crash on hostile input are first run in forked child processes by the glue
+/// (`ms_dicom_probe_headers`, the dry run of `ms_dicom_decode_planes`): Debian's GDCM is built with assertions, and
+/// a truncated header aborts inside `ExplicitDataElement::ReadPreValue`. A crash fails the file with a message
+/// naming it; the command goes on. Only files that passed are then read in-process (the same calls on the same
+/// bytes; a file changed between the two reads is not guarded against).
 enum DICOMIsolation {
-    /// Output bytes decoded per round of child processes: bounds the shared memory beside the volume.
-    static let batchBytes: UInt64 = 64 << 20
-
     /// One file's outcome.
     struct FileResult {
         var error: MedSynthError?
@@ -27,15 +26,12 @@ enum DICOMIsolation {
 
     /// Decodes the planes `jobs` ask for into `voxels` (rows × columns floats per plane).
     static func decode(files: [String], jobs: [ms_dicom_plane_job], rows: Int, columns: Int,
-                       into voxels: inout [Float]) -> [FileResult] {
+                       into out: UnsafeMutableBufferPointer<Float>) -> [FileResult] {
         var results = [ms_dicom_file_result](repeating: ms_dicom_file_result(), count: files.count)
-        let planeCount = voxels.count / max(1, rows * columns)
+        let planeCount = out.count / max(1, rows * columns)
         withCStrings(files) { paths in
-            voxels.withUnsafeMutableBufferPointer { out in
-                _ = ms_dicom_decode_planes(paths, Int32(files.count), jobs, Int32(jobs.count), Int32(rows), Int32(columns),
-                                           out.baseAddress, Int32(planeCount), Int32(Parallel.workerCount), batchBytes,
-                                           &results)
-            }
+            _ = ms_dicom_decode_planes(paths, Int32(files.count), jobs, Int32(jobs.count), Int32(rows), Int32(columns),
+                                       out.baseAddress, Int32(planeCount), Int32(Parallel.workerCount), &results)
         }
         return zip(files, results).map { file, r in
             FileResult(error: error(file, r), storedType: text(r.stored_type))

@@ -28,26 +28,40 @@ public struct DICOMScan: Sendable {
         let notDICOM = all.count - files.count
         var notes: [String] = []
         var unreadable: [(file: String, reason: String)] = []
-        var frames: [(key: SeriesKey, frame: DICOMFrame, header: DICOMHeader)] = []
+        // Series-level facts per file, extracted at once so that no parsed header outlives its file.
+        var frames: [(key: SeriesKey, frame: DICOMFrame, facts: FileFacts)] = []
         // GDCM asserts (aborts) on some damaged headers: each header is parsed first in a child process.
         let probes = DICOMIsolation.probeHeaders(files)
-        for (file, probe) in zip(files, probes) {
-            let header: DICOMHeader
-            do {
-                if let failure = probe { throw failure }
-                header = try DICOMHeader(path: file)
-            } catch let e as MedSynthError {
+        // Then each header is parsed in-process, files in parallel; the results are merged in file order.
+        typealias Parsed = (planes: [DICOMFrame]?, facts: FileFacts?, notes: [String], error: MedSynthError?)
+        var parsed = [Parsed](repeating: (nil, nil, [], nil), count: files.count)
+        parsed.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            Parallel.forEachChunk(count: files.count) { range in
+                for n in range {
+                    do {
+                        if let failure = probes[n] { throw failure }
+                        let header = try DICOMHeader(path: files[n])
+                        var fileNotes: [String] = []
+                        let planes = try planes(of: header, notes: &fileNotes)
+                        out[n] = (planes, planes == nil ? nil : FileFacts(header), fileNotes, nil)
+                    } catch let e as MedSynthError {
+                        out[n].error = e
+                    } catch {
+                        out[n].error = MedSynthError(.corrupt, files[n], "\(error)")
+                    }
+                }
+            }
+        }
+        for (file, p) in zip(files, parsed) {
+            notes += p.notes
+            if let e = p.error {
                 if !isDir.boolValue { throw e }
                 unreadable.append((file, e.message))
                 continue
             }
-            do {
-                guard let planes = try planes(of: header, notes: &notes) else { continue }
-                frames += planes.map { (SeriesKey(header: header, frame: $0), $0, header) }
-            } catch let e as MedSynthError {
-                if !isDir.boolValue { throw e }
-                unreadable.append((file, e.message))
-            }
+            guard let planes = p.planes, let facts = p.facts else { continue }
+            frames += planes.map { (SeriesKey(uid: facts.seriesInstanceUID, frame: $0), $0, facts) }
         }
         if notDICOM > 0 { notes.append("skipped \(notDICOM) file(s) that are not DICOM") }
         for u in unreadable { notes.append("skipped \(u.file): \(u.reason)") }
@@ -57,8 +71,8 @@ public struct DICOMScan: Sendable {
             else if !notes.isEmpty { why += " (" + notes.prefix(3).joined(separator: "; ") + ")" }
             throw MedSynthError(.unsupported, path, why)
         }
-        var groups: [SeriesKey: [(frame: DICOMFrame, header: DICOMHeader)]] = [:]
-        for f in frames { groups[f.key, default: []].append((f.frame, f.header)) }
+        var groups: [SeriesKey: [(frame: DICOMFrame, facts: FileFacts)]] = [:]
+        for f in frames { groups[f.key, default: []].append((f.frame, f.facts)) }
         var series = groups.map { key, members in makeSeries(key: key, members: members) }
         series.sort {
             ($0.seriesNumber ?? Int.max, $0.seriesInstanceUID, $0.rows, $0.columns, $0.orientation)
@@ -202,8 +216,8 @@ public struct DICOMScan: Sendable {
         var orientation: [Int]
         var spacing: [Int]
 
-        init(header: DICOMHeader, frame: DICOMFrame) {
-            uid = header.string(.seriesInstanceUID) ?? "(no SeriesInstanceUID)"
+        init(uid: String, frame: DICOMFrame) {
+            self.uid = uid
             rows = frame.rows
             columns = frame.columns
             let r = frame.rowCosines, c = frame.columnCosines
@@ -212,36 +226,61 @@ public struct DICOMScan: Sendable {
         }
     }
 
-    static func makeSeries(key: SeriesKey, members: [(frame: DICOMFrame, header: DICOMHeader)]) -> DICOMSeries {
+    /// What a series takes from its files' headers besides the planes.
+    struct FileFacts {
+        var seriesInstanceUID: String
+        var studyInstanceUID: String?
+        var frameOfReferenceUID: String?
+        var modality: String
+        var seriesNumber: Int?
+        var seriesSeconds: Double?
+        var transferSyntaxUID: String?
+        var sliceThicknessMM: Double?
+        var gantryTiltDegrees: Double?
+        var photometric: String?
+        var pet: DICOMPETTags?
+
+        init(_ h: DICOMHeader) {
+            seriesInstanceUID = h.string(.seriesInstanceUID) ?? "(no SeriesInstanceUID)"
+            studyInstanceUID = h.string(.studyInstanceUID)
+            frameOfReferenceUID = h.string(.frameOfReferenceUID)
+            modality = (h.string(.modality) ?? "OT").uppercased()
+            seriesNumber = ((try? h.number(.seriesNumber)) ?? nil).map { Int($0) }
+            seriesSeconds = dicomTimeSeconds(h.string(.seriesTime))
+            transferSyntaxUID = h.transferSyntaxUID
+            sliceThicknessMM = ((try? h.number(.spacingBetweenSlices)) ?? nil) ?? ((try? h.number(.sliceThickness)) ?? nil)
+            gantryTiltDegrees = (try? h.number(.gantryDetectorTilt)) ?? nil
+            photometric = h.string(DICOMTag(0x0028, 0x0004))
+            if modality == "PT" {
+                let seq = DICOMTag.radiopharmaceuticalInformationSequence
+                func decimal(_ tag: DICOMTag) -> Double? {
+                    h.string(tag, inSequence: seq).flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+                }
+                pet = DICOMPETTags(
+                    file: h.path, units: h.string(.units)?.uppercased(), decayCorrection: h.string(.decayCorrection)?.uppercased(),
+                    seriesSeconds: seriesSeconds,
+                    radiopharmaceuticalStartSeconds: dicomTimeSeconds(h.string(.radiopharmaceuticalStartTime, inSequence: seq)),
+                    totalDoseBq: decimal(.radionuclideTotalDose), halfLifeSeconds: decimal(.radionuclideHalfLife),
+                    patientWeightKG: (try? h.number(.patientWeight)) ?? nil)
+            }
+        }
+    }
+
+    static func makeSeries(key: SeriesKey, members: [(frame: DICOMFrame, facts: FileFacts)]) -> DICOMSeries {
         let first = members[0]
         let n = first.frame.normal
         let sorted = members.map(\.frame).sorted { dot($0.positionLPS, n) < dot($1.positionLPS, n) }
         let steps = zip(sorted.dropFirst(), sorted).map { dot($0.positionLPS - $1.positionLPS, n) }.sorted()
         let median = steps.isEmpty ? nil : steps[steps.count / 2]
-        let h = first.header
-        let modality = (h.string(.modality) ?? "OT").uppercased()
-        var pet: DICOMPETTags?
-        if modality == "PT" {
-            let seq = DICOMTag.radiopharmaceuticalInformationSequence
-            pet = DICOMPETTags(
-                file: h.path, units: h.string(.units)?.uppercased(), decayCorrection: h.string(.decayCorrection)?.uppercased(),
-                seriesSeconds: dicomTimeSeconds(h.string(.seriesTime)),
-                radiopharmaceuticalStartSeconds: dicomTimeSeconds(h.string(.radiopharmaceuticalStartTime, inSequence: seq)),
-                totalDoseBq: h.string(.radionuclideTotalDose, inSequence: seq).flatMap { Double($0.trimmingCharacters(in: .whitespaces)) },
-                halfLifeSeconds: h.string(.radionuclideHalfLife, inSequence: seq).flatMap { Double($0.trimmingCharacters(in: .whitespaces)) },
-                patientWeightKG: (try? h.number(.patientWeight)) ?? nil)
-        }
-        let syntaxes = Set(members.compactMap { $0.header.transferSyntaxUID }).sorted()
-        let seriesNumber = ((try? h.number(.seriesNumber)) ?? nil).map { Int($0) }
+        let f = first.facts
+        let syntaxes = Set(members.compactMap { $0.facts.transferSyntaxUID }).sorted()
         return DICOMSeries(
-            number: 0, seriesNumber: seriesNumber, modality: modality, rows: first.frame.rows, columns: first.frame.columns,
+            number: 0, seriesNumber: f.seriesNumber, modality: f.modality, rows: first.frame.rows, columns: first.frame.columns,
             pixelSpacingMM: first.frame.pixelSpacing, sliceSpacingMM: median, orientation: orientationName(n),
-            timeOfDay: dicomTimeSeconds(h.string(.seriesTime)).map(timeOfDayText), transferSyntaxes: syntaxes,
-            seriesInstanceUID: key.uid, studyInstanceUID: h.string(.studyInstanceUID),
-            frameOfReferenceUID: h.string(.frameOfReferenceUID), frames: sorted,
-            sliceThicknessMM: ((try? h.number(.spacingBetweenSlices)) ?? nil) ?? ((try? h.number(.sliceThickness)) ?? nil),
-            gantryTiltDegrees: (try? h.number(.gantryDetectorTilt)) ?? nil, pet: pet,
-            photometric: h.string(DICOMTag(0x0028, 0x0004)))
+            timeOfDay: f.seriesSeconds.map(timeOfDayText), transferSyntaxes: syntaxes,
+            seriesInstanceUID: key.uid, studyInstanceUID: f.studyInstanceUID, frameOfReferenceUID: f.frameOfReferenceUID,
+            frames: sorted, sliceThicknessMM: f.sliceThicknessMM, gantryTiltDegrees: f.gantryTiltDegrees, pet: f.pet,
+            photometric: f.photometric)
     }
 
     /// The plane a normal (LPS) is closest to, or "oblique" when it is more than ~10° from every axis.

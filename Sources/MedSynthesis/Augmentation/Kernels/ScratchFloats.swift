@@ -1,3 +1,4 @@
+import MedCore
 import Foundation
 
 /// A worker's scratch buffer of Floats; buffers of a few MiB are 2 MiB-aligned and advised to huge pages, so

@@ -1,3 +1,5 @@
+import MedCore
+
 /// Scoped raw access to several voxel arrays at once, for kernels that read many co-registered volumes in one
 /// parallel pass.
 enum VoxelPointers {

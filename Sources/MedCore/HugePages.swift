@@ -8,15 +8,15 @@ import Glibc
 /// gamma curve itself); with huge pages it is 16 faults and the kernel's zeroing (≈ 3.5 ms). Debian's default
 /// THP mode is `madvise`, so nothing changes without this call. Only the 2 MiB-aligned interior of the buffer
 /// is advised; buffers below 4 MiB, other systems and a refusing kernel are left as they are (it is advice).
-enum HugePages {
+public enum HugePages {
     /// Buffers smaller than this are left alone.
-    static let minimumBytes = 4 << 20
+    public static let minimumBytes = 4 << 20
     /// The huge-page size on x86-64 and arm64 Linux.
-    static let pageBytes = 1 << 21
+    public static let pageBytes = 1 << 21
 
     /// Advises huge pages for `byteCount` bytes at `start`; call before the first write. Buffers below
     /// `minimumBytes` are left alone (a single huge page would not be worth the zeroing of 2 MiB).
-    static func advise(_ start: UnsafeMutableRawPointer, byteCount: Int, minimumBytes: Int = minimumBytes) {
+    public static func advise(_ start: UnsafeMutableRawPointer, byteCount: Int, minimumBytes: Int = minimumBytes) {
         #if os(Linux)
         guard byteCount >= minimumBytes else { return }
         let first = UInt(bitPattern: start), end = first + UInt(byteCount)
