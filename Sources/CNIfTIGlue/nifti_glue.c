@@ -301,3 +301,41 @@ int ms_nifti_write(const char *path, const ms_nifti_write_spec *spec, const void
     ms_nifti_write_data(w, data, byte_count);
     return ms_nifti_write_end(w, message, message_size);
 }
+
+int64_t ms_first_outside(const float *values, int64_t count, double low, double high) {
+    const int64_t block = 4096;
+    for (int64_t start = 0; start < count; start += block) {
+        const int64_t end = start + block < count ? start + block : count;
+        int outside = 0;
+        for (int64_t n = start; n < end; n++) {
+            const double d = values[n];
+            outside |= !(d > low && d < high);  /* NaN compares false */
+        }
+        if (outside) {
+            for (int64_t n = start; n < end; n++) {
+                const double d = values[n];
+                if (!(d > low && d < high)) return n;
+            }
+        }
+    }
+    return -1;
+}
+
+void ms_round_to_integers(const float *values, int64_t count, void *out, int bytes, int is_signed) {
+#define MS_ROUND(T)                                                                      \
+    do {                                                                                 \
+        T *o = (T *)out;                                                                 \
+        for (int64_t n = 0; n < count; n++) {                                            \
+            const double d = values[n];                                                  \
+            o[n] = (T)(int64_t)(d + (d >= 0 ? 0.5 : -0.5));                              \
+        }                                                                                \
+    } while (0)
+    if (bytes == 1) {
+        if (is_signed) MS_ROUND(int8_t); else MS_ROUND(uint8_t);
+    } else if (bytes == 2) {
+        if (is_signed) MS_ROUND(int16_t); else MS_ROUND(uint16_t);
+    } else {
+        if (is_signed) MS_ROUND(int32_t); else MS_ROUND(uint32_t);
+    }
+#undef MS_ROUND
+}

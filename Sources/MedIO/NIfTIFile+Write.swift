@@ -97,14 +97,11 @@ extension NIfTIFile {
                 }
             }
         }
-        // For |d| < 2^31, d ± 0.5 is exact in Double (d is a Float) and truncating it rounds half away from zero:
-        // no libm call, and the loop vectorises.
+        // Rounds half away from zero in C (ms_round_to_integers: branch-free, vectorised).
         func rounded<T: FixedWidthInteger>(_: T.Type) {
             pieces(T.self) { src, dst in
-                for n in src.indices {
-                    let d = Double(src[n])
-                    dst[n] = T(truncatingIfNeeded: Int32(d + (d >= 0 ? 0.5 : -0.5)))
-                }
+                ms_round_to_integers(src.baseAddress, Int64(src.count), dst.baseAddress, Int32(MemoryLayout<T>.size),
+                                     T.isSigned ? 1 : 0)
             }
         }
         switch dataType {
@@ -121,17 +118,11 @@ extension NIfTIFile {
     /// - Throws: `MedSynthError(.invalidArgument)` at the first NaN voxel or one that rounds outside the range.
     static func checkIntegerRange(_ volume: Volume, _ range: ClosedRange<Double>, dataType: NIfTIDataType,
                                   path: String) throws {
-        let (lowBound, highBound) = (range.lowerBound - 0.5, range.upperBound + 0.5)
-        var outside = false
-        volume.voxels.withUnsafeBufferPointer { src in
-            for v in src {
-                let d = Double(v)
-                outside = outside || !(d > lowBound && d < highBound)  // NaN is outside
-            }
+        let first = volume.voxels.withUnsafeBufferPointer {
+            ms_first_outside($0.baseAddress, Int64($0.count), range.lowerBound - 0.5, range.upperBound + 0.5)
         }
-        guard outside, let n = volume.voxels.firstIndex(where: { !(Double($0) > lowBound && Double($0) < highBound) }) else {
-            return
-        }
+        guard first >= 0 else { return }
+        let n = Int(first)
         let v = volume.voxels[n]
         let s = volume.shape
         let at = "voxel (k \(n / s.sliceCount), j \(n % s.sliceCount / s.width), i \(n % s.width))"

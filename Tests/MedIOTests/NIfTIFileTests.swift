@@ -58,6 +58,27 @@ import Testing
         #expect(back.modality == .label && back.unit == .label)
     }
 
+    /// The chunked, vectorised rounding (ms_round_to_integers) against Double.rounded() over more than two chunks,
+    /// with the halfway and just-below-halfway values.
+    @Test func chunkedRoundingMatchesTheOracle() throws {
+        let dir = try Fixtures.temporaryFolder("nifti")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = SeededGenerator(seed: 11)
+        let count = 2 * NIfTIFile.chunkVoxels + 12345
+        var values = (0..<count).map { _ in Float.random(in: -40000...40000, using: &rng) }
+        let edges: [Float] = [0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997, 32767.49, -32768.49, 0, -0.0]
+        for (n, e) in edges.enumerated() { values[NIfTIFile.chunkVoxels - 6 + n] = e }
+        let v = Volume(shape: VolumeShape(depth: 1, height: 1, width: count), voxels: values)
+        let url = dir.appendingPathComponent("round.nii")
+        try NIfTIFile.write(v, to: url, dataType: .int32, version: 2)
+        let back = try NIfTIFile.read(url).volume.voxels
+        let oracle = values.map { Float(Double($0).rounded(.toNearestOrAwayFromZero)) }
+        #expect(back == oracle)
+        let int16 = Volume(shape: VolumeShape(depth: 1, height: 1, width: edges.count), voxels: edges)
+        try NIfTIFile.write(int16, to: url, dataType: .int16)
+        #expect(try NIfTIFile.read(url).volume.voxels == [1, -1, 2, -2, 3, -3, 0, 0, 32767, -32768, 0, 0])
+    }
+
     @Test func outOfRangeAndNaNAreErrorsNotClipping() throws {
         let dir = try Fixtures.temporaryFolder("nifti")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -98,6 +98,15 @@ typedef struct {
 int ms_nifti_write(const char *path, const ms_nifti_write_spec *spec, const void *data, int64_t byte_count,
                    char *message, size_t message_size);
 
+/// The index of the first of `count` values that is NaN or not inside the open interval (`low`, `high`), or -1
+/// when all are. Checks blocks with a branch-free reduction (the loop vectorises) and rescans only a failing block.
+int64_t ms_first_outside(const float *values, int64_t count, double low, double high);
+
+/// Rounds `count` values half away from zero into `out` as integers of `bytes` bytes (1, 2 or 4), `is_signed`
+/// 0 or 1. The caller has checked the range (`ms_first_outside`); for |v| < 2^31, v ± 0.5 is exact in double, so
+/// truncating it rounds. The loop has no branch and vectorises.
+void ms_round_to_integers(const float *values, int64_t count, void *out, int bytes, int is_signed);
+
 /// A NIfTI file being written in pieces (`ms_nifti_write_begin` … `ms_nifti_write_end`).
 typedef struct ms_nifti_writer ms_nifti_writer;
 
