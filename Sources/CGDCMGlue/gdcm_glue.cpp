@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -458,15 +460,23 @@ int ms_dicom_probe_headers(const char *const *paths, int count, int workers, ms_
     }, [] {});
 }
 
-int ms_dicom_decode_planes(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,
-                           int rows, int columns, float *out, int plane_count, int workers, ms_dicom_file_result *results) {
-    std::vector<std::vector<const ms_dicom_plane_job *>> byFile(static_cast<size_t>(file_count));
+namespace {
+/// The jobs of each file (jobs with a file or plane out of range are ignored).
+std::vector<std::vector<const ms_dicom_plane_job *>> jobsByFile(int file_count, const ms_dicom_plane_job *jobs,
+                                                                int job_count, int plane_count) {
+    std::vector<std::vector<const ms_dicom_plane_job *>> byFile(static_cast<size_t>(std::max(0, file_count)));
     for (int j = 0; j < job_count; ++j) {
         if (jobs[j].file < 0 || jobs[j].file >= file_count || jobs[j].plane < 0 || jobs[j].plane >= plane_count) continue;
         byFile[static_cast<size_t>(jobs[j].file)].push_back(&jobs[j]);
     }
-    // 1. A dry run of every file in child processes: a file GDCM crashes on fails alone.
-    int status = runIsolated(file_count, workers, results, [&](int f, ms_dicom_file_result &r) {
+    return byFile;
+}
+} // namespace
+
+int ms_dicom_check_planes(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,
+                          int rows, int columns, int workers, ms_dicom_file_result *results) {
+    const auto byFile = jobsByFile(file_count, jobs, job_count, INT32_MAX);
+    return runIsolated(file_count, workers, results, [&](int f, ms_dicom_file_result &r) {
         decodeFile(paths[f], byFile[static_cast<size_t>(f)], rows, columns, nullptr, true, r);
     }, [] {
         // Keep freed blocks in the heap: GDCM allocates each file's pixel data afresh (half a megabyte and more),
@@ -474,13 +484,22 @@ int ms_dicom_decode_planes(const char *const *paths, int file_count, const ms_di
         mallopt(M_MMAP_THRESHOLD, 256 << 20);
         mallopt(M_TRIM_THRESHOLD, 512 << 20);
     });
-    if (status != MS_DICOM_OK) return status;
-    // 2. Every file decoded in a child: the same calls on the same bytes now run in-process, in threads, each
-    //    writing its planes straight into `out`.
-    const int threads = std::max(1, std::min(workers, file_count));
+}
+
+int ms_dicom_decode_checked(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,
+                            int rows, int columns, float *out, int plane_count, int workers,
+                            ms_dicom_file_result *results) {
+    const auto byFile = jobsByFile(file_count, jobs, job_count, plane_count);
+    std::vector<int> active;
+    for (int f = 0; f < file_count; ++f) {
+        if (!byFile[static_cast<size_t>(f)].empty()) active.push_back(f);
+    }
+    const int count = static_cast<int>(active.size());
+    const int threads = std::max(1, std::min(workers, count));
     std::vector<int> codes(static_cast<size_t>(threads), MS_DICOM_OK);
     auto worker = [&](int t) {
-        for (int f = t; f < file_count; f += threads) {
+        for (int n = t; n < count; n += threads) {
+            const int f = active[static_cast<size_t>(n)];
             ms_dicom_file_result r = ms_dicom_file_result();
             try {
                 decodeFile(paths[f], byFile[static_cast<size_t>(f)], rows, columns, out, false, r);
@@ -488,10 +507,8 @@ int ms_dicom_decode_planes(const char *const *paths, int file_count, const ms_di
                 r.status = MS_DICOM_ERR_PIXELS;
                 put(r.message, sizeof(r.message), "GDCM failed while decoding it");
             }
-            if (r.status != MS_DICOM_OK) {
-                results[f] = r;
-                codes[static_cast<size_t>(t)] = r.status;
-            }
+            results[f] = r;
+            if (r.status != MS_DICOM_OK) codes[static_cast<size_t>(t)] = r.status;
         }
     };
     std::vector<std::thread> pool;
@@ -502,6 +519,13 @@ int ms_dicom_decode_planes(const char *const *paths, int file_count, const ms_di
         if (code != MS_DICOM_OK) return code;
     }
     return MS_DICOM_OK;
+}
+
+int ms_dicom_decode_planes(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,
+                           int rows, int columns, float *out, int plane_count, int workers, ms_dicom_file_result *results) {
+    int status = ms_dicom_check_planes(paths, file_count, jobs, job_count, rows, columns, workers, results);
+    if (status != MS_DICOM_OK) return status;
+    return ms_dicom_decode_checked(paths, file_count, jobs, job_count, rows, columns, out, plane_count, workers, results);
 }
 
 } // extern "C"

@@ -27,7 +27,7 @@ struct NIfTIDescripTag: Equatable {
             let parts = w.split(separator: "=", maxSplits: 1)
             if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
         }
-        guard let m = values["modality"].flatMap(Modality.init(name:)) else { return nil }
+        guard let m = values["modality"].flatMap({ Modality(contrastName: $0) }) else { return nil }
         modality = m
         unit = values["unit"].flatMap(IntensityUnit.init(name:)) ?? m.defaultUnit
     }

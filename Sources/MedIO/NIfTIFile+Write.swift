@@ -26,6 +26,23 @@ extension NIfTIFile {
     ///   types — a NaN voxel or one that rounds outside the type's range (quoting the value and the range; no
     ///   silent clipping); `.writeFailed` when the file cannot be written.
     public static func write(_ volume: Volume, to url: URL, dataType: NIfTIDataType = .float32, version: Int = 1) throws {
+        // Checked first, so that the message can give the volume's span and no file is begun.
+        if let range = dataType.integerRange { try checkIntegerRange(volume, range, dataType: dataType, path: url.path) }
+        try write(shape: volume.shape, affine: volume.affine, modality: volume.modality, unit: volume.unit, to: url,
+                  dataType: dataType, version: version) { sink in
+            try volume.voxels.withUnsafeBufferPointer { try sink($0) }
+        }
+    }
+
+    /// Writes a NIfTI file whose voxels `produce` hands to its sink in order (i fastest), in slabs of any size, so
+    /// that a volume never needs to be held whole (`DICOMReader.writeNIfTI`). Same header, checks and atomicity as
+    /// `write(_:to:dataType:version:)`; for integer types each slab is checked before it is written, and a voxel
+    /// that rounds outside the type's range is an error naming its position (the partial file is removed).
+    /// - Throws: as `write(_:to:dataType:version:)`; `.invalidArgument` when `produce` hands over more or fewer
+    ///   voxels than `shape` holds; whatever `produce` throws.
+    public static func write(shape: VolumeShape, affine: Affine, modality: Modality, unit: IntensityUnit, to url: URL,
+                             dataType: NIfTIDataType = .float32, version: Int = 1,
+                             produce: (_ sink: (UnsafeBufferPointer<Float>) throws -> Void) throws -> Void) throws {
         let path = url.path
         let name = url.lastPathComponent.lowercased()
         let compressed = name.hasSuffix(".nii.gz")
@@ -35,17 +52,16 @@ extension NIfTIFile {
         guard version == 1 || version == 2 else {
             throw MedSynthError(.invalidArgument, path, "NIfTI version \(version); expected 1 or 2")
         }
-        let shape = volume.shape
         if version == 1, max(shape.width, shape.height, shape.depth) > Int(Int16.max) {
             throw MedSynthError(.invalidArgument, path, "volume \(shape) has an extent over \(Int16.max), which NIfTI-1 "
                                 + "cannot store; write version 2")
         }
-        let a = volume.affine.rowMajor
+        let a = affine.rowMajor
         guard a.allSatisfy(\.isFinite), Array(a[12...]) == [0, 0, 0, 1] else {
-            throw MedSynthError(.invalidArgument, path, "affine \(volume.affine) must be finite with last row (0, 0, 0, 1)")
+            throw MedSynthError(.invalidArgument, path, "affine \(affine) must be finite with last row (0, 0, 0, 1)")
         }
 
-        let descrip = NIfTIDescripTag(modality: volume.modality, unit: volume.unit).text(version: MedSynthVersion.string)
+        let descrip = NIfTIDescripTag(modality: modality, unit: unit).text(version: MedSynthVersion.string)
         var spec = ms_nifti_write_spec()
         spec.version = Int32(version)
         spec.nx = Int64(shape.width)
@@ -58,7 +74,6 @@ extension NIfTIFile {
         spec.xform_code = xformCode
         spec.compressed = compressed ? 1 : 0
 
-        if let range = dataType.integerRange { try checkIntegerRange(volume, range, dataType: dataType, path: path) }
         var message = [CChar](repeating: 0, count: 512)
         try AtomicFile.write(to: url) { tmp in
             var writer: OpaquePointer?
@@ -69,8 +84,32 @@ extension NIfTIFile {
             guard rc == Int32(MS_NIFTI_OK), let writer else {
                 throw MedSynthError(.writeFailed, path, "cannot write the NIfTI file: \(cString(message))")
             }
-            stream(volume.voxels, as: dataType) { raw in _ = ms_nifti_write_data(writer, raw.baseAddress, Int64(raw.count)) }
-            if ms_nifti_write_end(writer, &message, message.count) != Int32(MS_NIFTI_OK) {
+            var written = 0
+            do {
+                try produce { slab in
+                    guard written + slab.count <= shape.voxelCount else {
+                        throw MedSynthError(.invalidArgument, path, "more voxels than the \(shape) volume holds")
+                    }
+                    if let range = dataType.integerRange {
+                        let first = ms_first_outside(slab.baseAddress, Int64(slab.count), range.lowerBound - 0.5,
+                                                     range.upperBound + 0.5)
+                        if first >= 0 {
+                            throw integerRangeError(slab[Int(first)], at: written + Int(first), shape: shape,
+                                                    range: range, dataType: dataType, path: path, span: nil)
+                        }
+                    }
+                    stream(slab, as: dataType) { raw in _ = ms_nifti_write_data(writer, raw.baseAddress, Int64(raw.count)) }
+                    written += slab.count
+                }
+            } catch {
+                _ = ms_nifti_write_end(writer, &message, message.count)
+                throw error
+            }
+            let end = ms_nifti_write_end(writer, &message, message.count)
+            guard written == shape.voxelCount else {
+                throw MedSynthError(.invalidArgument, path, "\(written) voxels written for a \(shape) volume")
+            }
+            if end != Int32(MS_NIFTI_OK) {
                 throw MedSynthError(.writeFailed, path, "cannot write the NIfTI file: \(cString(message))")
             }
         }
@@ -82,19 +121,18 @@ extension NIfTIFile {
     /// Hands `write` the voxels as the bytes of `dataType` (this machine's byte order), in order: float32 straight
     /// from the volume's storage, other types converted piece by piece into one reused buffer. Integer types round
     /// half away from zero; the caller has checked the range (`checkIntegerRange`).
-    static func stream(_ voxels: [Float], as dataType: NIfTIDataType, _ write: (UnsafeRawBufferPointer) -> Void) {
+    static func stream(_ voxels: UnsafeBufferPointer<Float>, as dataType: NIfTIDataType,
+                       _ write: (UnsafeRawBufferPointer) -> Void) {
         func pieces<T>(_: T.Type, _ convert: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<T>) -> Void) {
             let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, min(chunkVoxels, voxels.count)))
             defer { buffer.deallocate() }
-            voxels.withUnsafeBufferPointer { all in
-                var start = 0
-                while start < all.count {
-                    let n = min(chunkVoxels, all.count - start)
-                    let dst = UnsafeMutableBufferPointer(rebasing: buffer[0..<n])
-                    convert(UnsafeBufferPointer(rebasing: all[start..<(start + n)]), dst)
-                    write(UnsafeRawBufferPointer(dst))
-                    start += n
-                }
+            var start = 0
+            while start < voxels.count {
+                let n = min(chunkVoxels, voxels.count - start)
+                let dst = UnsafeMutableBufferPointer(rebasing: buffer[0..<n])
+                convert(UnsafeBufferPointer(rebasing: voxels[start..<(start + n)]), dst)
+                write(UnsafeRawBufferPointer(dst))
+                start += n
             }
         }
         // Rounds half away from zero in C (ms_round_to_integers: branch-free, vectorised).
@@ -105,7 +143,7 @@ extension NIfTIFile {
             }
         }
         switch dataType {
-        case .float32: voxels.withUnsafeBytes(write)
+        case .float32: write(UnsafeRawBufferPointer(voxels))
         case .float64: pieces(Double.self) { src, dst in for n in src.indices { dst[n] = Double(src[n]) } }
         case .uint8: rounded(UInt8.self)
         case .int16: rounded(Int16.self)
@@ -122,16 +160,20 @@ extension NIfTIFile {
             ms_first_outside($0.baseAddress, Int64($0.count), range.lowerBound - 0.5, range.upperBound + 0.5)
         }
         guard first >= 0 else { return }
-        let n = Int(first)
-        let v = volume.voxels[n]
-        let s = volume.shape
+        let stats = VolumeStatistics(volume.voxels)
+        throw integerRangeError(volume.voxels[Int(first)], at: Int(first), shape: volume.shape, range: range,
+                                dataType: dataType, path: path, span: (stats.min, stats.max))
+    }
+
+    /// The error for a voxel that `dataType` cannot store: NaN, or a value that rounds outside `range`.
+    static func integerRangeError(_ v: Float, at n: Int, shape s: VolumeShape, range: ClosedRange<Double>,
+                                  dataType: NIfTIDataType, path: String, span: (min: Double, max: Double)?) -> MedSynthError {
         let at = "voxel (k \(n / s.sliceCount), j \(n % s.sliceCount / s.width), i \(n % s.width))"
         if v.isNaN {
-            throw MedSynthError(.invalidArgument, path, "\(at) is NaN, which \(dataType.rawValue) cannot store; write float32")
+            return MedSynthError(.invalidArgument, path, "\(at) is NaN, which \(dataType.rawValue) cannot store; write float32")
         }
-        let stats = VolumeStatistics(volume.voxels)
-        throw MedSynthError(.invalidArgument, path, "\(at) = \(v) is outside \(dataType.rawValue)'s range "
-                            + "\(format6(range.lowerBound))...\(format6(range.upperBound)) (the volume spans "
-                            + "[\(format6(stats.min)), \(format6(stats.max))]); rescale or choose a wider dataType")
+        let spans = span.map { " (the volume spans [\(format6($0.min)), \(format6($0.max))])" } ?? ""
+        return MedSynthError(.invalidArgument, path, "\(at) = \(v) is outside \(dataType.rawValue)'s range "
+                             + "\(format6(range.lowerBound))...\(format6(range.upperBound))\(spans); rescale or choose a wider dataType")
     }
 }

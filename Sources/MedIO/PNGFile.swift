@@ -94,7 +94,7 @@ public enum PNGFile {
             voxels = pixels.map { Float(window.physical(fromPixel: $0, maxPixel: maxPixel)) }
             notes.append("pixels mapped to physical values with MedSynth window \(window)")
             if let name = meta.modality {
-                if let m = Modality(name: name) { modality = m } else { notes.append("unknown modality '\(name)' in the MedSynth text chunk") }
+                if let m = Modality(contrastName: name) { modality = m } else { notes.append("unknown modality '\(name)' in the MedSynth text chunk") }
             }
             unit = modality.defaultUnit
             if let name = meta.unit {

@@ -70,8 +70,8 @@ struct ConvertCommand: ParsableCommand {
             throw ValidationError("--dtype '\(dtype)' is not one of \(NIfTIDataType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if niftiVersion != 1 && niftiVersion != 2 { throw ValidationError("--nifti-version must be 1 or 2, got \(niftiVersion)") }
-        if let modality, Modality(name: modality) == nil {
-            throw ValidationError("--modality '\(modality)' is not one of \(Modality.allCases.map(\.rawValue).joined(separator: ", "))")
+        if let modality, Modality(contrastName: modality) == nil {
+            throw ValidationError("--modality '\(modality)' is not one of \(Modality.allCases.map(\.rawValue).joined(separator: ", ")) or an MR contrast name (letters, digits, '-', '_')")
         }
     }
 
@@ -80,13 +80,22 @@ struct ConvertCommand: ParsableCommand {
         if inURL.standardizedFileURL.path == outURL.standardizedFileURL.path {
             throw MedSynthError(.invalidArgument, output, "output is the same file as the input")
         }
+        let dataType = NIfTIDataType(rawValue: dtype)!
+        // DICOM to NIfTI streams slab by slab: the volume is never held whole.
+        if try FileFormatDetector.detect(inURL) == .dicom, FileFormatDetector.formatFromName(outURL) == .nifti1 {
+            let c = try DICOMReader.writeNIfTI(inURL, options: dicom.readOptions, to: outURL, dataType: dataType,
+                                               version: niftiVersion, modality: modality.flatMap { Modality(contrastName: $0) })
+            print("wrote \(output): \(c.shape) \(c.modality.rawValue) (\(c.unit.rawValue)) from DICOM \(c.storedDataType)")
+            for note in c.notes { print("note: \(note)") }
+            return
+        }
         var loaded = try VolumeIO.read(inURL, dataset: dataset, dicom: dicom.readOptions)
-        if let modality, let m = Modality(name: modality) {
+        if let modality, let m = Modality(contrastName: modality) {
             loaded.volume.modality = m
             loaded.volume.unit = m.defaultUnit
         }
         var options = VolumeWriteOptions(pngBitDepth: bits, slice: slice,
-                                         niftiDataType: NIfTIDataType(rawValue: dtype)!, niftiVersion: niftiVersion,
+                                         niftiDataType: dataType, niftiVersion: niftiVersion,
                                          caseID: caseID)
         if window.count == 2 { options.window = try IntensityWindow(lowerValue: window[0], upperValue: window[1]) }
         try VolumeIO.write(loaded.volume, to: outURL, options: options)

@@ -243,6 +243,35 @@ import Testing
         try JSONDecoder().decode(PHI.self, from: Data(contentsOf: Fixtures.url("dicom/phi.json")))
     }
 
+    /// The streaming DICOM → NIfTI path writes the same file as reading the volume and writing it, whatever the slab
+    /// size (1, 2 and 16 planes), for integer and float output, rescaled PET and the enhanced multi-frame fallback.
+    @Test(arguments: ["axial-ct", "oblique-mr", "pet-suv", "enhanced-ct", "axial-ct-j2k"])
+    func streamingConversionEqualsReadThenWrite(name: String) throws {
+        let folder = try Fixtures.temporaryFolder("dicom-stream")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = Fixtures.url("dicom/\(name)")
+        let loaded = try DICOMReader.read(input)
+        for dataType in [NIfTIDataType.float32, .int32] {
+            let reference = folder.appendingPathComponent("ref-\(dataType.rawValue).nii")
+            try NIfTIFile.write(loaded.volume, to: reference, dataType: dataType)
+            for slab in [1, 2, 16] {
+                let out = folder.appendingPathComponent("s\(slab)-\(dataType.rawValue).nii")
+                let c = try DICOMReader.writeNIfTI(input, to: out, dataType: dataType, slabPlanes: slab)
+                #expect(try Data(contentsOf: out) == Data(contentsOf: reference), "\(name) \(dataType) slab \(slab)")
+                #expect(c.shape == loaded.volume.shape && c.modality == loaded.volume.modality)
+                #expect(c.storedDataType == loaded.storedDataType && c.notes == loaded.notes)
+            }
+        }
+        // A value the output type cannot hold is an error, and no file is left.
+        if name == "pet-suv" {
+            let out = folder.appendingPathComponent("bad.nii")
+            #expect(throws: MedSynthError.self) {
+                try DICOMReader.writeNIfTI(input, options: DICOMReadOptions(suvFactor: 1), to: out, dataType: .uint8)
+            }
+            #expect(!FileManager.default.fileExists(atPath: out.path))
+        }
+    }
+
     @Test func formatDetection() throws {
         #expect(try FileFormatDetector.detect(Fixtures.url("dicom/axial-ct")) == .dicom)
         #expect(try FileFormatDetector.detect(Fixtures.url("dicom/axial-ct/IM_38af.dcm")) == .dicom)

@@ -125,7 +125,10 @@ import Testing
         #expect(NIfTIDescripTag(descrip: text) == tag)
         #expect(NIfTIDescripTag(descrip: "MedSynth modality=t1") == NIfTIDescripTag(modality: .t1, unit: .arbitrary))
         #expect(NIfTIDescripTag(descrip: "FSL5.0") == nil)
-        #expect(NIfTIDescripTag(descrip: "MedSynth modality=XRAY") == nil)
+        // Modalities are an open set (MR contrasts such as T1ce round-trip); a name that cannot be one is no tag.
+        #expect(NIfTIDescripTag(descrip: "MedSynth modality=T1ce") == NIfTIDescripTag(modality: Modality(rawValue: "T1ce"), unit: .arbitrary))
+        #expect(NIfTIDescripTag(descrip: "MedSynth modality=3D") == nil)
+        #expect(NIfTIDescripTag(descrip: "MedSynth modality=a/b") == nil)
     }
 
     @Test func readingAPairsHeaderOrMissingFileFails() {

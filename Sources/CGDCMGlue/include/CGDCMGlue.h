@@ -101,6 +101,16 @@ int ms_dicom_decode_planes(const char *const *paths, int file_count, const ms_di
                            int rows, int columns, float *out, int plane_count, int workers,
                            ms_dicom_file_result *results);
 
+/// The first half of `ms_dicom_decode_planes`: the dry run in child processes only (`out` is not needed).
+int ms_dicom_check_planes(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,
+                          int rows, int columns, int workers, ms_dicom_file_result *results);
+
+/// The second half: decodes in-process, in threads, the files that have jobs (files passed `ms_dicom_check_planes`
+/// first). Called once per slab of planes, it lets a caller stream a series without holding all of it.
+int ms_dicom_decode_checked(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,
+                            int rows, int columns, float *out, int plane_count, int workers,
+                            ms_dicom_file_result *results);
+
 #ifdef __cplusplus
 }
 #endif

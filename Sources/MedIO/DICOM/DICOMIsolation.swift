@@ -24,18 +24,35 @@ enum DICOMIsolation {
         return zip(files, results).map { file, r in error(file, r) }
     }
 
-    /// Decodes the planes `jobs` ask for into `voxels` (rows × columns floats per plane).
+    /// Decodes the planes `jobs` ask for into `out` (rows × columns floats per plane): the dry run in children,
+    /// then in-process threads.
     static func decode(files: [String], jobs: [ms_dicom_plane_job], rows: Int, columns: Int,
                        into out: UnsafeMutableBufferPointer<Float>) -> [FileResult] {
+        let checked = check(files: files, jobs: jobs, rows: rows, columns: columns)
+        guard checked.allSatisfy({ $0.error == nil }) else { return checked }
+        return decodeChecked(files: files, jobs: jobs, rows: rows, columns: columns, into: out)
+    }
+
+    /// The dry run alone: every file decoded in a child process, nothing kept.
+    static func check(files: [String], jobs: [ms_dicom_plane_job], rows: Int, columns: Int) -> [FileResult] {
+        var results = [ms_dicom_file_result](repeating: ms_dicom_file_result(), count: files.count)
+        withCStrings(files) { paths in
+            _ = ms_dicom_check_planes(paths, Int32(files.count), jobs, Int32(jobs.count), Int32(rows), Int32(columns),
+                                      Int32(Parallel.workerCount), &results)
+        }
+        return zip(files, results).map { file, r in FileResult(error: error(file, r), storedType: text(r.stored_type)) }
+    }
+
+    /// In-process decoding of the files `jobs` name (after `check`), planes `jobs[n].plane` of `out`.
+    static func decodeChecked(files: [String], jobs: [ms_dicom_plane_job], rows: Int, columns: Int,
+                              into out: UnsafeMutableBufferPointer<Float>) -> [FileResult] {
         var results = [ms_dicom_file_result](repeating: ms_dicom_file_result(), count: files.count)
         let planeCount = out.count / max(1, rows * columns)
         withCStrings(files) { paths in
-            _ = ms_dicom_decode_planes(paths, Int32(files.count), jobs, Int32(jobs.count), Int32(rows), Int32(columns),
-                                       out.baseAddress, Int32(planeCount), Int32(Parallel.workerCount), &results)
+            _ = ms_dicom_decode_checked(paths, Int32(files.count), jobs, Int32(jobs.count), Int32(rows), Int32(columns),
+                                        out.baseAddress, Int32(planeCount), Int32(Parallel.workerCount), &results)
         }
-        return zip(files, results).map { file, r in
-            FileResult(error: error(file, r), storedType: text(r.stored_type))
-        }
+        return zip(files, results).map { file, r in FileResult(error: error(file, r), storedType: text(r.stored_type)) }
     }
 
     private static func error(_ file: String, _ r: ms_dicom_file_result) -> MedSynthError? {

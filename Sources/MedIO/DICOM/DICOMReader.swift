@@ -42,32 +42,107 @@ public enum DICOMReader {
                             subject: String) throws -> LoadedVolume {
         var notes: [String] = []
         let affine = try geometry(of: series, subject: subject, notes: &notes)
+        let meaning = try self.meaning(of: series, options: options, notes: &notes)
         let (voxels, storedType) = try pixels(of: series)
         var volume = Volume(shape: VolumeShape(depth: series.sliceCount, height: series.rows, width: series.columns),
-                            voxels: voxels, affine: affine)
-        switch series.modality {
-        case "CT":
-            volume.modality = .ct
-            volume.unit = .hounsfield
-        case "PT":
-            let factor = try suvFactor(series, override: options.suvFactor, notes: &notes)
-            let f = Float(factor)
+                            voxels: voxels, affine: affine, modality: meaning.modality, unit: meaning.unit)
+        if meaning.factor != 1 {
+            let f = Float(meaning.factor)
             volume.voxels.withUnsafeMutableBufferPointer { b in for n in b.indices { b[n] *= f } }
-            volume.modality = .pet
-            volume.unit = .suv
-        case "MR":
-            volume.modality = .unknown
-            notes.append("MR series: DICOM does not say which contrast (T1, T2, FLAIR…); set it with --modality")
-        default:
-            notes.append("DICOM modality \(series.modality): stored as unknown")
-        }
-        if series.photometric == "MONOCHROME1" {
-            notes.append("MONOCHROME1 (white is low): values are kept as stored, not inverted")
-        }
-        if series.sliceCount > 1, let t = series.sliceThicknessMM, let s = series.sliceSpacingMM, abs(t - s) > 0.01 {
-            notes.append(String(format: "slice spacing %.4g mm from the positions (SliceThickness says %.4g mm)", s, t))
         }
         return LoadedVolume(volume: volume, format: .dicom, storedDataType: storedType, notes: notes)
+    }
+
+    /// What `writeNIfTI` wrote: the series' shape, meaning and stored type, and the notes a read would give.
+    public struct Conversion: Sendable {
+        public var shape: VolumeShape
+        public var modality: Modality
+        public var unit: IntensityUnit
+        public var storedDataType: String
+        public var notes: [String]
+    }
+
+    /// Converts one series of a DICOM file or folder to a NIfTI file without holding the volume: after the dry run
+    /// of every file in child processes, slabs of `slabPlanes` planes (16 by default: 16 MiB at 512²) are decoded in-process, scaled (PET) and
+    /// written (`NIfTIFile.write(shape:…produce:)`). Gives the same file as `read` followed by `NIfTIFile.write`
+    /// (tested). Enhanced multi-frame series, whose one file holds every plane, are read whole instead.
+    /// - Parameters:
+    ///   - modality: overrides the series' modality (`convert --modality`); its default unit comes with it.
+    /// - Throws: as `read` and `NIfTIFile.write`.
+    public static func writeNIfTI(_ url: URL, options: DICOMReadOptions = DICOMReadOptions(), to output: URL,
+                                  dataType: NIfTIDataType = .float32, version: Int = 1,
+                                  modality override: Modality? = nil, slabPlanes: Int = 16) throws -> Conversion {
+        let scan = try DICOMScan.scan(url)
+        let s = try scan.select(options.series)
+        let shape = VolumeShape(depth: s.sliceCount, height: s.rows, width: s.columns)
+        if s.frames.contains(where: { $0.framesInFile > 1 }) {
+            var loaded = try read(s, options: options, subject: url.path)
+            if let m = override {
+                loaded.volume.modality = m
+                loaded.volume.unit = m.defaultUnit
+                loaded.notes.removeAll { $0.hasPrefix("MR series:") }
+            }
+            try NIfTIFile.write(loaded.volume, to: output, dataType: dataType, version: version)
+            return Conversion(shape: shape, modality: loaded.volume.modality, unit: loaded.volume.unit,
+                              storedDataType: loaded.storedDataType, notes: scan.notes + loaded.notes)
+        }
+        var notes = scan.notes
+        let affine = try geometry(of: s, subject: url.path, notes: &notes)
+        let meaning = try self.meaning(of: s, options: options, notes: &notes)
+        if override != nil { notes.removeAll { $0.hasPrefix("MR series:") } }
+        let (files, jobs) = planeJobs(s)
+        let checked = DICOMIsolation.check(files: files, jobs: jobs, rows: s.rows, columns: s.columns)
+        try refuseFailures(checked, series: s)
+        let plane = s.rows * s.columns
+        let slabPlanes = max(1, slabPlanes)
+        let slab = UnsafeMutableBufferPointer<Float>.allocate(capacity: plane * min(slabPlanes, s.sliceCount))
+        defer { slab.deallocate() }
+        let factor = Float(meaning.factor)
+        try NIfTIFile.write(shape: shape, affine: affine, modality: override ?? meaning.modality,
+                            unit: override?.defaultUnit ?? meaning.unit, to: output, dataType: dataType,
+                            version: version) { sink in
+            var k0 = 0
+            while k0 < s.sliceCount {
+                let k1 = min(s.sliceCount, k0 + slabPlanes)
+                let slabJobs = jobs[k0..<k1].map { job -> ms_dicom_plane_job in
+                    var j = job
+                    j.plane -= Int32(k0)
+                    return j
+                }
+                let part = UnsafeMutableBufferPointer(rebasing: slab[0..<((k1 - k0) * plane)])
+                let decoded = DICOMIsolation.decodeChecked(files: files, jobs: slabJobs, rows: s.rows, columns: s.columns,
+                                                           into: part)
+                try refuseFailures(decoded, series: s)
+                if factor != 1 { for n in part.indices { part[n] *= factor } }
+                try sink(UnsafeBufferPointer(part))
+                k0 = k1
+            }
+        }
+        return Conversion(shape: shape, modality: override ?? meaning.modality, unit: override?.defaultUnit ?? meaning.unit,
+                          storedDataType: Set(checked.map(\.storedType)).sorted().joined(separator: "/"), notes: notes)
+    }
+
+    /// A series' modality, unit and the factor its values are multiplied by (PET: SUV), with the notes about them.
+    static func meaning(of s: DICOMSeries, options: DICOMReadOptions,
+                        notes: inout [String]) throws -> (modality: Modality, unit: IntensityUnit, factor: Double) {
+        var result: (modality: Modality, unit: IntensityUnit, factor: Double) = (.unknown, .arbitrary, 1)
+        switch s.modality {
+        case "CT":
+            result = (.ct, .hounsfield, 1)
+        case "PT":
+            result = (.pet, .suv, try suvFactor(s, override: options.suvFactor, notes: &notes))
+        case "MR":
+            notes.append("MR series: DICOM does not say which contrast (T1, T2, FLAIR…); set it with --modality")
+        default:
+            notes.append("DICOM modality \(s.modality): stored as unknown")
+        }
+        if s.photometric == "MONOCHROME1" {
+            notes.append("MONOCHROME1 (white is low): values are kept as stored, not inverted")
+        }
+        if s.sliceCount > 1, let t = s.sliceThicknessMM, let spacing = s.sliceSpacingMM, abs(t - spacing) > 0.01 {
+            notes.append(String(format: "slice spacing %.4g mm from the positions (SliceThickness says %.4g mm)", spacing, t))
+        }
+        return result
     }
 
     // MARK: - Geometry
@@ -131,12 +206,7 @@ public enum DICOMReader {
     /// parallel; a crash inside GDCM fails its file, not the command).
     /// - Returns: the values and the stored element type ("int16", …).
     static func pixels(of s: DICOMSeries) throws -> (voxels: [Float], storedType: String) {
-        let files = Array(Set(s.frames.map(\.file))).sorted()
-        let fileIndex = Dictionary(uniqueKeysWithValues: files.enumerated().map { ($1, $0) })
-        let jobs = s.frames.enumerated().map { k, f in
-            ms_dicom_plane_job(file: Int32(fileIndex[f.file]!), frame: Int32(f.frame), plane: Int32(k), slope: f.slope,
-                               intercept: f.intercept)
-        }
+        let (files, jobs) = planeJobs(s)
         // Each plane is written by one job; when a file fails, the read throws and the array is never used, so it
         // starts uninitialised (Float is trivial) instead of zeroed: one pass over the volume less.
         var results: [DICOMIsolation.FileResult] = []
@@ -146,12 +216,25 @@ public enum DICOMReader {
             results = DICOMIsolation.decode(files: files, jobs: jobs, rows: s.rows, columns: s.columns, into: buffer)
             initialized = buffer.count
         }
-        if let (n, e) = results.enumerated().lazy.compactMap({ n, r in r.error.map { (n, $0) } }).first {
-            _ = n
-            throw MedSynthError(e.kind, e.subject, e.message + " — the series (\(s.sliceCount) slice\(s.sliceCount == 1 ? "" : "s")) is refused: this file is one of them")
+        try refuseFailures(results, series: s)
+        return (voxels, Set(results.map(\.storedType)).sorted().joined(separator: "/"))
+    }
+
+    /// The series' files (sorted) and one job per plane, in plane order (job k writes plane k).
+    static func planeJobs(_ s: DICOMSeries) -> (files: [String], jobs: [ms_dicom_plane_job]) {
+        let files = Array(Set(s.frames.map(\.file))).sorted()
+        let fileIndex = Dictionary(uniqueKeysWithValues: files.enumerated().map { ($1, $0) })
+        let jobs = s.frames.enumerated().map { k, f in
+            ms_dicom_plane_job(file: Int32(fileIndex[f.file]!), frame: Int32(f.frame), plane: Int32(k), slope: f.slope,
+                               intercept: f.intercept)
         }
-        let kinds = Set(results.map(\.storedType))
-        return (voxels, kinds.sorted().joined(separator: "/"))
+        return (files, jobs)
+    }
+
+    /// Throws the first file's failure, saying that the series is refused because of it.
+    static func refuseFailures(_ results: [DICOMIsolation.FileResult], series s: DICOMSeries) throws {
+        guard let e = results.lazy.compactMap(\.error).first else { return }
+        throw MedSynthError(e.kind, e.subject, e.message + " — the series (\(s.sliceCount) slice\(s.sliceCount == 1 ? "" : "s")) is refused: this file is one of them")
     }
 
     // MARK: - PET
