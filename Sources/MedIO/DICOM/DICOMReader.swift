@@ -1,3 +1,4 @@
+import Dispatch
 import CGDCMGlue
 import Foundation
 import MedCore
@@ -95,27 +96,52 @@ public enum DICOMReader {
         try refuseFailures(checked, series: s)
         let plane = s.rows * s.columns
         let slabPlanes = max(1, slabPlanes)
-        let slab = UnsafeMutableBufferPointer<Float>.allocate(capacity: plane * min(slabPlanes, s.sliceCount))
-        defer { slab.deallocate() }
+        let slabCount = (s.sliceCount + slabPlanes - 1) / slabPlanes
+        // Two slab buffers: slab n+1 is decoded (in the background, by the glue's threads) while slab n is
+        // rounded and written.
+        let capacity = plane * min(slabPlanes, s.sliceCount)
+        let buffers = [UnsafeMutableBufferPointer<Float>.allocate(capacity: capacity),
+                       UnsafeMutableBufferPointer<Float>.allocate(capacity: capacity)]
+        final class Pending: @unchecked Sendable { var results: [DICOMIsolation.FileResult] = [] }
+        let pending = Pending()
+        let group = DispatchGroup()
+        defer {
+            group.wait()
+            buffers.forEach { $0.deallocate() }
+        }
+        func slab(_ n: Int) -> UnsafeMutableBufferPointer<Float> {
+            let k0 = n * slabPlanes, k1 = min(s.sliceCount, k0 + slabPlanes)
+            return UnsafeMutableBufferPointer(rebasing: buffers[n % 2][0..<((k1 - k0) * plane)])
+        }
+        func decode(_ n: Int) -> [DICOMIsolation.FileResult] {
+            let k0 = n * slabPlanes, k1 = min(s.sliceCount, k0 + slabPlanes)
+            let slabJobs = jobs[k0..<k1].map { job -> ms_dicom_plane_job in
+                var j = job
+                j.plane -= Int32(k0)
+                return j
+            }
+            return DICOMIsolation.decodeChecked(files: files, jobs: slabJobs, rows: s.rows, columns: s.columns, into: slab(n))
+        }
+        // The glue's decoding touches only its own slab buffer, which nothing else uses until `group.wait()`.
+        nonisolated(unsafe) let decodeSlab: (Int) -> [DICOMIsolation.FileResult] = decode
         let factor = Float(meaning.factor)
         try NIfTIFile.write(shape: shape, affine: affine, modality: override ?? meaning.modality,
                             unit: override?.defaultUnit ?? meaning.unit, to: output, dataType: dataType,
                             version: version) { sink in
-            var k0 = 0
-            while k0 < s.sliceCount {
-                let k1 = min(s.sliceCount, k0 + slabPlanes)
-                let slabJobs = jobs[k0..<k1].map { job -> ms_dicom_plane_job in
-                    var j = job
-                    j.plane -= Int32(k0)
-                    return j
+            var results = decode(0)
+            for n in 0..<slabCount {
+                if n > 0 {
+                    group.wait()
+                    results = pending.results
                 }
-                let part = UnsafeMutableBufferPointer(rebasing: slab[0..<((k1 - k0) * plane)])
-                let decoded = DICOMIsolation.decodeChecked(files: files, jobs: slabJobs, rows: s.rows, columns: s.columns,
-                                                           into: part)
-                try refuseFailures(decoded, series: s)
-                if factor != 1 { for n in part.indices { part[n] *= factor } }
+                if n + 1 < slabCount {
+                    let next = n + 1
+                    DispatchQueue.global().async(group: group) { pending.results = decodeSlab(next) }
+                }
+                try refuseFailures(results, series: s)
+                let part = slab(n)
+                if factor != 1 { for i in part.indices { part[i] *= factor } }
                 try sink(UnsafeBufferPointer(part))
-                k0 = k1
             }
         }
         return Conversion(shape: shape, modality: override ?? meaning.modality, unit: override?.defaultUnit ?? meaning.unit,
