@@ -12,6 +12,9 @@
 #include <gdcmTransferSyntax.h>
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <cerrno>
 #include <climits>
 #include <cstdint>
@@ -113,13 +116,25 @@ private:
     size_t size_;
 };
 
+/// Seconds a child may spend on one file: MEDSYNTH_DICOM_FILE_TIMEOUT_S, default 120.
+double fileTimeoutSeconds() {
+    const char *text = std::getenv("MEDSYNTH_DICOM_FILE_TIMEOUT_S");
+    if (text) {
+        char *end = nullptr;
+        const double v = std::strtod(text, &end);
+        if (end != text && v > 0) return v;
+    }
+    return 120;
+}
+
 /// Runs `work(n, result)` for n in [0, count) in up to `workers` forked children (child w takes w, w+W, …), each
-/// calling `prepare()` first. A
+/// calling `prepare()` first (`describe(n)` names item n: its path). A child that stays on one item longer than
+/// `fileTimeoutSeconds()` is killed and the item fails (a hang, like a crash, fails the file). A
 /// child that dies (signal, or any exit status but 0) fails the item it was working on with MS_DICOM_ERR_CRASH, and
 /// a new child continues with the next item of its share. Children write only to shared memory and never return
 /// into the caller's code: they end with _exit. Their stderr goes to /dev/null (GDCM's assertion messages).
-template <class Work, class Prepare>
-int runIsolated(int count, int workers, ms_dicom_file_result *results, Work work, Prepare prepare) {
+template <class Work, class Prepare, class Describe>
+int runIsolated(int count, int workers, ms_dicom_file_result *results, Work work, Prepare prepare, Describe describe) {
     if (count <= 0) return MS_DICOM_OK;
     workers = std::max(1, std::min(workers, count));
     Shared resultsShared(sizeof(ms_dicom_file_result) * static_cast<size_t>(count));
@@ -150,8 +165,12 @@ int runIsolated(int count, int workers, ms_dicom_file_result *results, Work work
                 close(devnull);
             }
             prepare();
+            const char *hang = std::getenv("MEDSYNTH_FAULT_DICOM_HANG");  // tests: a file that never finishes
             for (int n = from; n < count; n += workers) {
                 current[w] = n;
+                if (hang && *hang && std::strstr(describe(n), hang)) {
+                    for (;;) pause();
+                }
                 try {
                     work(n, shared[n]);
                 } catch (const std::exception &e) {
@@ -173,12 +192,43 @@ int runIsolated(int count, int workers, ms_dicom_file_result *results, Work work
     for (int w = 0; w < workers; ++w) {
         if (start(w, w)) ++running;
     }
+    // A child that stays on one file longer than the limit is killed: a hang inside GDCM fails the file too.
+    const double limit = fileTimeoutSeconds();
+    std::vector<int> lastItem(static_cast<size_t>(workers), -2);
+    std::vector<std::chrono::steady_clock::time_point> since(static_cast<size_t>(workers), std::chrono::steady_clock::now());
+    std::vector<bool> timedOut(static_cast<size_t>(workers), false);
     while (running > 0) {
+        // Wait for our children only (never waitpid(-1): the process may have other children, whose exit
+        // status belongs to whoever started them — Foundation's Process, for one).
         int status = 0;
-        pid_t pid = waitpid(-1, &status, 0);
-        if (pid < 0) {
-            if (errno == EINTR) continue;
-            break;
+        pid_t pid = 0;
+        for (int k = 0; k < workers && pid == 0; ++k) {
+            const pid_t child = pids[static_cast<size_t>(k)];
+            if (child <= 0) continue;
+            const pid_t r = waitpid(child, &status, WNOHANG);
+            if (r == child) {
+                pid = child;
+            } else if (r < 0 && errno != EINTR) {
+                pids[static_cast<size_t>(k)] = -1;  // not ours to wait for any more (cannot happen): stop counting it
+                --running;
+            }
+        }
+        if (running <= 0) break;
+        if (pid == 0) {
+            const auto now = std::chrono::steady_clock::now();
+            for (int k = 0; k < workers; ++k) {
+                const size_t kk = static_cast<size_t>(k);
+                if (pids[kk] < 0) continue;
+                if (current[k] != lastItem[kk]) {
+                    lastItem[kk] = current[k];
+                    since[kk] = now;
+                } else if (!timedOut[kk] && std::chrono::duration<double>(now - since[kk]).count() > limit) {
+                    timedOut[kk] = true;
+                    kill(pids[kk], SIGKILL);
+                }
+            }
+            usleep(500);
+            continue;
         }
         int w = -1;
         for (int k = 0; k < workers; ++k) {
@@ -187,13 +237,20 @@ int runIsolated(int count, int workers, ms_dicom_file_result *results, Work work
         if (w < 0) continue;  // not one of ours
         pids[static_cast<size_t>(w)] = -1;
         --running;
+        const bool killed = timedOut[static_cast<size_t>(w)];
+        timedOut[static_cast<size_t>(w)] = false;
+        lastItem[static_cast<size_t>(w)] = -2;
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
         const int item = current[w];
         if (item >= 0 && item < count && shared[item].status == -1) {
             shared[item].status = MS_DICOM_ERR_CRASH;
             shared[item].signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+            char seconds[32];
+            std::snprintf(seconds, sizeof(seconds), "%g", limit);
             put(shared[item].message, sizeof(shared[item].message),
-                WIFSIGNALED(status)
+                killed ? std::string("GDCM did not finish reading it within ") + seconds +
+                             " s (MEDSYNTH_DICOM_FILE_TIMEOUT_S): stopped; damaged DICOM?"
+                : WIFSIGNALED(status)
                     ? "GDCM crashed reading it (signal " + std::to_string(WTERMSIG(status)) +
                           "): damaged or truncated DICOM"
                     : "GDCM stopped reading it (exit status " + std::to_string(WEXITSTATUS(status)) +
@@ -457,7 +514,7 @@ int ms_dicom_probe_headers(const char *const *paths, int count, int workers, ms_
         } else {
             r.status = MS_DICOM_OK;
         }
-    }, [] {});
+    }, [] {}, [&](int n) { return paths[n]; });
 }
 
 namespace {
@@ -483,7 +540,7 @@ int ms_dicom_check_planes(const char *const *paths, int file_count, const ms_dic
         // which glibc would otherwise map and unmap per file, faulting every page in again.
         mallopt(M_MMAP_THRESHOLD, 256 << 20);
         mallopt(M_TRIM_THRESHOLD, 512 << 20);
-    });
+    }, [&](int f) { return paths[f]; });
 }
 
 int ms_dicom_decode_checked(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,

@@ -38,7 +38,7 @@ public struct FileReport: Codable, Sendable {
             var notes = scan.notes
             if statistics && (scan.series.count == 1 || dicom.series != nil) {
                 let chosen = try scan.select(dicom.series)
-                var loaded = try DICOMReader.read(chosen, options: dicom, subject: url.path)
+                var loaded = try scan.namingUnreadableFiles { try DICOMReader.read(chosen, options: dicom, subject: url.path) }
                 loaded.notes = scan.notes + loaded.notes
                 images = [VolumeSummary(file: url.path, dataset: "series \(chosen.number)", loaded: loaded)]
                 notes = []

@@ -19,7 +19,7 @@ enum DICOMIsolation {
         guard !files.isEmpty else { return [] }
         var results = [ms_dicom_file_result](repeating: ms_dicom_file_result(), count: files.count)
         withCStrings(files) { paths in
-            _ = ms_dicom_probe_headers(paths, Int32(files.count), Int32(Parallel.workerCount), &results)
+            ForkGate.forking { _ = ms_dicom_probe_headers(paths, Int32(files.count), Int32(Parallel.workerCount), &results) }
         }
         return zip(files, results).map { file, r in error(file, r) }
     }
@@ -37,8 +37,10 @@ enum DICOMIsolation {
     static func check(files: [String], jobs: [ms_dicom_plane_job], rows: Int, columns: Int) -> [FileResult] {
         var results = [ms_dicom_file_result](repeating: ms_dicom_file_result(), count: files.count)
         withCStrings(files) { paths in
-            _ = ms_dicom_check_planes(paths, Int32(files.count), jobs, Int32(jobs.count), Int32(rows), Int32(columns),
-                                      Int32(Parallel.workerCount), &results)
+            ForkGate.forking {
+                _ = ms_dicom_check_planes(paths, Int32(files.count), jobs, Int32(jobs.count), Int32(rows), Int32(columns),
+                                          Int32(Parallel.workerCount), &results)
+            }
         }
         return zip(files, results).map { file, r in FileResult(error: error(file, r), storedType: text(r.stored_type)) }
     }

@@ -33,7 +33,7 @@ public enum DICOMReader {
     public static func read(_ url: URL, options: DICOMReadOptions = DICOMReadOptions()) throws -> LoadedVolume {
         let scan = try DICOMScan.scan(url)
         let series = try scan.select(options.series)
-        var loaded = try read(series, options: options, subject: url.path)
+        var loaded = try scan.namingUnreadableFiles { try read(series, options: options, subject: url.path) }
         loaded.notes = scan.notes + loaded.notes
         return loaded
     }
@@ -77,7 +77,7 @@ public enum DICOMReader {
         let s = try scan.select(options.series)
         let shape = VolumeShape(depth: s.sliceCount, height: s.rows, width: s.columns)
         if s.frames.contains(where: { $0.framesInFile > 1 }) {
-            var loaded = try read(s, options: options, subject: url.path)
+            var loaded = try scan.namingUnreadableFiles { try read(s, options: options, subject: url.path) }
             if let m = override {
                 loaded.volume.modality = m
                 loaded.volume.unit = m.defaultUnit
@@ -88,7 +88,7 @@ public enum DICOMReader {
                               storedDataType: loaded.storedDataType, notes: scan.notes + loaded.notes)
         }
         var notes = scan.notes
-        let affine = try geometry(of: s, subject: url.path, notes: &notes)
+        let affine = try scan.namingUnreadableFiles { try geometry(of: s, subject: url.path, notes: &notes) }
         let meaning = try self.meaning(of: s, options: options, notes: &notes)
         if override != nil { notes.removeAll { $0.hasPrefix("MR series:") } }
         let (files, jobs) = planeJobs(s)

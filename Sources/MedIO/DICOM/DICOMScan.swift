@@ -82,6 +82,18 @@ public struct DICOMScan: Sendable {
         return DICOMScan(path: path, series: series, notes: notes, unreadable: unreadable)
     }
 
+    /// Runs `body` (reading a series of this scan); an error it throws gets the files that could not be read
+    /// appended, since a series refused for a gap may be missing exactly those.
+    public func namingUnreadableFiles<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as MedSynthError where !unreadable.isEmpty {
+            let files = unreadable.prefix(3).map { "\($0.file) (\($0.reason))" }.joined(separator: "; ")
+            throw MedSynthError(e.kind, e.subject, e.message + "; \(unreadable.count) file(s) here could not be read: "
+                                + files + (unreadable.count > 3 ? "; …" : ""))
+        }
+    }
+
     /// The series `choice` names: its number in the listing ("2") or its SeriesInstanceUID; with no choice, the
     /// only series.
     /// - Throws: `MedSynthError(.invalidArgument)` listing the series when the choice is missing or matches none.

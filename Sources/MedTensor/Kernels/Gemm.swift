@@ -1,4 +1,5 @@
 import COpenBLAS
+import MedCore
 
 /// Row-major single-precision matrix products through OpenBLAS (which runs its own threads).
 enum Gemm {
@@ -19,8 +20,11 @@ enum Gemm {
             }
             return
         }
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        // OpenBLAS's fork handler must not run while its threads work (ForkGate).
+        ForkGate.withoutForks {
+            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
     }
 
     // MARK: - Reference
