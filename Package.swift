@@ -87,7 +87,7 @@ let package = Package(
         // MARK: - Tests
         .target(name: "MedTestSupport", dependencies: ["MedCore", "MedIO"], path: "Tests/MedTestSupport"),
         .testTarget(name: "MedCoreTests", dependencies: ["MedCore", "MedTestSupport"]),
-        .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedCore", "MedTestSupport", "CHDF5"]),
+        .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedCore", "MedTestSupport", "CHDF5", "CNIfTIGlue"]),
         .testTarget(name: "MedMetricsTests", dependencies: ["MedMetrics", "MedIO", "MedCore", "MedTestSupport"]),
         .testTarget(name: "MedTensorTests", dependencies: ["MedTensor", "MedCore", "MedTestSupport"]),
         .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedTensor", "MedCore", "MedTestSupport"]),

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <cerrno>
@@ -22,6 +23,8 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
+#include <memory>
+#include <new>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -342,19 +345,38 @@ void decodeFile(const char *path, const std::vector<const ms_dicom_plane_job *> 
     // Native Pixel Data whose own length is shorter than Rows × Columns × frames declare.
     const gdcm::File &file = reader.GetFile();
     const gdcm::DataSet &ds = file.GetDataSet();
-    if (!file.GetHeader().GetDataSetTransferSyntax().IsEncapsulated() && ds.FindDataElement(gdcm::Tag(0x7fe0, 0x0010))) {
-        const gdcm::ByteValue *bv = ds.GetDataElement(gdcm::Tag(0x7fe0, 0x0010)).GetByteValue();
-        const uint64_t have = bv ? static_cast<uint64_t>(static_cast<uint32_t>(bv->GetLength())) : 0;
+    const gdcm::TransferSyntax &syntax = file.GetHeader().GetDataSetTransferSyntax();
+    const gdcm::ByteValue *native = nullptr;
+    if (!syntax.IsEncapsulated() && ds.FindDataElement(gdcm::Tag(0x7fe0, 0x0010))) {
+        native = ds.GetDataElement(gdcm::Tag(0x7fe0, 0x0010)).GetByteValue();
+        const uint64_t have = native ? static_cast<uint64_t>(static_cast<uint32_t>(native->GetLength())) : 0;
         if (have < bytes) {
             put(r.message, sizeof(r.message), "Pixel Data holds " + std::to_string(have) + " bytes but Rows x Columns x frames need " +
                                                   std::to_string(bytes) + " (inconsistent file)");
             return;
         }
     }
-    std::vector<char> raw(bytes);
-    if (!image.GetBuffer(raw.data())) {
-        put(r.message, sizeof(r.message), "GDCM cannot decode its Pixel Data (damaged data or unsupported encoding)");
-        return;
+    // Little-endian native data is stored as the decoded buffer would be (GetBuffer copies it unchanged): it is read
+    // where the reader holds it. Big endian, and every compressed syntax, is decoded by GetBuffer into `raw` (not
+    // zero-filled, as a vector would be: GetBuffer writes every byte, and the length was checked above).
+    const bool inPlace = native && native->GetPointer() &&
+                         (syntax == gdcm::TransferSyntax::ImplicitVRLittleEndian ||
+                          syntax == gdcm::TransferSyntax::ExplicitVRLittleEndian);
+    std::unique_ptr<char[]> raw;
+    const char *pixels = nullptr;
+    if (inPlace) {
+        pixels = native->GetPointer();
+    } else {
+        raw.reset(new (std::nothrow) char[bytes]);
+        if (!raw) {
+            put(r.message, sizeof(r.message), "cannot allocate " + std::to_string(bytes) + " bytes for its pixels");
+            return;
+        }
+        if (!image.GetBuffer(raw.get())) {
+            put(r.message, sizeof(r.message), "GDCM cannot decode its Pixel Data (damaged data or unsupported encoding)");
+            return;
+        }
+        pixels = raw.get();
     }
     const bool isSigned = pf.GetPixelRepresentation() == 1;
     const unsigned stored = pf.GetBitsStored() ? pf.GetBitsStored() : bits;
@@ -371,14 +393,22 @@ void decodeFile(const char *path, const std::vector<const ms_dicom_plane_job *> 
         float *o = out + static_cast<size_t>(job.plane) * plane;
         const double slope = job.slope, intercept = job.intercept;
         // One tight loop per stored type (these vectorise); masked bits only when BitsStored < BitsAllocated.
+        // Slope 1 and an integral intercept under 2^23 (CT's usual -1024) on stored values of 16 bits or fewer:
+        // the sum is an integer under 2^24, exact in float, so float lanes give the double result (4x as wide).
+        const bool exactInFloat = slope == 1.0 && intercept == std::nearbyint(intercept) &&
+                                  std::fabs(intercept) <= 8388608.0 && bits <= 16;
         auto convert = [&](auto load) {
-            for (size_t n = 0; n < plane; ++n) o[n] = static_cast<float>(static_cast<double>(load(base + n)) * slope + intercept);
+            if (exactInFloat) {
+                const float shift = static_cast<float>(intercept);
+                for (size_t n = 0; n < plane; ++n) o[n] = static_cast<float>(load(base + n)) + shift;
+            } else {
+                for (size_t n = 0; n < plane; ++n) o[n] = static_cast<float>(static_cast<double>(load(base + n)) * slope + intercept);
+            }
         };
-        const char *bytes = raw.data();
         // Element loads through memcpy (no aliasing assumptions); compilers turn them into plain loads.
-        auto at = [bytes](auto zero, size_t n) {
+        auto at = [pixels](auto zero, size_t n) {
             decltype(zero) v;
-            std::memcpy(&v, bytes + n * sizeof(v), sizeof(v));
+            std::memcpy(&v, pixels + n * sizeof(v), sizeof(v));
             return v;
         };
         if (bits == 8) {

@@ -36,7 +36,7 @@ extension NIfTIFile {
 
     /// Writes a NIfTI file whose voxels `produce` hands to its sink in order (i fastest), in slabs of any size, so
     /// that a volume never needs to be held whole (`DICOMReader.writeNIfTI`). Same header, checks and atomicity as
-    /// `write(_:to:dataType:version:)`; for integer types each slab is checked before it is written, and a voxel
+    /// `write(_:to:dataType:version:)`; for integer types each piece of a slab is checked before it is written, and a voxel
     /// that rounds outside the type's range is an error naming its position (the partial file is removed).
     /// - Throws: as `write(_:to:dataType:version:)`; `.invalidArgument` when `produce` hands over more or fewer
     ///   voxels than `shape` holds; whatever `produce` throws.
@@ -85,20 +85,24 @@ extension NIfTIFile {
                 throw MedSynthError(.writeFailed, path, "cannot write the NIfTI file: \(cString(message))")
             }
             var written = 0
+            // One conversion buffer for every slab: a piece of 8-byte values at most.
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkVoxels * 8, alignment: 16)
+            defer { buffer.deallocate() }
             do {
                 try produce { slab in
                     guard written + slab.count <= shape.voxelCount else {
                         throw MedSynthError(.invalidArgument, path, "more voxels than the \(shape) volume holds")
                     }
-                    if let range = dataType.integerRange {
-                        let first = ms_first_outside(slab.baseAddress, Int64(slab.count), range.lowerBound - 0.5,
+                    let offset = written
+                    try stream(slab, as: dataType, buffer: buffer, check: { piece, start in
+                        guard let range = dataType.integerRange else { return }
+                        let first = ms_first_outside(piece.baseAddress, Int64(piece.count), range.lowerBound - 0.5,
                                                      range.upperBound + 0.5)
                         if first >= 0 {
-                            throw integerRangeError(slab[Int(first)], at: written + Int(first), shape: shape,
+                            throw integerRangeError(piece[Int(first)], at: offset + start + Int(first), shape: shape,
                                                     range: range, dataType: dataType, path: path, span: nil)
                         }
-                    }
-                    stream(slab, as: dataType) { raw in _ = ms_nifti_write_data(writer, raw.baseAddress, Int64(raw.count)) }
+                    }) { raw in _ = ms_nifti_write_data(writer, raw.baseAddress, Int64(raw.count)) }
                     written += slab.count
                 }
             } catch {
@@ -115,40 +119,47 @@ extension NIfTIFile {
         }
     }
 
-    /// Voxels converted per piece: the conversion buffer stays small (4 MiB of int32) whatever the volume.
-    static let chunkVoxels = 1 << 20
+    /// Voxels checked, converted and written per piece: 64 Ki, so that a piece is still in cache from its range
+    /// check when it is converted, and the conversion buffer stays small (512 KiB of float64) whatever the volume.
+    static let chunkVoxels = 1 << 16
 
-    /// Hands `write` the voxels as the bytes of `dataType` (this machine's byte order), in order: float32 straight
-    /// from the volume's storage, other types converted piece by piece into one reused buffer. Integer types round
-    /// half away from zero; the caller has checked the range (`checkIntegerRange`).
-    static func stream(_ voxels: UnsafeBufferPointer<Float>, as dataType: NIfTIDataType,
-                       _ write: (UnsafeRawBufferPointer) -> Void) {
-        func pieces<T>(_: T.Type, _ convert: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<T>) -> Void) {
-            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, min(chunkVoxels, voxels.count)))
-            defer { buffer.deallocate() }
+    /// Hands `write` the voxels as the bytes of `dataType` (this machine's byte order), in order, piece by piece:
+    /// `check(piece, offset)` first (it throws to stop; `offset` is the piece's first index in `voxels`), then
+    /// float32 straight from `voxels`, other types converted into `buffer` (at least `chunkVoxels` × 8 bytes).
+    /// Integer types round half away from zero; `check` (or the caller, before) has checked the range.
+    static func stream(_ voxels: UnsafeBufferPointer<Float>, as dataType: NIfTIDataType, buffer: UnsafeMutableRawBufferPointer,
+                       check: (UnsafeBufferPointer<Float>, Int) throws -> Void,
+                       _ write: (UnsafeRawBufferPointer) -> Void) throws {
+        precondition(buffer.count >= chunkVoxels * 8, "conversion buffer too small")
+        func pieces<T>(_: T.Type, _ convert: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<T>) -> Void) throws {
+            let typed = buffer.bindMemory(to: T.self)
             var start = 0
             while start < voxels.count {
                 let n = min(chunkVoxels, voxels.count - start)
-                let dst = UnsafeMutableBufferPointer(rebasing: buffer[0..<n])
-                convert(UnsafeBufferPointer(rebasing: voxels[start..<(start + n)]), dst)
+                let src = UnsafeBufferPointer(rebasing: voxels[start..<(start + n)])
+                try check(src, start)
+                let dst = UnsafeMutableBufferPointer(rebasing: typed[0..<n])
+                convert(src, dst)
                 write(UnsafeRawBufferPointer(dst))
                 start += n
             }
         }
         // Rounds half away from zero in C (ms_round_to_integers: branch-free, vectorised).
-        func rounded<T: FixedWidthInteger>(_: T.Type) {
-            pieces(T.self) { src, dst in
+        func rounded<T: FixedWidthInteger>(_: T.Type) throws {
+            try pieces(T.self) { src, dst in
                 ms_round_to_integers(src.baseAddress, Int64(src.count), dst.baseAddress, Int32(MemoryLayout<T>.size),
                                      T.isSigned ? 1 : 0)
             }
         }
         switch dataType {
-        case .float32: write(UnsafeRawBufferPointer(voxels))
-        case .float64: pieces(Double.self) { src, dst in for n in src.indices { dst[n] = Double(src[n]) } }
-        case .uint8: rounded(UInt8.self)
-        case .int16: rounded(Int16.self)
-        case .uint16: rounded(UInt16.self)
-        case .int32: rounded(Int32.self)
+        case .float32:
+            try check(voxels, 0)
+            write(UnsafeRawBufferPointer(voxels))
+        case .float64: try pieces(Double.self) { src, dst in for n in src.indices { dst[n] = Double(src[n]) } }
+        case .uint8: try rounded(UInt8.self)
+        case .int16: try rounded(Int16.self)
+        case .uint16: try rounded(UInt16.self)
+        case .int32: try rounded(Int32.self)
         }
     }
 

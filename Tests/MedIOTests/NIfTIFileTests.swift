@@ -1,6 +1,7 @@
 import Foundation
 import MedCore
 import MedTestSupport
+import CNIfTIGlue
 import Testing
 @testable import MedIO
 
@@ -77,6 +78,38 @@ import Testing
         let int16 = Volume(shape: VolumeShape(depth: 1, height: 1, width: edges.count), voxels: edges)
         try NIfTIFile.write(int16, to: url, dataType: .int16)
         #expect(try NIfTIFile.read(url).volume.voxels == [1, -1, 2, -2, 3, -3, 0, 0, 32767, -32768, 0, 0])
+    }
+
+    /// The C kernels (int32-lane rounding, float-bound range check) against naive Swift oracles, for every integer
+    /// type, at halfway points, just inside and outside each bound, and at random magnitudes up to each type's range.
+    @Test func roundingAndRangeKernelsMatchTheOracles() {
+        var rng = SeededGenerator(seed: 12)
+        func check<T: FixedWidthInteger>(_: T.Type) {
+            let low = Double(T.min), high = Double(T.max)
+            var values: [Float] = [0, -0.0, 0.5, 1.5, 2.5, 0.49999997, 1.4999999, 8388607.5, 16777215, Float(high)]
+            if T.isSigned { values += [-0.5, -1.5, -2.5, -0.49999997, -8388607.5, Float(low)] }
+            values += [Float(high) - 0.5, Float(low) + 0.5, Float(high - 0.5).nextDown, Float(low - 0.5).nextUp]
+            for _ in 0..<5000 {
+                let m = Float.random(in: 0...1, using: &rng)
+                values.append(Float(Double(m) * (high - low) + low).rounded(.down) + [0, 0.5, 0.25, 0.75].randomElement(using: &rng)!)
+            }
+            values = values.filter { Double($0) > low - 0.5 && Double($0) < high + 0.5 }
+            var out = [T](repeating: 0, count: values.count)
+            out.withUnsafeMutableBytes { ms_round_to_integers(values, Int64(values.count), $0.baseAddress, Int32(T.bitWidth / 8), T.isSigned ? 1 : 0) }
+            for (v, o) in zip(values, out) {
+                let want = Double(v).rounded(.toNearestOrAwayFromZero)
+                #expect(Double(o) == want, "\(T.self) \(v): \(o), want \(want)")
+            }
+            // The range check: the bounds as NIfTIFile passes them, every value inside, then one outside at n.
+            let lo = low - 0.5, hi = high + 0.5
+            #expect(ms_first_outside(values, Int64(values.count), lo, hi) == -1)
+            for bad in [Float(lo), Float(hi), Float(lo).nextDown, Float(hi).nextUp, .nan, .infinity, -.infinity] where !(Double(bad) > lo && Double(bad) < hi) {
+                let n = 4096 + 17  // in the second block of the check
+                let copy = [Float](repeating: 1, count: n) + [bad] + values
+                #expect(ms_first_outside(copy, Int64(copy.count), lo, hi) == Int64(n), "\(T.self) \(bad)")
+            }
+        }
+        check(Int8.self); check(UInt8.self); check(Int16.self); check(UInt16.self); check(Int32.self); check(UInt32.self)
     }
 
     @Test func outOfRangeAndNaNAreErrorsNotClipping() throws {

@@ -103,8 +103,9 @@ int ms_nifti_write(const char *path, const ms_nifti_write_spec *spec, const void
 int64_t ms_first_outside(const float *values, int64_t count, double low, double high);
 
 /// Rounds `count` values half away from zero into `out` as integers of `bytes` bytes (1, 2 or 4), `is_signed`
-/// 0 or 1. The caller has checked the range (`ms_first_outside`); for |v| < 2^31, v ± 0.5 is exact in double, so
-/// truncating it rounds. The loop has no branch and vectorises.
+/// 0 or 1. The caller has checked the range (`ms_first_outside`). Up to int32 the rounding runs in int32 lanes
+/// (truncate, then ±1 where the exact fraction reaches ±0.5); uint32 in double lanes, where v ± 0.5 is exact. The
+/// loops have no branch and vectorise.
 void ms_round_to_integers(const float *values, int64_t count, void *out, int bytes, int is_signed);
 
 /// A NIfTI file being written in pieces (`ms_nifti_write_begin` … `ms_nifti_write_end`).
