@@ -23,6 +23,7 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <new>
 #include <sstream>
@@ -130,127 +131,216 @@ double fileTimeoutSeconds() {
     return 120;
 }
 
-/// Runs `work(n, result)` for n in [0, count) in up to `workers` forked children (child w takes w, w+W, …), each
-/// calling `prepare()` first (`describe(n)` names item n: its path). A child that stays on one item longer than
-/// `fileTimeoutSeconds()` is killed and the item fails (a hang, like a crash, fails the file). A
-/// child that dies (signal, or any exit status but 0) fails the item it was working on with MS_DICOM_ERR_CRASH, and
-/// a new child continues with the next item of its share. Children write only to shared memory and never return
-/// into the caller's code: they end with _exit. Their stderr goes to /dev/null (GDCM's assertion messages).
-template <class Work, class Prepare, class Describe>
-int runIsolated(int count, int workers, ms_dicom_file_result *results, Work work, Prepare prepare, Describe describe) {
-    if (count <= 0) return MS_DICOM_OK;
-    workers = std::max(1, std::min(workers, count));
-    Shared resultsShared(sizeof(ms_dicom_file_result) * static_cast<size_t>(count));
-    Shared progressShared(sizeof(int) * static_cast<size_t>(workers));
-    if (!resultsShared.ok() || !progressShared.ok()) {
-        for (int n = 0; n < count; ++n) {
-            results[n].status = MS_DICOM_ERR_OPEN;
-            put(results[n].message, sizeof(results[n].message), "cannot map shared memory for a child process");
+/// Items [0, count) worked on by up to `workers` forked child processes (child w takes w, w+W, …, in order), each
+/// child calling `prepare()` first; `describe(n)` names item n (its path). Children write only to shared memory
+/// (the items' results, and whatever `work` writes to memory the caller mapped shared) and never return into the
+/// caller's code: they end with _exit. Their stderr goes to /dev/null (GDCM's assertion messages).
+///
+/// The parent drives the pool by polling (`poll`, from `runIsolated` or from `ms_dicom_stream_plane`). A child that
+/// dies (signal, or any exit status but 0) fails the item it was working on with MS_DICOM_ERR_CRASH, and a new child
+/// continues with the next item of its share; one that stays on one item longer than `fileTimeoutSeconds()` is
+/// killed the same way (a hang, like a crash, fails the file). Every death fails one item, so the pool always ends.
+///
+/// With `window` > 0 a child starts item n only once the parent has released every item below n − window + 1
+/// (`release`): the items' output is a ring of `window` slots that the parent consumes in order. Waiting for a
+/// slot does not count towards the time limit. (No deadlock: the lowest unfinished item always has its slot.)
+class ChildPool {
+public:
+    using Work = std::function<void(int, ms_dicom_file_result &)>;
+
+    ChildPool(int count, int workers, int window, bool decodes, Work work, std::function<void()> prepare,
+              std::function<const char *(int)> describe)
+        : count_(count), workers_(std::max(1, std::min(workers, count))), window_(window), decodes_(decodes),
+          work_(std::move(work)),
+          prepare_(std::move(prepare)), describe_(std::move(describe)),
+          resultsShared_(sizeof(ms_dicom_file_result) * static_cast<size_t>(std::max(count, 1))),
+          stateShared_(sizeof(int) * (2 + static_cast<size_t>(std::max(count, 1)) + 2 * static_cast<size_t>(workers_))),
+          pids_(static_cast<size_t>(workers_), -1), lastItem_(static_cast<size_t>(workers_), -2),
+          since_(static_cast<size_t>(workers_)), timedOut_(static_cast<size_t>(workers_), false),
+          limit_(fileTimeoutSeconds()) {}
+
+    ChildPool(const ChildPool &) = delete;
+    ChildPool &operator=(const ChildPool &) = delete;
+
+    ~ChildPool() { stop(); }
+
+    /// Maps the shared memory and starts the children. False (every item failed) when that is impossible.
+    bool start() {
+        if (!resultsShared_.ok() || !stateShared_.ok()) {
+            for (int n = 0; n < count_; ++n) failLocally(n, MS_DICOM_ERR_OPEN, "cannot map shared memory for a child process");
+            return false;
         }
-        return MS_DICOM_ERR_OPEN;
-    }
-    auto *shared = static_cast<ms_dicom_file_result *>(resultsShared.data());
-    auto *current = static_cast<int *>(progressShared.data());
-    for (int n = 0; n < count; ++n) {
-        shared[n] = ms_dicom_file_result();
-        shared[n].status = -1;  // not reached
-    }
-    std::vector<pid_t> pids(static_cast<size_t>(workers), -1);
-    auto start = [&](int w, int from) -> bool {
-        current[w] = -1;
-        std::fflush(nullptr);
-        pid_t pid = fork();
-        if (pid < 0) return false;
-        if (pid == 0) {
-            int devnull = open("/dev/null", O_WRONLY);
-            if (devnull >= 0) {
-                dup2(devnull, 2);
-                close(devnull);
-            }
-            prepare();
-            const char *hang = std::getenv("MEDSYNTH_FAULT_DICOM_HANG");  // tests: a file that never finishes
-            for (int n = from; n < count; n += workers) {
-                current[w] = n;
-                if (hang && *hang && std::strstr(describe(n), hang)) {
-                    for (;;) pause();
-                }
-                try {
-                    work(n, shared[n]);
-                } catch (const std::exception &e) {
-                    shared[n].status = MS_DICOM_ERR_PIXELS;
-                    put(shared[n].message, sizeof(shared[n].message), std::string("GDCM failed: ") + e.what());
-                } catch (...) {
-                    shared[n].status = MS_DICOM_ERR_PIXELS;
-                    put(shared[n].message, sizeof(shared[n].message), "GDCM failed");
-                }
-            }
-            current[w] = count;
-            _exit(0);
+        shared_ = static_cast<ms_dicom_file_result *>(resultsShared_.data());
+        int *state = static_cast<int *>(stateShared_.data());
+        released_ = state;
+        abort_ = state + 1;
+        done_ = state + 2;
+        current_ = done_ + count_;
+        waiting_ = current_ + workers_;
+        for (int n = 0; n < count_; ++n) {
+            shared_[n] = ms_dicom_file_result();
+            shared_[n].status = -1;  // not reached
         }
-        pids[static_cast<size_t>(w)] = pid;
+        for (int w = 0; w < workers_; ++w) launch(w, w);
         return true;
-    };
-    int running = 0;
-    int result = MS_DICOM_OK;
-    for (int w = 0; w < workers; ++w) {
-        if (start(w, w)) ++running;
     }
-    // A child that stays on one file longer than the limit is killed: a hang inside GDCM fails the file too.
-    const double limit = fileTimeoutSeconds();
-    std::vector<int> lastItem(static_cast<size_t>(workers), -2);
-    std::vector<std::chrono::steady_clock::time_point> since(static_cast<size_t>(workers), std::chrono::steady_clock::now());
-    std::vector<bool> timedOut(static_cast<size_t>(workers), false);
-    while (running > 0) {
-        // Wait for our children only (never waitpid(-1): the process may have other children, whose exit
-        // status belongs to whoever started them — Foundation's Process, for one).
-        int status = 0;
-        pid_t pid = 0;
-        for (int k = 0; k < workers && pid == 0; ++k) {
-            const pid_t child = pids[static_cast<size_t>(k)];
+
+    /// Reaps children that ended (failing the item a dead one was on, restarting its share) and kills those past
+    /// the time limit. Never blocks.
+    void poll() {
+        const auto now = std::chrono::steady_clock::now();
+        for (int w = 0; w < workers_; ++w) {
+            const size_t k = static_cast<size_t>(w);
+            const pid_t child = pids_[k];
             if (child <= 0) continue;
+            int status = 0;
+            // Our own children only (never waitpid(-1): the process may have other children, whose exit status
+            // belongs to whoever started them — Foundation's Process, for one).
             const pid_t r = waitpid(child, &status, WNOHANG);
             if (r == child) {
-                pid = child;
+                ended(w, status);
             } else if (r < 0 && errno != EINTR) {
-                pids[static_cast<size_t>(k)] = -1;  // not ours to wait for any more (cannot happen): stop counting it
-                --running;
-            }
-        }
-        if (running <= 0) break;
-        if (pid == 0) {
-            const auto now = std::chrono::steady_clock::now();
-            for (int k = 0; k < workers; ++k) {
-                const size_t kk = static_cast<size_t>(k);
-                if (pids[kk] < 0) continue;
-                if (current[k] != lastItem[kk]) {
-                    lastItem[kk] = current[k];
-                    since[kk] = now;
-                } else if (!timedOut[kk] && std::chrono::duration<double>(now - since[kk]).count() > limit) {
-                    timedOut[kk] = true;
-                    kill(pids[kk], SIGKILL);
+                pids_[k] = -1;  // not ours to wait for any more (cannot happen): fail what it had left
+                failShare(w, __atomic_load_n(&current_[w], __ATOMIC_ACQUIRE), "its child process was lost");
+            } else {
+                const int item = __atomic_load_n(&current_[w], __ATOMIC_ACQUIRE);
+                const bool waits = __atomic_load_n(&waiting_[w], __ATOMIC_ACQUIRE) != 0;
+                if (item != lastItem_[k] || waits) {
+                    lastItem_[k] = waits ? -2 : item;
+                    since_[k] = now;
+                } else if (!timedOut_[k] && std::chrono::duration<double>(now - since_[k]).count() > limit_) {
+                    timedOut_[k] = true;
+                    kill(child, SIGKILL);
                 }
             }
-            usleep(500);
-            continue;
         }
-        int w = -1;
-        for (int k = 0; k < workers; ++k) {
-            if (pids[static_cast<size_t>(k)] == pid) w = k;
+    }
+
+    /// Whether every child has ended.
+    bool finished() const {
+        return std::none_of(pids_.begin(), pids_.end(), [](pid_t p) { return p > 0; });
+    }
+
+    /// Whether item n has its result.
+    bool isDone(int n) const { return __atomic_load_n(&done_[n], __ATOMIC_ACQUIRE) != 0; }
+
+    /// Item n's result (complete once `isDone(n)`).
+    const ms_dicom_file_result &result(int n) const { return shared_[n]; }
+
+    /// Items below `next` are consumed: their ring slots may be reused.
+    void release(int next) { __atomic_store_n(released_, next, __ATOMIC_RELEASE); }
+
+    /// Ends the pool: children still running are stopped (SIGKILL: they write only to shared memory) and reaped.
+    void stop() {
+        if (!shared_) return;
+        __atomic_store_n(abort_, 1, __ATOMIC_RELEASE);
+        for (int w = 0; w < workers_; ++w) {
+            const pid_t child = pids_[static_cast<size_t>(w)];
+            if (child <= 0) continue;
+            kill(child, SIGKILL);
+            int status = 0;
+            while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+            pids_[static_cast<size_t>(w)] = -1;
         }
-        if (w < 0) continue;  // not one of ours
-        pids[static_cast<size_t>(w)] = -1;
-        --running;
-        const bool killed = timedOut[static_cast<size_t>(w)];
-        timedOut[static_cast<size_t>(w)] = false;
-        lastItem[static_cast<size_t>(w)] = -2;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
-        const int item = current[w];
-        if (item >= 0 && item < count && shared[item].status == -1) {
-            shared[item].status = MS_DICOM_ERR_CRASH;
-            shared[item].signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    }
+
+    /// Item n's result into `out`; an item never reached fails.
+    void collectOne(int n, ms_dicom_file_result *out) const {
+        *out = shared_ ? shared_[n] : local_.empty() ? ms_dicom_file_result() : local_[static_cast<size_t>(n)];
+        if (!isDone(n) || out->status == -1) {
+            out->status = MS_DICOM_ERR_OPEN;
+            put(out->message, sizeof(out->message), "no child process could be started to read it");
+        }
+    }
+
+    /// Copies the results into `results`; items never reached fail. Returns MS_DICOM_OK or the first failure's code.
+    int collect(ms_dicom_file_result *results) const {
+        int code = MS_DICOM_OK;
+        for (int n = 0; n < count_; ++n) {
+            results[n] = shared_ ? shared_[n] : local_[static_cast<size_t>(n)];
+            if (results[n].status == -1) {
+                results[n].status = MS_DICOM_ERR_OPEN;
+                put(results[n].message, sizeof(results[n].message), "no child process could be started to read it");
+            }
+            if (results[n].status != MS_DICOM_OK && code == MS_DICOM_OK) code = results[n].status;
+        }
+        return code;
+    }
+
+private:
+    /// Starts worker w's child at item `from` (its share: from, from + W, …).
+    void launch(int w, int from) {
+        if (from >= count_ || __atomic_load_n(abort_, __ATOMIC_ACQUIRE)) return;
+        __atomic_store_n(&current_[w], from, __ATOMIC_RELEASE);
+        __atomic_store_n(&waiting_[w], 1, __ATOMIC_RELEASE);  // until it starts `from`: a death before fails `from`
+        std::fflush(nullptr);
+        const pid_t pid = fork();
+        if (pid < 0) {
+            failShare(w, from, "no child process could be started to read it");
+            return;
+        }
+        if (pid == 0) runChild(w, from);
+        pids_[static_cast<size_t>(w)] = pid;
+        lastItem_[static_cast<size_t>(w)] = -2;
+        timedOut_[static_cast<size_t>(w)] = false;
+    }
+
+    [[noreturn]] void runChild(int w, int from) {
+        const int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) {
+            dup2(devnull, 2);
+            close(devnull);
+        }
+        prepare_();
+        // Tests: a file that never finishes. "NAME" hangs in every pool, "decode:NAME" only where pixels are decoded.
+        const char *hang = std::getenv("MEDSYNTH_FAULT_DICOM_HANG");
+        if (hang && std::strncmp(hang, "decode:", 7) == 0) hang = decodes_ ? hang + 7 : nullptr;
+        for (int n = from; n < count_; n += workers_) {
+            __atomic_store_n(&current_[w], n, __ATOMIC_RELEASE);
+            if (window_ > 0) {
+                __atomic_store_n(&waiting_[w], 1, __ATOMIC_RELEASE);
+                while (n >= __atomic_load_n(released_, __ATOMIC_ACQUIRE) + window_) {
+                    if (__atomic_load_n(abort_, __ATOMIC_ACQUIRE)) _exit(0);
+                    usleep(50);
+                }
+            }
+            __atomic_store_n(&waiting_[w], 0, __ATOMIC_RELEASE);
+            if (__atomic_load_n(abort_, __ATOMIC_ACQUIRE)) _exit(0);
+            if (hang && *hang && std::strstr(describe_(n), hang)) {
+                for (;;) pause();
+            }
+            try {
+                work_(n, shared_[n]);
+            } catch (const std::exception &e) {
+                shared_[n].status = MS_DICOM_ERR_PIXELS;
+                put(shared_[n].message, sizeof(shared_[n].message), std::string("GDCM failed: ") + e.what());
+            } catch (...) {
+                shared_[n].status = MS_DICOM_ERR_PIXELS;
+                put(shared_[n].message, sizeof(shared_[n].message), "GDCM failed");
+            }
+            __atomic_store_n(&done_[n], 1, __ATOMIC_RELEASE);
+        }
+        __atomic_store_n(&current_[w], count_, __ATOMIC_RELEASE);
+        _exit(0);
+    }
+
+    /// Worker w's child ended with `status`.
+    void ended(int w, int status) {
+        const size_t k = static_cast<size_t>(w);
+        pids_[k] = -1;
+        const bool killed = timedOut_[k];
+        timedOut_[k] = false;
+        lastItem_[k] = -2;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+        const int item = __atomic_load_n(&current_[w], __ATOMIC_ACQUIRE);
+        if (item < 0 || item >= count_) return;
+        if (!isDone(item)) {
+            ms_dicom_file_result &r = shared_[item];
+            r.status = MS_DICOM_ERR_CRASH;
+            r.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
             char seconds[32];
-            std::snprintf(seconds, sizeof(seconds), "%g", limit);
-            put(shared[item].message, sizeof(shared[item].message),
+            std::snprintf(seconds, sizeof(seconds), "%g", limit_);
+            put(r.message, sizeof(r.message),
                 killed ? std::string("GDCM did not finish reading it within ") + seconds +
                              " s (MEDSYNTH_DICOM_FILE_TIMEOUT_S): stopped; damaged DICOM?"
                 : WIFSIGNALED(status)
@@ -258,20 +348,59 @@ int runIsolated(int count, int workers, ms_dicom_file_result *results, Work work
                           "): damaged or truncated DICOM"
                     : "GDCM stopped reading it (exit status " + std::to_string(WEXITSTATUS(status)) +
                           "): damaged or truncated DICOM");
+            __atomic_store_n(&done_[item], 1, __ATOMIC_RELEASE);
         }
-        if (item < 0) continue;  // died before its first item: do not loop on a child that cannot start
-        const int next = item + workers;
-        if (next < count && start(w, next)) ++running;
+        launch(w, item + workers_);
     }
-    for (int n = 0; n < count; ++n) {
-        results[n] = shared[n];
-        if (results[n].status == -1) {
-            results[n].status = MS_DICOM_ERR_OPEN;
-            put(results[n].message, sizeof(results[n].message), "no child process could be started to read it");
+
+    /// Fails item `from` and the rest of its share (no child to read them).
+    void failShare(int w, int from, const char *why) {
+        (void)w;
+        for (int n = std::max(from, 0); n < count_; n += workers_) {
+            if (isDone(n)) continue;
+            shared_[n].status = MS_DICOM_ERR_OPEN;
+            put(shared_[n].message, sizeof(shared_[n].message), why);
+            __atomic_store_n(&done_[n], 1, __ATOMIC_RELEASE);
         }
-        if (results[n].status != MS_DICOM_OK && result == MS_DICOM_OK) result = results[n].status;
     }
-    return result;
+
+    /// Before the shared memory exists: results kept here.
+    void failLocally(int n, int code, const char *why) {
+        local_.resize(static_cast<size_t>(count_));
+        local_[static_cast<size_t>(n)].status = code;
+        put(local_[static_cast<size_t>(n)].message, sizeof(local_[static_cast<size_t>(n)].message), why);
+    }
+
+    int count_, workers_, window_;
+    bool decodes_;  // the items decode pixel data (not only headers)
+    Work work_;
+    std::function<void()> prepare_;
+    std::function<const char *(int)> describe_;
+    Shared resultsShared_, stateShared_;
+    ms_dicom_file_result *shared_ = nullptr;
+    int *released_ = nullptr, *abort_ = nullptr, *done_ = nullptr, *current_ = nullptr, *waiting_ = nullptr;
+    std::vector<pid_t> pids_;
+    std::vector<int> lastItem_;
+    std::vector<std::chrono::steady_clock::time_point> since_;
+    std::vector<bool> timedOut_;
+    std::vector<ms_dicom_file_result> local_;
+    double limit_;
+};
+
+/// Runs `work(n, result)` for n in [0, count) in a `ChildPool` of `workers` children, to the end (`decodes`: the
+/// items decode pixel data). Returns
+/// MS_DICOM_OK, or the first failing item's code; `results[n]` tells item n's fate.
+int runIsolated(int count, int workers, bool decodes, ms_dicom_file_result *results, ChildPool::Work work,
+                std::function<void()> prepare, std::function<const char *(int)> describe) {
+    if (count <= 0) return MS_DICOM_OK;
+    ChildPool pool(count, workers, 0, decodes, std::move(work), std::move(prepare), std::move(describe));
+    if (pool.start()) {
+        while (!pool.finished()) {
+            pool.poll();
+            usleep(500);
+        }
+    }
+    return pool.collect(results);
 }
 
 /// Decodes file `path` and writes the requested planes (stored × slope + intercept) to plane `job.plane` of `out`.
@@ -533,7 +662,7 @@ int ms_dicom_get_frame_string(const ms_dicom_header *header, int frame, uint16_t
 }
 
 int ms_dicom_probe_headers(const char *const *paths, int count, int workers, ms_dicom_file_result *results) {
-    return runIsolated(count, workers, results, [&](int n, ms_dicom_file_result &r) {
+    return runIsolated(count, workers, false, results, [&](int n, ms_dicom_file_result &r) {
         gdcm::Reader reader;
         reader.SetFileName(paths[n]);
         if (!fileOpens(paths[n], r.message, sizeof(r.message))) {
@@ -560,17 +689,100 @@ std::vector<std::vector<const ms_dicom_plane_job *>> jobsByFile(int file_count, 
 }
 } // namespace
 
+namespace {
+/// A decoding child's setup: keep freed blocks in the heap. GDCM allocates each file's pixel data afresh (half a
+/// megabyte and more), which glibc would otherwise map and unmap per file, faulting every page in again.
+void prepareDecodingChild() {
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+}
+} // namespace
+
 int ms_dicom_check_planes(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,
                           int rows, int columns, int workers, ms_dicom_file_result *results) {
     const auto byFile = jobsByFile(file_count, jobs, job_count, INT32_MAX);
-    return runIsolated(file_count, workers, results, [&](int f, ms_dicom_file_result &r) {
+    return runIsolated(file_count, workers, true, results, [&](int f, ms_dicom_file_result &r) {
         decodeFile(paths[f], byFile[static_cast<size_t>(f)], rows, columns, nullptr, true, r);
-    }, [] {
-        // Keep freed blocks in the heap: GDCM allocates each file's pixel data afresh (half a megabyte and more),
-        // which glibc would otherwise map and unmap per file, faulting every page in again.
-        mallopt(M_MMAP_THRESHOLD, 256 << 20);
-        mallopt(M_TRIM_THRESHOLD, 512 << 20);
-    }, [&](int f) { return paths[f]; });
+    }, prepareDecodingChild, [&](int f) { return paths[f]; });
+}
+
+struct ms_dicom_stream {
+    std::vector<std::string> paths;
+    std::vector<ms_dicom_plane_job> jobs;
+    int rows = 0, columns = 0, window = 0;
+    size_t plane = 0;
+    std::unique_ptr<Shared> ring;
+    std::unique_ptr<ChildPool> pool;
+};
+
+int ms_dicom_stream_begin(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int plane_count,
+                          int rows, int columns, int window, int workers, ms_dicom_stream **out, char *message,
+                          size_t message_size) {
+    *out = nullptr;
+    try {
+        if (plane_count <= 0 || rows <= 0 || columns <= 0 || window <= 0) {
+            put(message, message_size, "nothing to decode");
+            return MS_DICOM_ERR_SIZE;
+        }
+        auto s = std::make_unique<ms_dicom_stream>();
+        s->paths.assign(paths, paths + file_count);
+        s->jobs.assign(jobs, jobs + plane_count);
+        for (int k = 0; k < plane_count; ++k) {
+            if (jobs[k].plane != k || jobs[k].file < 0 || jobs[k].file >= file_count) {
+                put(message, message_size, "plane jobs out of order");
+                return MS_DICOM_ERR_SIZE;
+            }
+        }
+        s->rows = rows;
+        s->columns = columns;
+        s->window = std::min(window, plane_count);
+        s->plane = static_cast<size_t>(rows) * static_cast<size_t>(columns);
+        s->ring = std::make_unique<Shared>(s->plane * static_cast<size_t>(s->window) * sizeof(float));
+        if (!s->ring->ok()) {
+            put(message, message_size, "cannot map " + std::to_string(s->plane * s->window * sizeof(float)) +
+                                           " bytes of shared memory for the decoded planes");
+            return MS_DICOM_ERR_OPEN;
+        }
+        ms_dicom_stream *raw = s.get();
+        s->pool = std::make_unique<ChildPool>(plane_count, workers, s->window, true, [raw](int k, ms_dicom_file_result &r) {
+            ms_dicom_plane_job job = raw->jobs[static_cast<size_t>(k)];
+            job.plane = k % raw->window;  // its ring slot
+            decodeFile(raw->paths[static_cast<size_t>(job.file)].c_str(), {&job}, raw->rows, raw->columns,
+                       static_cast<float *>(raw->ring->data()), true, r);
+        }, prepareDecodingChild, [raw](int k) { return raw->paths[static_cast<size_t>(raw->jobs[static_cast<size_t>(k)].file)].c_str(); });
+        s->pool->start();  // when it cannot, every plane has failed
+        *out = s.release();
+        return MS_DICOM_OK;
+    } catch (...) {
+        put(message, message_size, "cannot start decoding (out of memory)");
+        return MS_DICOM_ERR_OPEN;
+    }
+}
+
+int ms_dicom_stream_plane(ms_dicom_stream *s, int plane, float **pixels, ms_dicom_file_result *result) {
+    *pixels = nullptr;
+    if (!s || plane < 0 || plane >= static_cast<int>(s->jobs.size())) return MS_DICOM_ERR_SIZE;
+    ChildPool &pool = *s->pool;
+    while (!pool.isDone(plane)) {
+        pool.poll();
+        if (pool.isDone(plane)) break;
+        if (pool.finished()) break;  // cannot happen: every child's death fails an item and starts the next
+        usleep(50);
+    }
+    pool.collectOne(plane, result);
+    if (result->status != MS_DICOM_OK) return result->status;
+    *pixels = static_cast<float *>(s->ring->data()) + static_cast<size_t>(plane % s->window) * s->plane;
+    return MS_DICOM_OK;
+}
+
+void ms_dicom_stream_release(ms_dicom_stream *s, int next) {
+    if (s) s->pool->release(next);
+}
+
+void ms_dicom_stream_end(ms_dicom_stream *s) {
+    if (!s) return;
+    s->pool->stop();
+    delete s;
 }
 
 int ms_dicom_decode_checked(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,

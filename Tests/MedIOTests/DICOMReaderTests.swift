@@ -180,15 +180,27 @@ import Testing
         #expect(!syntaxes.contains("1.2.840.10008.1.2.1") || name == "axial-ct", "\(name): \(syntaxes)")
     }
 
+    /// Reading fails with every phrase in the message, and so does the streaming conversion (children decoding
+    /// into the shared ring), leaving no output file.
     static func expectFailure(_ name: String, options: DICOMReadOptions = DICOMReadOptions(),
                               _ phrases: [String]) {
-        do {
-            _ = try DICOMReader.read(Fixtures.url("dicom/\(name)"), options: options)
-            Issue.record("\(name): read succeeded, expected an error")
-        } catch let e as MedSynthError {
-            for p in phrases { #expect(e.description.contains(p), "\(name): '\(p)' not in: \(e)") }
-        } catch {
-            Issue.record("\(name): \(error)")
+        let input = Fixtures.url("dicom/\(name)")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("medsynth-fail-\(name)-\(getpid()).nii")
+        defer { try? FileManager.default.removeItem(at: out) }
+        for path in ["read", "writeNIfTI"] {
+            do {
+                if path == "read" {
+                    _ = try DICOMReader.read(input, options: options)
+                } else {
+                    _ = try DICOMReader.writeNIfTI(input, options: options, to: out, windowPlanes: 2)
+                }
+                Issue.record("\(name): \(path) succeeded, expected an error")
+            } catch let e as MedSynthError {
+                for p in phrases { #expect(e.description.contains(p), "\(name) \(path): '\(p)' not in: \(e)") }
+            } catch {
+                Issue.record("\(name) \(path): \(error)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: out.path), "\(name) \(path): output left")
         }
     }
 
@@ -243,7 +255,7 @@ import Testing
         try JSONDecoder().decode(PHI.self, from: Data(contentsOf: Fixtures.url("dicom/phi.json")))
     }
 
-    /// The streaming DICOM → NIfTI path writes the same file as reading the volume and writing it, whatever the slab
+    /// The streaming DICOM → NIfTI path writes the same file as reading the volume and writing it, whatever the window
     /// size (1, 2 and 16 planes), for integer and float output, rescaled PET and the enhanced multi-frame fallback.
     @Test(arguments: ["axial-ct", "oblique-mr", "pet-suv", "enhanced-ct", "axial-ct-j2k"])
     func streamingConversionEqualsReadThenWrite(name: String) throws {
@@ -256,7 +268,7 @@ import Testing
             try NIfTIFile.write(loaded.volume, to: reference, dataType: dataType)
             for slab in [1, 2, 16] {
                 let out = folder.appendingPathComponent("s\(slab)-\(dataType.rawValue).nii")
-                let c = try DICOMReader.writeNIfTI(input, to: out, dataType: dataType, slabPlanes: slab)
+                let c = try DICOMReader.writeNIfTI(input, to: out, dataType: dataType, windowPlanes: slab)
                 #expect(try Data(contentsOf: out) == Data(contentsOf: reference), "\(name) \(dataType) slab \(slab)")
                 #expect(c.shape == loaded.volume.shape && c.modality == loaded.volume.modality)
                 #expect(c.storedDataType == loaded.storedDataType && c.notes == loaded.notes)

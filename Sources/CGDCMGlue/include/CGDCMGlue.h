@@ -111,6 +111,29 @@ int ms_dicom_decode_checked(const char *const *paths, int file_count, const ms_d
                             int rows, int columns, float *out, int plane_count, int workers,
                             ms_dicom_file_result *results);
 
+/// A series decoded plane by plane in child processes, into a ring of shared memory the caller reads in order:
+/// nothing of the pixel data is decoded in the calling process (a crash or hang inside GDCM fails the file, as in
+/// the dry run), each file is read once, and memory stays at `window` planes.
+typedef struct ms_dicom_stream ms_dicom_stream;
+
+/// Starts decoding `plane_count` planes: job k (jobs[k].plane == k) is frame jobs[k].frame of file
+/// paths[jobs[k].file], stored × slope + intercept as float, `rows` × `columns` (column fastest). `workers` children
+/// decode planes k = w, w + W, … in order, at most `window` planes ahead of what the caller released. Paths and
+/// jobs are copied. Returns MS_DICOM_OK and sets `*out`, or an error with the reason in `message`.
+int ms_dicom_stream_begin(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int plane_count,
+                          int rows, int columns, int window, int workers, ms_dicom_stream **out, char *message,
+                          size_t message_size);
+
+/// Waits for plane `plane`; MS_DICOM_OK with `*pixels` pointing at its rows × columns floats (the caller may change
+/// them until it releases the plane), or its file's failure in `result` (and `*pixels` null).
+int ms_dicom_stream_plane(ms_dicom_stream *stream, int plane, float **pixels, ms_dicom_file_result *result);
+
+/// The caller is done with every plane below `next`: their ring slots may be reused.
+void ms_dicom_stream_release(ms_dicom_stream *stream, int next);
+
+/// Stops the children (those still running are killed) and frees the stream.
+void ms_dicom_stream_end(ms_dicom_stream *stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -57,6 +57,55 @@ enum DICOMIsolation {
         return zip(files, results).map { file, r in FileResult(error: error(file, r), storedType: text(r.stored_type)) }
     }
 
+    /// A series decoded in child processes plane by plane into a ring of `window` planes of shared memory
+    /// (`ms_dicom_stream_*`): each file is read once, and nothing of its pixel data is decoded in this process. The
+    /// caller reads planes in order and releases them; `end()` stops the children. One file per plane.
+    final class PlaneStream {
+        private let stream: OpaquePointer
+        private let files: [String]
+        private let jobs: [ms_dicom_plane_job]
+        private let planeSize: Int
+        private(set) var storedTypes: Set<String> = []
+
+        /// Starts the children. Call between `ForkGate.forking` bounds: they fork while failed children restart.
+        /// - Throws: `MedSynthError(.unreadable)` when no shared memory or child process can be had.
+        init(files: [String], jobs: [ms_dicom_plane_job], rows: Int, columns: Int, window: Int, subject: String) throws {
+            var message = [CChar](repeating: 0, count: 256)
+            var out: OpaquePointer?
+            let rc = DICOMIsolation.withCStrings(files) { paths in
+                ms_dicom_stream_begin(paths, Int32(files.count), jobs, Int32(jobs.count), Int32(rows), Int32(columns),
+                                      Int32(window), Int32(Parallel.workerCount), &out, &message, message.count)
+            }
+            guard rc == Int32(MS_DICOM_OK), let out else {
+                throw MedSynthError(.unreadable, subject, "cannot decode the series: " + String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            }
+            stream = out
+            self.files = files
+            self.jobs = jobs
+            planeSize = rows * columns
+        }
+
+        deinit { ms_dicom_stream_end(stream) }
+
+        /// Plane k's values (stored × slope + intercept), once its child has decoded it; the buffer is the
+        /// caller's until `release(through: k)`.
+        /// - Throws: its file's failure (`MedSynthError` naming the file).
+        func plane(_ k: Int) throws -> UnsafeMutableBufferPointer<Float> {
+            var result = ms_dicom_file_result()
+            var pixels: UnsafeMutablePointer<Float>?
+            let rc = ms_dicom_stream_plane(stream, Int32(k), &pixels, &result)
+            if let e = DICOMIsolation.error(files[Int(jobs[k].file)], result) { throw e }
+            guard rc == Int32(MS_DICOM_OK), let pixels else {
+                throw MedSynthError(.unreadable, files[Int(jobs[k].file)], "plane \(k) was not decoded")
+            }
+            storedTypes.insert(DICOMIsolation.text(result.stored_type))
+            return UnsafeMutableBufferPointer(start: pixels, count: planeSize)
+        }
+
+        /// Planes up to `k` are consumed: children may reuse their memory.
+        func release(through k: Int) { ms_dicom_stream_release(stream, Int32(k + 1)) }
+    }
+
     private static func error(_ file: String, _ r: ms_dicom_file_result) -> MedSynthError? {
         switch r.status {
         case Int32(MS_DICOM_OK): return nil

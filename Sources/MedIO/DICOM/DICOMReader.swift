@@ -63,16 +63,19 @@ public enum DICOMReader {
         public var notes: [String]
     }
 
-    /// Converts one series of a DICOM file or folder to a NIfTI file without holding the volume: after the dry run
-    /// of every file in child processes, slabs of `slabPlanes` planes (16 by default: 16 MiB at 512²) are decoded in-process, scaled (PET) and
-    /// written (`NIfTIFile.write(shape:…produce:)`). Gives the same file as `read` followed by `NIfTIFile.write`
-    /// (tested). Enhanced multi-frame series, whose one file holds every plane, are read whole instead.
+    /// Converts one series of a DICOM file or folder to a NIfTI file without holding the volume. Child processes
+    /// decode the planes in order into a ring of `windowPlanes` planes of shared memory (16 by default: 16 MiB at
+    /// 512²; `DICOMIsolation.PlaneStream`), which this process scales (PET) and writes plane by plane
+    /// (`NIfTIFile.write(shape:…produce:)`): each file is read once, and no pixel data is decoded in this process.
+    /// A file that fails (GDCM's error, crash or hang) refuses the series; the partial output is removed. Gives the
+    /// same file as `read` followed by `NIfTIFile.write` (tested). Enhanced multi-frame series, whose one file holds
+    /// every plane, are read whole instead.
     /// - Parameters:
     ///   - modality: overrides the series' modality (`convert --modality`); its default unit comes with it.
     /// - Throws: as `read` and `NIfTIFile.write`.
     public static func writeNIfTI(_ url: URL, options: DICOMReadOptions = DICOMReadOptions(), to output: URL,
                                   dataType: NIfTIDataType = .float32, version: Int = 1,
-                                  modality override: Modality? = nil, slabPlanes: Int = 16) throws -> Conversion {
+                                  modality override: Modality? = nil, windowPlanes: Int = 16) throws -> Conversion {
         let scan = try DICOMScan.scan(url)
         let s = try scan.select(options.series)
         let shape = VolumeShape(depth: s.sliceCount, height: s.rows, width: s.columns)
@@ -92,60 +95,25 @@ public enum DICOMReader {
         let meaning = try self.meaning(of: s, options: options, notes: &notes)
         if override != nil { notes.removeAll { $0.hasPrefix("MR series:") } }
         let (files, jobs) = planeJobs(s)
-        let checked = DICOMIsolation.check(files: files, jobs: jobs, rows: s.rows, columns: s.columns)
-        try refuseFailures(checked, series: s)
-        let plane = s.rows * s.columns
-        let slabPlanes = max(1, slabPlanes)
-        let slabCount = (s.sliceCount + slabPlanes - 1) / slabPlanes
-        // Two slab buffers: slab n+1 is decoded (in the background, by the glue's threads) while slab n is
-        // rounded and written.
-        let capacity = plane * min(slabPlanes, s.sliceCount)
-        let buffers = [UnsafeMutableBufferPointer<Float>.allocate(capacity: capacity),
-                       UnsafeMutableBufferPointer<Float>.allocate(capacity: capacity)]
-        final class Pending: @unchecked Sendable { var results: [DICOMIsolation.FileResult] = [] }
-        let pending = Pending()
-        let group = DispatchGroup()
-        defer {
-            group.wait()
-            buffers.forEach { $0.deallocate() }
-        }
-        func slab(_ n: Int) -> UnsafeMutableBufferPointer<Float> {
-            let k0 = n * slabPlanes, k1 = min(s.sliceCount, k0 + slabPlanes)
-            return UnsafeMutableBufferPointer(rebasing: buffers[n % 2][0..<((k1 - k0) * plane)])
-        }
-        func decode(_ n: Int) -> [DICOMIsolation.FileResult] {
-            let k0 = n * slabPlanes, k1 = min(s.sliceCount, k0 + slabPlanes)
-            let slabJobs = jobs[k0..<k1].map { job -> ms_dicom_plane_job in
-                var j = job
-                j.plane -= Int32(k0)
-                return j
-            }
-            return DICOMIsolation.decodeChecked(files: files, jobs: slabJobs, rows: s.rows, columns: s.columns, into: slab(n))
-        }
-        // The glue's decoding touches only its own slab buffer, which nothing else uses until `group.wait()`.
-        nonisolated(unsafe) let decodeSlab: (Int) -> [DICOMIsolation.FileResult] = decode
         let factor = Float(meaning.factor)
-        try NIfTIFile.write(shape: shape, affine: affine, modality: override ?? meaning.modality,
-                            unit: override?.defaultUnit ?? meaning.unit, to: output, dataType: dataType,
-                            version: version) { sink in
-            var results = decode(0)
-            for n in 0..<slabCount {
-                if n > 0 {
-                    group.wait()
-                    results = pending.results
+        let storedTypes: Set<String> = try ForkGate.forking {
+            let stream = try DICOMIsolation.PlaneStream(files: files, jobs: jobs, rows: s.rows, columns: s.columns,
+                                                        window: max(1, windowPlanes), subject: url.path)
+            try NIfTIFile.write(shape: shape, affine: affine, modality: override ?? meaning.modality,
+                                unit: override?.defaultUnit ?? meaning.unit, to: output, dataType: dataType,
+                                version: version) { sink in
+                for k in 0..<s.sliceCount {
+                    let plane: UnsafeMutableBufferPointer<Float>
+                    do { plane = try stream.plane(k) } catch let e as MedSynthError { throw refused(e, series: s) }
+                    if factor != 1 { for i in plane.indices { plane[i] *= factor } }
+                    try sink(UnsafeBufferPointer(plane))
+                    stream.release(through: k)
                 }
-                if n + 1 < slabCount {
-                    let next = n + 1
-                    DispatchQueue.global().async(group: group) { pending.results = decodeSlab(next) }
-                }
-                try refuseFailures(results, series: s)
-                let part = slab(n)
-                if factor != 1 { for i in part.indices { part[i] *= factor } }
-                try sink(UnsafeBufferPointer(part))
             }
+            return stream.storedTypes
         }
         return Conversion(shape: shape, modality: override ?? meaning.modality, unit: override?.defaultUnit ?? meaning.unit,
-                          storedDataType: Set(checked.map(\.storedType)).sorted().joined(separator: "/"), notes: notes)
+                          storedDataType: storedTypes.sorted().joined(separator: "/"), notes: notes)
     }
 
     /// A series' modality, unit and the factor its values are multiplied by (PET: SUV), with the notes about them.
@@ -260,7 +228,12 @@ public enum DICOMReader {
     /// Throws the first file's failure, saying that the series is refused because of it.
     static func refuseFailures(_ results: [DICOMIsolation.FileResult], series s: DICOMSeries) throws {
         guard let e = results.lazy.compactMap(\.error).first else { return }
-        throw MedSynthError(e.kind, e.subject, e.message + " — the series (\(s.sliceCount) slice\(s.sliceCount == 1 ? "" : "s")) is refused: this file is one of them")
+        throw refused(e, series: s)
+    }
+
+    /// A file's failure, saying that the series is refused because of it.
+    static func refused(_ e: MedSynthError, series s: DICOMSeries) -> MedSynthError {
+        MedSynthError(e.kind, e.subject, e.message + " — the series (\(s.sliceCount) slice\(s.sliceCount == 1 ? "" : "s")) is refused: this file is one of them")
     }
 
     // MARK: - PET
