@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <new>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -89,6 +90,16 @@ const gdcm::DataSet *sequenceItem(const gdcm::DataSet &ds, const gdcm::Tag &tag,
     gdcm::SmartPointer<gdcm::SequenceOfItems> sq = de.GetValueAsSQ();
     if (!sq || static_cast<gdcm::SequenceOfItems::SizeType>(item) >= sq->GetNumberOfItems()) return nullptr;
     return &sq->GetItem(static_cast<gdcm::SequenceOfItems::SizeType>(item) + 1).GetNestedDataSet();
+}
+
+/// Pixel Data (7FE0,0010): where a header ends.
+gdcm::Tag pixelDataTag() { return gdcm::Tag(0x7fe0, 0x0010); }
+
+/// The skip set for ReadUpToTag(Pixel Data): without it GDCM reads the Pixel Data value too (the whole image, for
+/// a header).
+const std::set<gdcm::Tag> &pixelDataOnly() {
+    static const std::set<gdcm::Tag> skip{pixelDataTag()};
+    return skip;
 }
 
 bool fileOpens(const char *path, char *message, size_t message_size) {
@@ -572,7 +583,7 @@ int ms_dicom_read_header(const char *path, ms_dicom_header **out, char *message,
         if (!fileOpens(path, message, message_size)) return MS_DICOM_ERR_OPEN;
         ms_dicom_header *h = new ms_dicom_header();
         h->reader.SetFileName(path);
-        if (!h->reader.ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010))) {
+        if (!h->reader.ReadUpToTag(pixelDataTag(), pixelDataOnly())) {
             delete h;
             put(message, message_size, "GDCM cannot parse it as DICOM (damaged, truncated, or not a DICOM file)");
             return MS_DICOM_ERR_PARSE;
@@ -667,7 +678,7 @@ int ms_dicom_probe_headers(const char *const *paths, int count, int workers, ms_
         reader.SetFileName(paths[n]);
         if (!fileOpens(paths[n], r.message, sizeof(r.message))) {
             r.status = MS_DICOM_ERR_OPEN;
-        } else if (!reader.ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010))) {
+        } else if (!reader.ReadUpToTag(pixelDataTag(), pixelDataOnly())) {
             r.status = MS_DICOM_ERR_PARSE;
             put(r.message, sizeof(r.message), "GDCM cannot parse it as DICOM (damaged, truncated, or not a DICOM file)");
         } else {

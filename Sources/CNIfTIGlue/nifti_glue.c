@@ -302,16 +302,24 @@ int ms_nifti_write(const char *path, const ms_nifti_write_spec *spec, const void
     return ms_nifti_write_end(w, message, message_size);
 }
 
+/* The voxel loops below are compiled for AVX-512 and AVX2 as well as the x86-64 baseline (SSE2), and the loader
+ * picks the widest the CPU has (an ifunc): same results, 2-4x fewer instructions per voxel. */
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define MS_VOXEL_LOOP __attribute__((target_clones("avx512bw", "avx2", "default")))
+#else
+#define MS_VOXEL_LOOP
+#endif
+
 /* The block test of ms_first_outside; float bounds when both are floats (every float bound of an integer type up
  * to 16 bits is: -32768.5, 65535.5, …), as comparing a float with a double equals comparing it with that double
  * rounded to float only when the double is a float. 8 floats per SSE2 step instead of 2 doubles. */
-static int block_outside_f(const float *v, int64_t n, float low, float high) {
+MS_VOXEL_LOOP static int block_outside_f(const float *v, int64_t n, float low, float high) {
     int outside = 0;
     for (int64_t i = 0; i < n; i++) outside |= !(v[i] > low && v[i] < high);  /* NaN compares false */
     return outside;
 }
 
-static int block_outside_d(const float *v, int64_t n, double low, double high) {
+MS_VOXEL_LOOP static int block_outside_d(const float *v, int64_t n, double low, double high) {
     int outside = 0;
     for (int64_t i = 0; i < n; i++) {
         const double d = v[i];
@@ -346,7 +354,7 @@ static inline int32_t round_away_i32(float v) {
     return t + (f >= 0.5f) - (f <= -0.5f);
 }
 
-void ms_round_to_integers(const float *values, int64_t count, void *out, int bytes, int is_signed) {
+MS_VOXEL_LOOP void ms_round_to_integers(const float *values, int64_t count, void *out, int bytes, int is_signed) {
 #define MS_ROUND32(T)                                                                    \
     do {                                                                                 \
         T *o = (T *)out;                                                                 \

@@ -204,6 +204,33 @@ import Testing
         }
     }
 
+    /// The folder walk: recursive, sorted, hidden names skipped, links to files followed and links to folders not;
+    /// then the DICOM filter keeps preamble files and DICOM-like names. A folder that cannot be listed is an error.
+    @Test func folderWalkAndTheDICOMFilter() throws {
+        let root = try Fixtures.temporaryFolder("dicom-walk")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fm = FileManager.default
+        try fm.createDirectory(at: root.appendingPathComponent("sub/deeper"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: root.appendingPathComponent(".hidden"), withIntermediateDirectories: true)
+        var preamble = Data(count: 128)
+        preamble.append(contentsOf: Array("DICM".utf8))
+        try preamble.write(to: root.appendingPathComponent("sub/scan.txt"))    // preamble wins over the name
+        try Data([1]).write(to: root.appendingPathComponent("sub/deeper/IM0001"))
+        try Data([1]).write(to: root.appendingPathComponent("a.dcm"))
+        try Data([1]).write(to: root.appendingPathComponent("notes.txt"))
+        try Data([1]).write(to: root.appendingPathComponent(".DS_Store"))
+        try Data([1]).write(to: root.appendingPathComponent(".hidden/IM0002"))
+        try fm.createSymbolicLink(atPath: root.appendingPathComponent("link.dcm").path, withDestinationPath: root.appendingPathComponent("a.dcm").path)
+        try fm.createSymbolicLink(atPath: root.appendingPathComponent("loop").path, withDestinationPath: root.path)
+        let all = try DICOMScan.candidateFiles(in: root)
+        let names = all.map { String($0.dropFirst(root.path.count + 1)) }
+        #expect(names == ["a.dcm", "link.dcm", "notes.txt", "sub/deeper/IM0001", "sub/scan.txt"])
+        let kept = DICOMScan.filesThatLookLikeDICOM(all).map { String($0.dropFirst(root.path.count + 1)) }
+        #expect(kept == ["a.dcm", "link.dcm", "sub/deeper/IM0001", "sub/scan.txt"])
+        let e = #expect(throws: MedSynthError.self) { try DICOMScan.candidateFiles(in: root.appendingPathComponent("absent")) }
+        #expect(e?.kind == .unreadable && e?.subject?.hasSuffix("absent") == true)
+    }
+
     @Test func aMissingSliceIsRefusedNamingTheGap() {
         Self.expectFailure("missing-slice", ["uneven slice spacing", "4 mm", "IMG58cce", "IM_8b1c.dcm", "missing"])
     }

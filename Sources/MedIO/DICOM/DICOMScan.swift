@@ -24,7 +24,7 @@ public struct DICOMScan: Sendable {
             throw MedSynthError(.notFound, path, "no such file or folder")
         }
         let all = isDir.boolValue ? try candidateFiles(in: url) : [path]
-        let files = isDir.boolValue ? all.filter(looksLikeDICOM) : all
+        let files = isDir.boolValue ? filesThatLookLikeDICOM(all) : all
         let notDICOM = all.count - files.count
         var notes: [String] = []
         var unreadable: [(file: String, reason: String)] = []
@@ -125,17 +125,49 @@ public struct DICOMScan: Sendable {
 
     // MARK: - Files
 
-    /// Regular files under `folder`, recursively, sorted, skipping hidden ones.
+    /// Regular files under `folder`, recursively, sorted, skipping hidden ones (names starting with "."). Links
+    /// to files are followed; links to folders are not (no cycles).
+    /// - Throws: `MedSynthError(.unreadable)` when `folder` cannot be listed.
     static func candidateFiles(in folder: URL) throws -> [String] {
-        guard let e = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey],
-                                                     options: [.skipsHiddenFiles]) else {
-            throw MedSynthError(.unreadable, folder.path, "cannot list the folder")
-        }
         var out: [String] = []
-        for case let u as URL in e where (try? u.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
-            out.append(u.path)
+        func walk(_ dir: String) -> Bool {
+            guard let d = opendir(dir) else { return false }
+            defer { closedir(d) }
+            while let entry = readdir(d) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name.hasPrefix(".") { continue }
+                let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+                var kind = Int32(entry.pointee.d_type)
+                if kind == Int32(DT_UNKNOWN) || kind == Int32(DT_LNK) {
+                    var st = stat()
+                    guard stat(path, &st) == 0 else { continue }
+                    let format = st.st_mode & S_IFMT
+                    kind = format == S_IFREG ? Int32(DT_REG) : format == S_IFDIR && entry.pointee.d_type != UInt8(DT_LNK) ? Int32(DT_DIR) : -1
+                }
+                if kind == Int32(DT_REG) {
+                    out.append(path)
+                } else if kind == Int32(DT_DIR) {
+                    _ = walk(path)  // an unreadable subfolder is skipped, as an unreadable file would be
+                }
+            }
+            return true
+        }
+        guard walk(folder.path) else {
+            throw MedSynthError(.unreadable, folder.path, "cannot list the folder: \(String(cString: strerror(errno)))")
         }
         return out.sorted()
+    }
+
+    /// `looksLikeDICOM` for every file, files in parallel (each test reads 132 bytes).
+    static func filesThatLookLikeDICOM(_ files: [String]) -> [String] {
+        var keep = [Bool](repeating: false, count: files.count)
+        keep.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            Parallel.forEachChunk(count: files.count) { range in
+                for n in range { out[n] = looksLikeDICOM(files[n]) }
+            }
+        }
+        return zip(files, keep).compactMap { $1 ? $0 : nil }
     }
 
     /// True for files with the DICOM preamble ("DICM" at byte 128) and for files named `.dcm`/`.ima` or without an
@@ -150,10 +182,11 @@ public struct DICOMScan: Sendable {
 
     /// True when the file has "DICM" at byte offset 128 (PS3.10 file format).
     public static func hasDICOMPreamble(_ file: String) -> Bool {
-        guard let h = FileHandle(forReadingAtPath: file) else { return false }
-        defer { try? h.close() }
-        guard let head = try? h.read(upToCount: 132), head.count == 132 else { return false }
-        return head[128] == 0x44 && head[129] == 0x49 && head[130] == 0x43 && head[131] == 0x4D
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 4)
+        return pread(fd, &head, 4, 128) == 4 && head == [0x44, 0x49, 0x43, 0x4D]
     }
 
     // MARK: - Planes
