@@ -2,11 +2,15 @@ import CGDCMGlue
 import Foundation
 import MedCore
 
-/// GDCM calls that may crash on hostile input are first run in forked child processes by the glue
-/// (`ms_dicom_probe_headers`, the dry run of `ms_dicom_decode_planes`): Debian's GDCM is built with assertions, and
-/// a truncated header aborts inside `ExplicitDataElement::ReadPreValue`. A crash fails the file with a message
-/// naming it; the command goes on. Only files that passed are then read in-process (the same calls on the same
-/// bytes; a file changed between the two reads is not guarded against).
+/// GDCM calls that may crash or hang on hostile input run first, or only, in forked child processes (the glue's
+/// `ChildPool`): Debian's GDCM is built with assertions, and a truncated header aborts inside
+/// `ExplicitDataElement::ReadPreValue`. A crash, or a file that keeps its child past `MEDSYNTH_DICOM_FILE_TIMEOUT_S`,
+/// fails the file with a message naming it; the command goes on.
+/// - Headers: parsed in children (`probeHeaders`), then again in-process for their values (the same call on the
+///   same bytes; a file changed between the two reads is not guarded against).
+/// - Pixels of one-file-per-plane series: decoded only in children, into a ring of shared memory that this
+///   process reads in order (`PlaneStream`).
+/// - Enhanced multi-frame files: a dry-run decode in children (`check`), then in-process threads (`decodeChecked`).
 enum DICOMIsolation {
     /// One file's outcome.
     struct FileResult {

@@ -94,23 +94,15 @@ public enum DICOMReader {
         let affine = try scan.namingUnreadableFiles { try geometry(of: s, subject: url.path, notes: &notes) }
         let meaning = try self.meaning(of: s, options: options, notes: &notes)
         if override != nil { notes.removeAll { $0.hasPrefix("MR series:") } }
-        let (files, jobs) = planeJobs(s)
         let factor = Float(meaning.factor)
-        let storedTypes: Set<String> = try ForkGate.forking {
-            let stream = try DICOMIsolation.PlaneStream(files: files, jobs: jobs, rows: s.rows, columns: s.columns,
-                                                        window: max(1, windowPlanes), subject: url.path)
-            try NIfTIFile.write(shape: shape, affine: affine, modality: override ?? meaning.modality,
-                                unit: override?.defaultUnit ?? meaning.unit, to: output, dataType: dataType,
-                                version: version) { sink in
-                for k in 0..<s.sliceCount {
-                    let plane: UnsafeMutableBufferPointer<Float>
-                    do { plane = try stream.plane(k) } catch let e as MedSynthError { throw refused(e, series: s) }
-                    if factor != 1 { for i in plane.indices { plane[i] *= factor } }
-                    try sink(UnsafeBufferPointer(plane))
-                    stream.release(through: k)
-                }
+        var storedTypes: Set<String> = []
+        try NIfTIFile.write(shape: shape, affine: affine, modality: override ?? meaning.modality,
+                            unit: override?.defaultUnit ?? meaning.unit, to: output, dataType: dataType,
+                            version: version) { sink in
+            storedTypes = try forEachPlane(of: s, window: windowPlanes, subject: url.path) { _, plane in
+                if factor != 1 { for i in plane.indices { plane[i] *= factor } }
+                try sink(UnsafeBufferPointer(plane))
             }
-            return stream.storedTypes
         }
         return Conversion(shape: shape, modality: override ?? meaning.modality, unit: override?.defaultUnit ?? meaning.unit,
                           storedDataType: storedTypes.sorted().joined(separator: "/"), notes: notes)
@@ -196,22 +188,57 @@ public enum DICOMReader {
 
     // MARK: - Pixels
 
-    /// Decodes every plane into physical values, plane k at offset k·rows·columns, in child processes (files in
-    /// parallel; a crash inside GDCM fails its file, not the command).
+    /// Decodes every plane into physical values, plane k at offset k·rows·columns, in child processes (a crash
+    /// inside GDCM fails its file, not the command): one file per plane through `forEachPlane`; enhanced
+    /// multi-frame files by the dry run in children, then threads decoding in-process.
     /// - Returns: the values and the stored element type ("int16", …).
     static func pixels(of s: DICOMSeries) throws -> (voxels: [Float], storedType: String) {
-        let (files, jobs) = planeJobs(s)
-        // Each plane is written by one job; when a file fails, the read throws and the array is never used, so it
+        let plane = s.rows * s.columns
+        var failure: Error?
+        var storedTypes: Set<String> = []
+        // Each plane is written once; when a file fails, the read throws and the array is never used, so it
         // starts uninitialised (Float is trivial) instead of zeroed: one pass over the volume less.
-        var results: [DICOMIsolation.FileResult] = []
-        let voxels = [Float](unsafeUninitializedCapacity: s.rows * s.columns * s.sliceCount) { buffer, initialized in
+        let voxels = [Float](unsafeUninitializedCapacity: plane * s.sliceCount) { buffer, initialized in
             // A large volume is written once, plane by plane: 2 MiB pages spare most of its first-touch faults.
             HugePages.advise(UnsafeMutableRawPointer(buffer.baseAddress!), byteCount: buffer.count * MemoryLayout<Float>.stride)
-            results = DICOMIsolation.decode(files: files, jobs: jobs, rows: s.rows, columns: s.columns, into: buffer)
             initialized = buffer.count
+            if s.frames.allSatisfy({ $0.framesInFile == 1 }) {
+                do {
+                    storedTypes = try forEachPlane(of: s, window: 16, subject: s.frames[0].file) { k, values in
+                        (buffer.baseAddress! + k * plane).update(from: values.baseAddress!, count: plane)
+                    }
+                } catch { failure = error }
+            } else {
+                let (files, jobs) = planeJobs(s)
+                let results = DICOMIsolation.decode(files: files, jobs: jobs, rows: s.rows, columns: s.columns, into: buffer)
+                do { try refuseFailures(results, series: s) } catch { failure = error }
+                storedTypes = Set(results.map(\.storedType))
+            }
         }
-        try refuseFailures(results, series: s)
-        return (voxels, Set(results.map(\.storedType)).sorted().joined(separator: "/"))
+        if let failure { throw failure }
+        return (voxels, storedTypes.sorted().joined(separator: "/"))
+    }
+
+    /// Runs `body(k, values)` for every plane k of `s` in order (one file per plane), decoded by child processes
+    /// into a ring of `window` planes of shared memory (`DICOMIsolation.PlaneStream`): each file is read once and
+    /// no pixel data is decoded in this process; `values` (stored × slope + intercept) may be changed in place.
+    /// - Returns: the stored element types met.
+    /// - Throws: the first failing file's error, saying that the series is refused (GDCM's error, a crash or a
+    ///   hang in its child); whatever `body` throws (the children are then stopped).
+    static func forEachPlane(of s: DICOMSeries, window: Int, subject: String,
+                             _ body: (Int, UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> Set<String> {
+        let (files, jobs) = planeJobs(s)
+        return try ForkGate.forking {
+            let stream = try DICOMIsolation.PlaneStream(files: files, jobs: jobs, rows: s.rows, columns: s.columns,
+                                                        window: max(1, window), subject: subject)
+            for k in 0..<s.sliceCount {
+                let plane: UnsafeMutableBufferPointer<Float>
+                do { plane = try stream.plane(k) } catch let e as MedSynthError { throw refused(e, series: s) }
+                try body(k, plane)
+                stream.release(through: k)
+            }
+            return stream.storedTypes
+        }
     }
 
     /// The series' files (sorted) and one job per plane, in plane order (job k writes plane k).
