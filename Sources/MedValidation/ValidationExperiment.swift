@@ -55,6 +55,8 @@ public final class ValidationExperiment: @unchecked Sendable {
     /// The resolved configuration as written to `config.yaml`.
     public let configYAML: String
     public let directory: URL
+    /// One run per folder: held for the run's life (`RunFiles.claimRunFolder`).
+    private let folderLock: OutputLock
     public var name: String { directory.lastPathComponent }
     /// The arms this configuration runs.
     public let arms: [ValidationArm]
@@ -97,7 +99,7 @@ public final class ValidationExperiment: @unchecked Sendable {
         self.workers = max(1, workers)
         self.log = log
         arms = ValidationArm.enabled(in: config)
-        try RunFiles.checkRunFolder(directory, resume: resume, marker: "config.yaml")
+        folderLock = try RunFiles.claimRunFolder(directory, resume: resume, marker: "config.yaml")
         if resume {
             let saved = try String(contentsOf: configFile, encoding: .utf8)
             guard RunFiles.canonical(saved) == RunFiles.canonical(configYAML) else {

@@ -50,6 +50,8 @@ public final class MedSynthDatasetWriter {
 
     private let file: HDF5File
     private let casesGroup: HDF5Group
+    /// One writer per dataset: held from opening to `close()`.
+    private var lock: OutputLock?
     private let faultInjection: FaultInjection?
     private var isClosed = false
     /// Background `fdatasync` calls started after each volume (`startWriteback`), waited for before each commit
@@ -70,7 +72,8 @@ public final class MedSynthDatasetWriter {
     ///     writing to disk to the operating system (safe against a killed process, not against power loss).
     /// - Throws: `MedSynthError` naming `url`: `.mismatch` when the file was started with another configuration
     ///   (the message lists the differing arguments), `.unsupported` when it is not a MedSynth dataset being
-    ///   written by a run, `.corrupt` when it cannot be opened, `.writeFailed` when it cannot be created.
+    ///   written by a run, `.corrupt` when it cannot be opened, `.writeFailed` when it cannot be created;
+    ///   `.invalidArgument` naming the other process when another run is writing the file (`OutputLock`).
     public init(url: URL, configuration: DatasetRunConfiguration, plannedCaseCount: Int, overwrite: Bool,
                 deflateLevel: Int? = HDF5VolumeStore.defaultDeflateLevel, deflateStrategy: DeflateStrategy = .runLength,
                 syncsToDisk: Bool = true) throws {
@@ -83,6 +86,7 @@ public final class MedSynthDatasetWriter {
         self.deflateStrategy = deflateStrategy
         self.syncsToDisk = syncsToDisk
         faultInjection = FaultInjection.fromEnvironment()
+        let lock = try OutputLock(for: url)
         let exists = FileManager.default.fileExists(atPath: url.path)
         if !exists || overwrite {
             try Self.createEmpty(url, configuration: configuration, plannedCaseCount: plannedCaseCount)
@@ -99,6 +103,7 @@ public final class MedSynthDatasetWriter {
         let existing = Set(try casesGroup.children().filter { $0.kind == .group }.map(\.name))
         resumedCaseIDs = existing
         caseIDs = existing
+        self.lock = lock
     }
 
     /// True when the file holds case `id` (complete: cases appear only when fully written).
@@ -144,6 +149,7 @@ public final class MedSynthDatasetWriter {
         isClosed = true
         writeback.wait()
         casesGroup.handle.close()
+        defer { lock = nil }
         try file.closeCompletely()
     }
 

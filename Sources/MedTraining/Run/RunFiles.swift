@@ -8,6 +8,16 @@ public enum RunFiles {
     /// A new run must not overwrite one (a folder with `marker`, by default `checkpoints/latest.h5`); a resumed run
     /// needs it.
     /// - Throws: `MedSynthError(.invalidArgument)` suggesting `--resume`, or `.notFound` naming the checkpoint.
+    /// Takes the run folder for this run: its `OutputLock` (a second run on the folder is refused, naming the first),
+    /// then `checkRunFolder`. Keep the lock for the length of the run.
+    public static func claimRunFolder(_ directory: URL, resume: Bool,
+                                      marker: String = "checkpoints/latest.h5") throws -> OutputLock {
+        try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let lock = try OutputLock(for: directory)
+        try checkRunFolder(directory, resume: resume, marker: marker)
+        return lock
+    }
+
     public static func checkRunFolder(_ directory: URL, resume: Bool, marker: String = "checkpoints/latest.h5") throws {
         let latest = directory.appendingPathComponent(marker)
         let exists = FileManager.default.fileExists(atPath: latest.path)

@@ -97,6 +97,8 @@ public final class TranslationRun<Network: TranslatorOptions> {
     public let configYAML: String
     /// The run folder.
     public let directory: URL
+    /// One run per folder: held for the run's life (`RunFiles.claimRunFolder`).
+    private let folderLock: OutputLock
     /// The run's name (the folder's name).
     public var name: String { directory.lastPathComponent }
     public let dataset: SliceDataset
@@ -138,7 +140,7 @@ public final class TranslationRun<Network: TranslatorOptions> {
         config = configuration.value
         configYAML = configuration.yaml
         self.directory = directory
-        try RunFiles.checkRunFolder(directory, resume: resume)
+        folderLock = try RunFiles.claimRunFolder(directory, resume: resume)
         let root = SeededGenerator(seed: config.seed)
         dataset = try SliceDataset(files: files, options: config.data.slices, generator: root.split(1))
         var weights = root.split(2)

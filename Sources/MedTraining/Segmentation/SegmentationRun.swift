@@ -52,6 +52,8 @@ public final class SegmentationRun {
     /// The resolved configuration as written to `config.yaml`.
     public let configYAML: String
     public let directory: URL
+    /// One run per folder: held for the run's life (`RunFiles.claimRunFolder`).
+    private let folderLock: OutputLock
     public var name: String { directory.lastPathComponent }
     public let dataset: SegmentationDataset
     public let trainer: SegmentationTrainer
@@ -91,7 +93,7 @@ public final class SegmentationRun {
         config = configuration.value
         configYAML = configuration.yaml
         self.directory = directory
-        try RunFiles.checkRunFolder(directory, resume: resume)
+        folderLock = try RunFiles.claimRunFolder(directory, resume: resume)
         let root = SeededGenerator(seed: config.seed)
         dataset = try SegmentationDataset(files: files, config: config, generator: root.split(1))
         var weights = root.split(2)
