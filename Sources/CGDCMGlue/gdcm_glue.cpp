@@ -175,12 +175,10 @@ public:
 
     ~ChildPool() { stop(); }
 
-    /// Maps the shared memory and starts the children. False (every item failed) when that is impossible.
+    /// Maps the shared memory and starts the children. False (every item fails, `collectOne` says why) when the
+    /// shared memory cannot be mapped.
     bool start() {
-        if (!resultsShared_.ok() || !stateShared_.ok()) {
-            for (int n = 0; n < count_; ++n) failLocally(n, MS_DICOM_ERR_OPEN, "cannot map shared memory for a child process");
-            return false;
-        }
+        if (!resultsShared_.ok() || !stateShared_.ok()) return false;
         shared_ = static_cast<ms_dicom_file_result *>(resultsShared_.data());
         int *state = static_cast<int *>(stateShared_.data());
         released_ = state;
@@ -212,7 +210,7 @@ public:
                 ended(w, status);
             } else if (r < 0 && errno != EINTR) {
                 pids_[k] = -1;  // not ours to wait for any more (cannot happen): fail what it had left
-                failShare(w, __atomic_load_n(&current_[w], __ATOMIC_ACQUIRE), "its child process was lost");
+                failShare(__atomic_load_n(&current_[w], __ATOMIC_ACQUIRE), "its child process was lost");
             } else {
                 const int item = __atomic_load_n(&current_[w], __ATOMIC_ACQUIRE);
                 const bool waits = __atomic_load_n(&waiting_[w], __ATOMIC_ACQUIRE) != 0;
@@ -232,11 +230,8 @@ public:
         return std::none_of(pids_.begin(), pids_.end(), [](pid_t p) { return p > 0; });
     }
 
-    /// Whether item n has its result.
-    bool isDone(int n) const { return __atomic_load_n(&done_[n], __ATOMIC_ACQUIRE) != 0; }
-
-    /// Item n's result (complete once `isDone(n)`).
-    const ms_dicom_file_result &result(int n) const { return shared_[n]; }
+    /// Whether item n has its result (never, when `start` failed).
+    bool isDone(int n) const { return shared_ && __atomic_load_n(&done_[n], __ATOMIC_ACQUIRE) != 0; }
 
     /// Items below `next` are consumed: their ring slots may be reused.
     void release(int next) { __atomic_store_n(released_, next, __ATOMIC_RELEASE); }
@@ -257,22 +252,19 @@ public:
 
     /// Item n's result into `out`; an item never reached fails.
     void collectOne(int n, ms_dicom_file_result *out) const {
-        *out = shared_ ? shared_[n] : local_.empty() ? ms_dicom_file_result() : local_[static_cast<size_t>(n)];
-        if (!isDone(n) || out->status == -1) {
+        *out = isDone(n) ? shared_[n] : ms_dicom_file_result();
+        if (!isDone(n)) {
             out->status = MS_DICOM_ERR_OPEN;
-            put(out->message, sizeof(out->message), "no child process could be started to read it");
+            put(out->message, sizeof(out->message), shared_ ? "no child process could be started to read it"
+                                                            : "cannot map shared memory for a child process");
         }
     }
 
-    /// Copies the results into `results`; items never reached fail. Returns MS_DICOM_OK or the first failure's code.
+    /// Every item's result into `results`. Returns MS_DICOM_OK or the first failure's code.
     int collect(ms_dicom_file_result *results) const {
         int code = MS_DICOM_OK;
         for (int n = 0; n < count_; ++n) {
-            results[n] = shared_ ? shared_[n] : local_[static_cast<size_t>(n)];
-            if (results[n].status == -1) {
-                results[n].status = MS_DICOM_ERR_OPEN;
-                put(results[n].message, sizeof(results[n].message), "no child process could be started to read it");
-            }
+            collectOne(n, &results[n]);
             if (results[n].status != MS_DICOM_OK && code == MS_DICOM_OK) code = results[n].status;
         }
         return code;
@@ -287,7 +279,7 @@ private:
         std::fflush(nullptr);
         const pid_t pid = fork();
         if (pid < 0) {
-            failShare(w, from, "no child process could be started to read it");
+            failShare(from, "no child process could be started to read it");
             return;
         }
         if (pid == 0) runChild(w, from);
@@ -365,21 +357,13 @@ private:
     }
 
     /// Fails item `from` and the rest of its share (no child to read them).
-    void failShare(int w, int from, const char *why) {
-        (void)w;
+    void failShare(int from, const char *why) {
         for (int n = std::max(from, 0); n < count_; n += workers_) {
             if (isDone(n)) continue;
             shared_[n].status = MS_DICOM_ERR_OPEN;
             put(shared_[n].message, sizeof(shared_[n].message), why);
             __atomic_store_n(&done_[n], 1, __ATOMIC_RELEASE);
         }
-    }
-
-    /// Before the shared memory exists: results kept here.
-    void failLocally(int n, int code, const char *why) {
-        local_.resize(static_cast<size_t>(count_));
-        local_[static_cast<size_t>(n)].status = code;
-        put(local_[static_cast<size_t>(n)].message, sizeof(local_[static_cast<size_t>(n)].message), why);
     }
 
     int count_, workers_, window_;
@@ -394,7 +378,6 @@ private:
     std::vector<int> lastItem_;
     std::vector<std::chrono::steady_clock::time_point> since_;
     std::vector<bool> timedOut_;
-    std::vector<ms_dicom_file_result> local_;
     double limit_;
 };
 
@@ -829,13 +812,6 @@ int ms_dicom_decode_checked(const char *const *paths, int file_count, const ms_d
         if (code != MS_DICOM_OK) return code;
     }
     return MS_DICOM_OK;
-}
-
-int ms_dicom_decode_planes(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,
-                           int rows, int columns, float *out, int plane_count, int workers, ms_dicom_file_result *results) {
-    int status = ms_dicom_check_planes(paths, file_count, jobs, job_count, rows, columns, workers, results);
-    if (status != MS_DICOM_OK) return status;
-    return ms_dicom_decode_checked(paths, file_count, jobs, job_count, rows, columns, out, plane_count, workers, results);
 }
 
 } // extern "C"

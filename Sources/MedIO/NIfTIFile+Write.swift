@@ -29,7 +29,7 @@ extension NIfTIFile {
         // Checked first, so that the message can give the volume's span and no file is begun.
         if let range = dataType.integerRange { try checkIntegerRange(volume, range, dataType: dataType, path: url.path) }
         try write(shape: volume.shape, affine: volume.affine, modality: volume.modality, unit: volume.unit, to: url,
-                  dataType: dataType, version: version) { sink in
+                  dataType: dataType, version: version, rangeChecked: true) { sink in
             try volume.voxels.withUnsafeBufferPointer { try sink($0) }
         }
     }
@@ -43,6 +43,15 @@ extension NIfTIFile {
     public static func write(shape: VolumeShape, affine: Affine, modality: Modality, unit: IntensityUnit, to url: URL,
                              dataType: NIfTIDataType = .float32, version: Int = 1,
                              produce: (_ sink: (UnsafeBufferPointer<Float>) throws -> Void) throws -> Void) throws {
+        try write(shape: shape, affine: affine, modality: modality, unit: unit, to: url, dataType: dataType,
+                  version: version, rangeChecked: false, produce: produce)
+    }
+
+    /// The streaming write; `rangeChecked`: the caller has checked every voxel against an integer type's range
+    /// already (`write(_:to:…)` does, for its message), so the pieces are not checked again.
+    static func write(shape: VolumeShape, affine: Affine, modality: Modality, unit: IntensityUnit, to url: URL,
+                      dataType: NIfTIDataType, version: Int, rangeChecked: Bool,
+                      produce: (_ sink: (UnsafeBufferPointer<Float>) throws -> Void) throws -> Void) throws {
         let path = url.path
         let name = url.lastPathComponent.lowercased()
         let compressed = name.hasSuffix(".nii.gz")
@@ -95,7 +104,7 @@ extension NIfTIFile {
                     }
                     let offset = written
                     try stream(slab, as: dataType, buffer: buffer, check: { piece, start in
-                        guard let range = dataType.integerRange else { return }
+                        guard !rangeChecked, let range = dataType.integerRange else { return }
                         let first = ms_first_outside(piece.baseAddress, Int64(piece.count), range.lowerBound - 0.5,
                                                      range.upperBound + 0.5)
                         if first >= 0 {

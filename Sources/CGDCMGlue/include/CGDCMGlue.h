@@ -62,7 +62,8 @@ int ms_dicom_get_frame_string(const ms_dicom_header *header, int frame, uint16_t
 /// A file GDCM crashed on (assertion, segmentation fault) while a child process read it.
 enum { MS_DICOM_ERR_CRASH = 5 };
 
-/// What happened to one file in `ms_dicom_probe_headers` or `ms_dicom_decode_planes`.
+/// What happened to one file (or plane) in `ms_dicom_probe_headers`, `ms_dicom_check_planes`,
+/// `ms_dicom_decode_checked` or `ms_dicom_stream_plane`.
 typedef struct {
     /// MS_DICOM_OK or an MS_DICOM_ERR_* code.
     int status;
@@ -80,7 +81,7 @@ typedef struct {
 /// probed again by a new child. Returns MS_DICOM_OK, or MS_DICOM_ERR_OPEN when no child could be started.
 int ms_dicom_probe_headers(const char *const *paths, int count, int workers, ms_dicom_file_result *results);
 
-/// One plane to decode: frame `frame` of file `file` (an index into the `paths` of `ms_dicom_decode_planes`),
+/// One plane to decode: frame `frame` of file `file` (an index into the `paths` of the call),
 /// stored × slope + intercept written to plane `plane` of the output.
 typedef struct {
     int file;
@@ -90,23 +91,16 @@ typedef struct {
     double intercept;
 } ms_dicom_plane_job;
 
-/// Decodes planes of `rows` × `columns` greyscale pixels into `out` (float, `plane_count` planes, column fastest).
-/// Every file is first decoded in a dry run by `workers` forked child processes (GDCM's ImageReader: every transfer
-/// syntax it decodes), so that a crash inside GDCM or its codecs fails the file, not the process; native pixel data
-/// shorter than the header declares is an error there (GDCM would pad it). When every file passed, the same calls
-/// run in-process in `workers` threads, each writing its planes into `out`. `results[f]` tells file f's fate
-/// (`file_count` files). Returns MS_DICOM_OK when every file decoded, else a failing file's code (and `out` is
-/// then incomplete).
-int ms_dicom_decode_planes(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,
-                           int rows, int columns, float *out, int plane_count, int workers,
-                           ms_dicom_file_result *results);
-
-/// The first half of `ms_dicom_decode_planes`: the dry run in child processes only (`out` is not needed).
+/// The dry run before an in-process decode (enhanced multi-frame files, whose one file holds many planes): every
+/// file is decoded by `workers` forked child processes (GDCM's ImageReader: every transfer syntax it decodes), so
+/// that a crash inside GDCM or its codecs fails the file, not the process; native pixel data shorter than the
+/// header declares is an error there (GDCM would pad it). Nothing is kept. `results[f]` tells file f's fate.
 int ms_dicom_check_planes(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,
                           int rows, int columns, int workers, ms_dicom_file_result *results);
 
-/// The second half: decodes in-process, in threads, the files that have jobs (files passed `ms_dicom_check_planes`
-/// first). Called once per slab of planes, it lets a caller stream a series without holding all of it.
+/// After `ms_dicom_check_planes` passed: decodes in-process, in `workers` threads, the files that have jobs, into
+/// `out` (float, `plane_count` planes of `rows` × `columns`, column fastest). Returns MS_DICOM_OK when every file
+/// decoded, else a failing file's code (and `out` is then incomplete).
 int ms_dicom_decode_checked(const char *const *paths, int file_count, const ms_dicom_plane_job *jobs, int job_count,
                             int rows, int columns, float *out, int plane_count, int workers,
                             ms_dicom_file_result *results);
