@@ -29,16 +29,12 @@ public enum TranslatorTraining {
                                                    _ files: [URL], _ label: String, _ log: @escaping @Sendable (String) -> Void,
                                                    _ shouldStop: @escaping @Sendable () -> Bool) throws -> URL? {
         let resolved = try ConfigLoader.load(TranslationRunConfig<N>.self, file: configFile, overrides: overrides)
-        let latest = directory.appendingPathComponent("checkpoints/latest.h5")
-        let best = directory.appendingPathComponent("checkpoints/best.h5")
-        func chosen() -> URL { FileManager.default.fileExists(atPath: best.path) ? best : latest }
-        if let data = FileManager.default.contents(atPath: directory.appendingPathComponent("summary.json").path),
-           let s = try? runJSONDecoder().decode(TrainingSummary.self, from: data), s.steps == s.totalSteps,
-           s.totalSteps == resolved.value.training.steps {
+        let folder = RunFolder(directory)
+        if let s = folder.summary(TrainingSummary.self), s.steps == s.totalSteps, s.totalSteps == resolved.value.training.steps {
             log("\(label): reusing the finished translator in \(directory.path)")
-            return chosen()
+            return folder.preferredCheckpoint
         }
-        let resume = FileManager.default.fileExists(atPath: latest.path)
+        let resume = FileManager.default.fileExists(atPath: folder.latestCheckpoint.path)
         let run = try TranslationRun<N>(configuration: resolved, files: files, directory: directory, resume: resume)
         let total = resolved.value.training.steps
         log("\(label): training the \(N.kind.rawValue) translator \(run.translatorDescription.summary(.aToB)) in \(directory.path)\(resume ? ", resuming at step \(run.step)" : "") (\(total) steps)")
@@ -54,6 +50,6 @@ public enum TranslatorTraining {
             log(String(format: "%@: translator best at step %d: SSIM %.3f, PSNR %.2f dB, MAE %.1f %@ on its held-out slices",
                        label, b.step, b.ssim, b.psnrDB, b.mae, b.unit))
         }
-        return chosen()
+        return folder.preferredCheckpoint
     }
 }

@@ -353,12 +353,10 @@ public final class ValidationExperiment: @unchecked Sendable {
         }
         let root = SeededGenerator(seed: seed)
         let dataset = try SegmentationDataset(files: sources.map(\.0), cases: cases, trainingCaseCount: cases.count,
-                                              config: segmentation, generator: root.split(1))
-        var weights = root.split(2)
+                                              config: segmentation, generator: root.split(SeedStream.sampling))
+        var weights = root.split(SeedStream.weights)
         let t = segmentation.training
-        let trainer = SegmentationTrainer(config: SegmentationRun.networkConfig(segmentation), learningRate: t.learningRate,
-                                          seed: weights.next(), diceWeight: t.diceWeight, crossEntropyWeight: t.crossEntropyWeight,
-                                          includeBackground: t.diceIncludeBackground)
+        let trainer = SegmentationRun.makeTrainer(segmentation, seed: weights.next())
         let tail = max(1, t.steps / 10)
         var tailLoss = 0.0
         for step in 0..<t.steps {

@@ -26,9 +26,9 @@ public struct PhantomLesionInserter: Sendable {
     /// order: the order the fractions are summed in).
     public static let defaultAllowedLabels = LesionSettings().allowedTissues.map(\.rawValue)
 
-    /// The split of a case's stream (`SeededGenerator(seed: seed).split(index)`, whose splits 0–3 the phantom
-    /// uses) that lesions draw from.
-    public static let caseStreamSplit: UInt64 = 64
+    /// The split of a case's stream (`SeededGenerator(seed: seed).split(index)`) that lesions draw from, apart from
+    /// the phantom's own splits (`SeedStream`).
+    public static let caseStreamSplit: UInt64 = SeedStream.phantomLesions
 
     /// Creates an inserter.
     /// - Throws: `MedSynthError(.invalidArgument)` for invalid lesion settings.

@@ -25,7 +25,7 @@ public struct HeadPhantom: Sendable {
 
     /// Draws every random parameter of case `index` of the dataset `seed`.
     ///
-    /// Streams: case = SeededGenerator(seed).split(index); its splits 0, 1, 2, 3, 4 draw the anatomy, the tissue
+    /// Streams: case = SeededGenerator(seed).split(index); its splits `SeedStream.phantom*` draw the anatomy, the tissue
     /// properties, the bias field, the noise seed and the acquisition (`settings.acquisitionVariation`), so
     /// changing one part's settings leaves the other draws alone.
     /// - Parameters:
@@ -34,8 +34,9 @@ public struct HeadPhantom: Sendable {
     public func drawParameters(seed: UInt64, index: Int) -> HeadPhantomCaseParameters {
         precondition(index >= 0, "case index \(index) must be >= 0")
         let caseStream = SeededGenerator(seed: seed).split(UInt64(index))
-        var anatomyStream = caseStream.split(0), tissueStream = caseStream.split(1)
-        var biasStream = caseStream.split(2), noiseStream = caseStream.split(3), acquisitionStream = caseStream.split(4)
+        var anatomyStream = caseStream.split(SeedStream.phantomAnatomy), tissueStream = caseStream.split(SeedStream.phantomTissue)
+        var biasStream = caseStream.split(SeedStream.phantomBias), noiseStream = caseStream.split(SeedStream.phantomNoise)
+        var acquisitionStream = caseStream.split(SeedStream.phantomAcquisition)
 
         let anatomy = HeadAnatomyParameters.draw(from: settings.anatomy, using: &anatomyStream)
         let tissues = settings.tissues.draw(using: &tissueStream)

@@ -19,13 +19,6 @@ public protocol TranslatorTrainer: ResumableTrainer {
     var sideMultiple: Int { get }
 }
 
-extension TranslatorTrainer {
-    /// Sets every optimizer's learning rate.
-    public func setLearningRate(_ learningRate: Float) {
-        for (_, optimizer) in optimizers { optimizer.learningRate = learningRate }
-    }
-}
-
 extension CycleGANTrainer: TranslatorTrainer {
     public func trainStep(_ batch: SliceBatch) {
         setInput(batch.unpaired)

@@ -3,11 +3,12 @@ import MedIO
 import MedNN
 import MedTensor
 
-/// A U-Net segmenter with its Adam optimiser and the Dice + cross-entropy objective: one `step` per batch.
+/// A U-Net segmenter with its Adam optimiser and the Dice + cross-entropy objective: one `step` per batch (or
+/// `setInput` + `optimizeParameters`, as every `Trainer`).
 ///
 /// ℓ = diceWeight · softDice(softmax(logits), onehot(labels)) + crossEntropyWeight · CE(logits, labels), the soft
 /// Dice per sample and class (`softDiceLoss`; background left out unless `includeBackground`), as nnU-Net.
-public final class SegmentationTrainer {
+public final class SegmentationTrainer: ResumableTrainer {
     /// The network (checkpoint name `SegmentationDescription.networkName`).
     public let network: UNetSegmenter
     /// Adam over the network's parameters (β 0.9, 0.999), checkpoint name "optimizer".
@@ -22,6 +23,9 @@ public final class SegmentationTrainer {
     public private(set) var lastLosses: [String: Float] = [:]
     /// The names of `lastLosses`, in CSV order.
     public static let lossNames = ["loss", "dice", "ce"]
+    /// The batch `optimizeParameters` trains on, and the logits of the last step (detached).
+    private var input: (images: Tensor, labels: Tensor)?
+    private var lastLogits: Tensor?
 
     /// Builds the network from `seed` and its optimiser.
     /// - Parameters:
@@ -50,6 +54,7 @@ public final class SegmentationTrainer {
         network.train()
         optimizer.zeroGrad()
         let logits = network(images)
+        lastLogits = logits.detached()
         let dice = softDiceLoss(logits, labels, includeBackground: includeBackground)
         let ce = crossEntropyLoss(logits, labels)
         let loss = diceWeight * dice + crossEntropyWeight * ce
@@ -61,12 +66,33 @@ public final class SegmentationTrainer {
         return value
     }
 
-    /// A checkpoint of the network and the optimiser.
-    public func checkpoint(hyperparameters: String = "{}") -> Checkpoint {
-        Checkpoint(networks: [(name: SegmentationDescription.networkName, module: network as Module)],
-                   optimizers: [(name: "optimizer", optimizer: optimizer as any ParameterOptimizer)],
-                   hyperparameters: hyperparameters)
+    // MARK: - Trainer
+
+    public var lossNames: [String] { Self.lossNames }
+    public var networks: [(name: String, module: Module)] { [(SegmentationDescription.networkName, network)] }
+    public var optimizers: [(name: String, optimizer: any ParameterOptimizer)] { [("optimizer", optimizer)] }
+    public var visualNames: [String] { ["images", "labels", "logits"] }
+
+    /// Stores the batch: images [N, C, spatial…], labels [N, spatial…] class indices.
+    public func setInput(_ batch: (images: Tensor, labels: Tensor)) { input = batch }
+
+    /// One step on the stored batch (`step(images:labels:)`).
+    public func optimizeParameters() {
+        guard let input else { preconditionFailure("optimizeParameters() before setInput(_:)") }
+        step(images: input.images, labels: input.labels)
     }
+
+    public func currentLosses() -> [String: Float] { lastLosses }
+
+    /// The last batch and the logits of the last step ([N, classes, spatial…]); empty before the first step.
+    public func currentVisuals() -> [String: Tensor] {
+        guard let input, let lastLogits else { return [:] }
+        return ["images": input.images, "labels": input.labels, "logits": lastLogits]
+    }
+
+    /// Adam's moments are in the optimizer group; the sampler belongs to the run: nothing else to save.
+    public func saveState(into state: inout TrainingState) {}
+    public func restoreState(from state: TrainingState) throws {}
 
     /// Class probabilities of whole volumes in evaluation mode (2-D slice by slice, 3-D by Gaussian-weighted
     /// sliding windows), see `SegmentationInference`.
