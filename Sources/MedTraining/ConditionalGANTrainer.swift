@@ -28,7 +28,7 @@ import MedTensor
 
 /// The hyperparameters of the CT→PET conditional GAN (see ConditionalGANTrainer.swift's header for why these
 /// defaults).
-public struct ConditionalGANOptions: Codable, Equatable, Sendable {
+public struct ConditionalGANOptions: GANOptions {
     /// The generator's architecture.
     public enum GeneratorArchitecture: String, Codable, Sendable, CaseIterable {
         /// The reference U-Net (`UnetGenerator`, `downsamplings` levels).
@@ -84,20 +84,18 @@ public struct ConditionalGANOptions: Codable, Equatable, Sendable {
     /// Checks every value against its allowed range.
     /// - Throws: `MedSynthError(.invalidArgument)` naming the first offending option, its value and the range.
     public func validate() throws {
-        try TrainingOptionCheck.positive("inputChannels", inputChannels)
-        try TrainingOptionCheck.positive("outputChannels", outputChannels)
+        try validateShared()
         try TrainingOptionCheck.range("noiseChannels", noiseChannels, 0...64)
         try TrainingOptionCheck.nonNegative("noiseStd", noiseStd)
-        try TrainingOptionCheck.positive("generatorFilters", generatorFilters)
-        try TrainingOptionCheck.positive("discriminatorFilters", discriminatorFilters)
         try TrainingOptionCheck.range("downsamplings", downsamplings, 5...12)
         try TrainingOptionCheck.range("residualBlocks", residualBlocks, 0...64)
-        try TrainingOptionCheck.range("discriminatorLayers", discriminatorLayers, 1...8)
         try TrainingOptionCheck.nonNegative("lambdaL1", lambdaL1)
-        try TrainingOptionCheck.nonNegative("lambdaGP", lambdaGP)
-        try TrainingOptionCheck.range("poolSize", poolSize, 0...10_000)
-        try TrainingOptionCheck.adam(learningRate: learningRate, beta1: beta1, beta2: beta2)
     }
+}
+
+extension ConditionalGANOptions: TranslatorOptions {
+    public static var kind: TranslationModelKind { .cgan }
+    public func makeTrainer(seed: UInt64) throws -> any TranslatorTrainer { try ConditionalGANTrainer(options: self, seed: seed) }
 }
 
 /// A conditional GAN for CT→PET: G(CT, z) → PET with Gaussian noise z, a PatchGAN conditioned on the CT, and
@@ -158,16 +156,12 @@ public final class ConditionalGANTrainer: Trainer {
                                                               blocks: options.residualBlocks),
                                         generator: &g)
         }
-        discriminator = NLayerDiscriminator(NLayerDiscriminatorConfig(inputChannels: options.inputChannels + options.outputChannels,
-                                                                      filters: options.discriminatorFilters,
-                                                                      layers: options.discriminatorLayers, norm: options.norm),
-                                            generator: &g)
-        let adam = Adam(beta1: options.beta1, beta2: options.beta2)
-        optimizerG = Optimizer(generator.namedParameters(prefix: "G"), learningRate: options.learningRate, rule: adam)
-        optimizerD = Optimizer(discriminator.namedParameters(prefix: "D"), learningRate: options.learningRate, rule: adam)
+        discriminator = options.patchGAN(inputChannels: options.inputChannels + options.outputChannels, generator: &g)
+        optimizerG = options.adam(generator.namedParameters(prefix: "G"))
+        optimizerD = options.adam(discriminator.namedParameters(prefix: "D"))
         fakePool = ImagePool(capacity: options.poolSize, generator: root.split(2))
         noiseGenerator = root.split(3)
-        penalty = options.ganMode == .wgangp ? GradientPenalty(weight: options.lambdaGP) : nil
+        penalty = options.gradientPenalty
         penaltyGenerator = root.split(4)
         gan = GANLoss(mode: options.ganMode)
     }

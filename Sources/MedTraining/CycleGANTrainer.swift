@@ -3,7 +3,7 @@ import MedNN
 import MedTensor
 
 /// The hyperparameters of CycleGAN training (defaults: the reference implementation's `train` options).
-public struct CycleGANOptions: Codable, Equatable, Sendable {
+public struct CycleGANOptions: GANOptions {
     /// Channels of domain A's images.
     public var inputChannels: Int = 1
     /// Channels of domain B's images.
@@ -40,19 +40,24 @@ public struct CycleGANOptions: Codable, Equatable, Sendable {
 
     /// The reference defaults.
     public init() {}
+
+    /// Checks every value against its allowed range (the shared ones: `GANOptions.validateShared`).
+    /// - Throws: `MedSynthError(.invalidArgument)` naming the first offending option, its value and the range.
+    public func validate() throws {
+        try validateShared()
+        try TrainingOptionCheck.range("residualBlocks", residualBlocks, 0...64)
+        try TrainingOptionCheck.nonNegative("lambdaA", lambdaA)
+        try TrainingOptionCheck.nonNegative("lambdaB", lambdaB)
+        try TrainingOptionCheck.nonNegative("lambdaIdentity", lambdaIdentity)
+    }
 }
 
-/// An unpaired pair of batches: images of domain A and of domain B, each [N, C, H, W] in [−1, 1].
-public struct UnpairedBatch {
-    /// Domain A images.
-    public var realA: Tensor
-    /// Domain B images.
-    public var realB: Tensor
+extension CycleGANOptions: TranslatorOptions {
+    public static var kind: TranslationModelKind { .cyclegan }
 
-    /// Pairs two batches.
-    public init(realA: Tensor, realB: Tensor) {
-        self.realA = realA
-        self.realB = realB
+    public func makeTrainer(seed: UInt64) throws -> any TranslatorTrainer {
+        try validate()
+        return CycleGANTrainer(options: self, seed: seed)
     }
 }
 
@@ -110,23 +115,14 @@ public final class CycleGANTrainer: Trainer {
         (gConfigB.inputChannels, gConfigB.outputChannels) = (options.outputChannels, options.inputChannels)
         generatorA = ResnetGenerator(gConfigA, generator: &g)
         generatorB = ResnetGenerator(gConfigB, generator: &g)
-        discriminatorA = NLayerDiscriminator(NLayerDiscriminatorConfig(inputChannels: options.outputChannels,
-                                                                       filters: options.discriminatorFilters,
-                                                                       layers: options.discriminatorLayers, norm: options.norm),
-                                             generator: &g)
-        discriminatorB = NLayerDiscriminator(NLayerDiscriminatorConfig(inputChannels: options.inputChannels,
-                                                                       filters: options.discriminatorFilters,
-                                                                       layers: options.discriminatorLayers, norm: options.norm),
-                                             generator: &g)
-        let adam = Adam(beta1: options.beta1, beta2: options.beta2)
-        optimizerG = Optimizer(generatorA.namedParameters(prefix: "G_A") + generatorB.namedParameters(prefix: "G_B"),
-                               learningRate: options.learningRate, rule: adam)
-        optimizerD = Optimizer(discriminatorA.namedParameters(prefix: "D_A") + discriminatorB.namedParameters(prefix: "D_B"),
-                               learningRate: options.learningRate, rule: adam)
+        discriminatorA = options.patchGAN(inputChannels: options.outputChannels, generator: &g)
+        discriminatorB = options.patchGAN(inputChannels: options.inputChannels, generator: &g)
+        optimizerG = options.adam(generatorA.namedParameters(prefix: "G_A") + generatorB.namedParameters(prefix: "G_B"))
+        optimizerD = options.adam(discriminatorA.namedParameters(prefix: "D_A") + discriminatorB.namedParameters(prefix: "D_B"))
         fakeBPool = ImagePool(capacity: options.poolSize, generator: root.split(2))
         fakeAPool = ImagePool(capacity: options.poolSize, generator: root.split(3))
         gan = GANLoss(mode: options.ganMode)
-        penalty = options.ganMode == .wgangp ? GradientPenalty(weight: options.lambdaGP) : nil
+        penalty = options.gradientPenalty
         penaltyGenerator = root.split(4)
     }
 

@@ -24,7 +24,7 @@ import MedNN
 import MedTensor
 
 /// The hyperparameters of pix2pix training (defaults: the reference implementation's pix2pix `train` options).
-public struct Pix2PixOptions: Codable, Equatable, Sendable {
+public struct Pix2PixOptions: GANOptions {
     /// Channels of the input images A.
     public var inputChannels: Int = 1
     /// Channels of the target images B.
@@ -63,34 +63,18 @@ public struct Pix2PixOptions: Codable, Equatable, Sendable {
     /// The reference defaults.
     public init() {}
 
-    /// Checks every value against its allowed range.
+    /// Checks every value against its allowed range (the shared ones: `GANOptions.validateShared`).
     /// - Throws: `MedSynthError(.invalidArgument)` naming the first offending option, its value and the range.
     public func validate() throws {
-        try TrainingOptionCheck.positive("inputChannels", inputChannels)
-        try TrainingOptionCheck.positive("outputChannels", outputChannels)
-        try TrainingOptionCheck.positive("generatorFilters", generatorFilters)
-        try TrainingOptionCheck.positive("discriminatorFilters", discriminatorFilters)
+        try validateShared()
         try TrainingOptionCheck.range("downsamplings", downsamplings, 5...12)
-        try TrainingOptionCheck.range("discriminatorLayers", discriminatorLayers, 1...8)
         try TrainingOptionCheck.nonNegative("lambdaL1", lambdaL1)
-        try TrainingOptionCheck.nonNegative("lambdaGP", lambdaGP)
-        try TrainingOptionCheck.range("poolSize", poolSize, 0...10_000)
-        try TrainingOptionCheck.adam(learningRate: learningRate, beta1: beta1, beta2: beta2)
     }
 }
 
-/// A paired batch: inputs A and their targets B, [N, C_A, H, W] and [N, C_B, H, W], in [−1, 1].
-public struct PairedBatch {
-    /// The inputs (pix2pix's A; the CT of the conditional GAN).
-    public var realA: Tensor
-    /// The targets, co-registered with `realA` (pix2pix's B; the PET of the conditional GAN).
-    public var realB: Tensor
-
-    /// Pairs two batches.
-    public init(realA: Tensor, realB: Tensor) {
-        self.realA = realA
-        self.realB = realB
-    }
+extension Pix2PixOptions: TranslatorOptions {
+    public static var kind: TranslationModelKind { .pix2pix }
+    public func makeTrainer(seed: UInt64) throws -> any TranslatorTrainer { try Pix2PixTrainer(options: self, seed: seed) }
 }
 
 /// pix2pix as the reference implementation trains it: per step, D takes one Adam step on
@@ -136,16 +120,12 @@ public final class Pix2PixTrainer: Trainer {
                                                       filters: options.generatorFilters, norm: options.norm,
                                                       useDropout: options.useDropout),
                                   generator: &g)
-        discriminator = NLayerDiscriminator(NLayerDiscriminatorConfig(inputChannels: options.inputChannels + options.outputChannels,
-                                                                      filters: options.discriminatorFilters,
-                                                                      layers: options.discriminatorLayers, norm: options.norm),
-                                            generator: &g)
-        let adam = Adam(beta1: options.beta1, beta2: options.beta2)
-        optimizerG = Optimizer(generator.namedParameters(prefix: "G"), learningRate: options.learningRate, rule: adam)
-        optimizerD = Optimizer(discriminator.namedParameters(prefix: "D"), learningRate: options.learningRate, rule: adam)
+        discriminator = options.patchGAN(inputChannels: options.inputChannels + options.outputChannels, generator: &g)
+        optimizerG = options.adam(generator.namedParameters(prefix: "G"))
+        optimizerD = options.adam(discriminator.namedParameters(prefix: "D"))
         fakePool = ImagePool(capacity: options.poolSize, generator: root.split(2))
         gan = GANLoss(mode: options.ganMode)
-        penalty = options.ganMode == .wgangp ? GradientPenalty(weight: options.lambdaGP) : nil
+        penalty = options.gradientPenalty
         penaltyGenerator = root.split(3)
     }
 
@@ -225,37 +205,4 @@ func addingPenalty(_ penalty: GradientPenalty?, to loss: Tensor, _ discriminator
     guard let penalty else { return (loss, 0) }
     let term = penalty({ discriminator($0) }, real: real, fake: fake, generator: &generator)
     return (loss + term, term.item)
-}
-
-/// Range checks for trainer options, each throwing `MedSynthError(.invalidArgument)` that names the option,
-/// quotes the value and says what is allowed.
-enum TrainingOptionCheck {
-    /// `value` > 0.
-    static func positive(_ name: String, _ value: Int) throws {
-        guard value > 0 else { throw MedSynthError(.invalidArgument, name, "must be a positive integer, got \(value)") }
-    }
-
-    /// `value` in `allowed`.
-    static func range(_ name: String, _ value: Int, _ allowed: ClosedRange<Int>) throws {
-        guard allowed.contains(value) else {
-            throw MedSynthError(.invalidArgument, name, "must be in \(allowed.lowerBound)…\(allowed.upperBound), got \(value)")
-        }
-    }
-
-    /// `value` finite and ≥ 0.
-    static func nonNegative(_ name: String, _ value: Float) throws {
-        guard value.isFinite && value >= 0 else {
-            throw MedSynthError(.invalidArgument, name, "must be finite and ≥ 0, got \(value)")
-        }
-    }
-
-    /// Adam's learning rate in (0, ∞) and β1, β2 in [0, 1).
-    static func adam(learningRate: Float, beta1: Float, beta2: Float) throws {
-        guard learningRate.isFinite && learningRate > 0 else {
-            throw MedSynthError(.invalidArgument, "learningRate", "must be finite and > 0, got \(learningRate)")
-        }
-        for (name, beta) in [("beta1", beta1), ("beta2", beta2)] where !(beta >= 0 && beta < 1) {
-            throw MedSynthError(.invalidArgument, name, "must be in [0, 1), got \(beta)")
-        }
-    }
 }

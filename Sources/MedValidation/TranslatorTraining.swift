@@ -18,11 +18,8 @@ public enum TranslatorTraining {
     public static func checkpoint(configFile: String, overrides: [String], directory: URL, files: [URL], label: String,
                                   log: @escaping @Sendable (String) -> Void,
                                   shouldStop: @escaping @Sendable () -> Bool) throws -> URL? {
-        switch try TranslationModelKind.of(configFile: configFile, overrides: overrides) {
-        case .cyclegan: return try train(CycleGANOptions.self, configFile, overrides, directory, files, label, log, shouldStop)
-        case .pix2pix: return try train(Pix2PixOptions.self, configFile, overrides, directory, files, label, log, shouldStop)
-        case .cgan: return try train(ConditionalGANOptions.self, configFile, overrides, directory, files, label, log, shouldStop)
-        }
+        let kind = try TranslationModelKind.of(configFile: configFile, overrides: overrides)
+        return try train(kind.optionsType, configFile, overrides, directory, files, label, log, shouldStop)
     }
 
     private static func train<N: TranslatorOptions>(_: N.Type, _ configFile: String, _ overrides: [String], _ directory: URL,

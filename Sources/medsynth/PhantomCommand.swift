@@ -82,36 +82,20 @@ struct PhantomCommand: ParsableCommand {
         guard FileFormatDetector.formatFromName(url) == .hdf5 else {
             throw MedSynthError(.invalidArgument, out, "the dataset is HDF5; expected a name ending in .h5 or .hdf5")
         }
-        let grid = VolumeShape(depth: shape[0], height: shape[1], width: shape[2])
-        var base = HeadPhantomSettings()
-        var settingsText: String?
+        var arguments = PhantomDatasetBuilder.Arguments(cases: cases, shape: VolumeShape(depth: shape[0], height: shape[1], width: shape[2]),
+                                                        seed: seed, lesions: lesions)
+        arguments.subRegions = subRegions
+        arguments.lesionRadiusMM = lesionRadius
         if let path = settings {
-            let text: String
-            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            do {
+                arguments.settings = (try String(contentsOfFile: path, encoding: .utf8), path)
+            } catch {
                 throw MedSynthError(.unreadable, path, "cannot read the phantom settings: \(error.localizedDescription)")
             }
-            base = try HeadPhantomSettings.overriding(withYAML: text, source: path)
-            settingsText = text
         }
-        let phantom = try HeadPhantom(settings: base.withShape(grid))
-        var lesionSettings: LesionSettings? = nil
-        if lesions > 0 {
-            var s = LesionSettings()
-            s.countRange = 1...lesions
-            s.subRegions = subRegions
-            s.setRadiusMedian(lesionRadius)
-            lesionSettings = s
-        }
-        let builder = try PhantomDatasetBuilder(phantom: phantom, lesionSettings: lesionSettings, seed: seed, caseCount: cases,
-                                                commandLine: CaseProvenance.quotedCommandLine(CommandLine.arguments))
-        var arguments = [
-            "command": "phantom", "cases": String(cases), "shape": shape.map(String.init).joined(separator: " "),
-            "seed": String(seed), "lesions": String(lesions), "sub_regions": String(subRegions),
-            "lesion_radius_mm": String(lesionRadius),
-        ].merging(storage.configuration) { a, _ in a }
-        // The settings file's content (not its path) is an argument: another file, or an edited one, is another run.
-        if let settingsText { arguments["phantom_settings_yaml"] = settingsText }
-        let configuration = DatasetRunConfiguration(arguments)
+        let builder = try PhantomDatasetBuilder(arguments, commandLine: CaseProvenance.quotedCommandLine(CommandLine.arguments))
+        let configuration = PhantomDatasetBuilder.runConfiguration(arguments, deflateLevel: storage.deflateLevel,
+                                                                   deflateStrategy: storage.deflateStrategy)
         let summary = try DatasetRun.write(command: "phantom", to: url, configuration: configuration, caseIDs: builder.caseIDs,
                                            overwrite: overwrite, deflateLevel: storage.deflateLevel, deflateStrategy: storage.deflateStrategy,
                                            syncsToDisk: !storage.noFsync, make: builder.makeCase)

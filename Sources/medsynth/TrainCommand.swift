@@ -35,11 +35,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let (directory, configPath, all) = try options.resolved(example: "cyclegan-ct2t1")
         let kind = try TranslationModelKind.of(configFile: configPath, overrides: all)
-        switch kind {
-        case .cyclegan: try train(CycleGANOptions.self, configPath: configPath, overrides: all, directory: directory)
-        case .pix2pix: try train(Pix2PixOptions.self, configPath: configPath, overrides: all, directory: directory)
-        case .cgan: try train(ConditionalGANOptions.self, configPath: configPath, overrides: all, directory: directory)
-        }
+        try train(kind.optionsType, configPath: configPath, overrides: all, directory: directory)
     }
 
     private func train<N: TranslatorOptions>(_: N.Type, configPath: String, overrides: [String], directory: URL) throws {

@@ -66,30 +66,73 @@ public struct PhantomDatasetBuilder: Sendable {
 }
 
 extension PhantomDatasetBuilder {
-    /// The builder and run signature of `medsynth phantom --cases N --shape D H W --seed S --lesions K` with every
-    /// other option at its default — the built-in phantom data that training runs and `medsynth validate` generate,
-    /// so that the file either command writes is the one the other resumes.
-    /// - Parameters:
-    ///   - shape: the grid (the default field of view, spacing = field of view / extents).
-    ///   - lesions: up to this many lesions per case (1…K drawn), 0 for none.
+    /// What decides a `medsynth phantom` dataset's content: the builder is made from it and signs it
+    /// (`runConfiguration`), so the command, the built-in data of training runs and `medsynth validate` agree on
+    /// the file either writes and the other resumes.
+    public struct Arguments: Sendable {
+        /// Cases to generate (≥ 1).
+        public var cases: Int
+        /// The grid (the default field of view, spacing = field of view / extents).
+        public var shape: VolumeShape
+        /// The dataset seed.
+        public var seed: UInt64
+        /// Up to this many lesions per case (1…K drawn), 0 for none.
+        public var lesions: Int
+        /// Lesions carry sub-regions (core, oedema, …).
+        public var subRegions = false
+        /// The median lesion radius in mm.
+        public var lesionRadiusMM = LesionSettings().radiusMedianMM
+        /// A phantom settings file's text and its path (for messages), nil for the defaults. Its content, not its
+        /// path, is part of the signature: another file, or an edited one, is another dataset.
+        public var settings: (yaml: String, path: String)? = nil
+
+        public init(cases: Int, shape: VolumeShape, seed: UInt64, lesions: Int) {
+            (self.cases, self.shape, self.seed, self.lesions) = (cases, shape, seed, lesions)
+        }
+    }
+
+    /// The builder of `arguments`.
+    /// - Throws: `MedSynthError(.invalidArgument)` for invalid settings (naming the option or the settings file).
+    public init(_ arguments: Arguments, commandLine: String) throws {
+        var base = HeadPhantomSettings()
+        if let settings = arguments.settings {
+            base = try HeadPhantomSettings.overriding(withYAML: settings.yaml, source: settings.path)
+        }
+        var lesionSettings: LesionSettings? = nil
+        if arguments.lesions > 0 {
+            var s = LesionSettings()
+            s.countRange = 1...arguments.lesions
+            s.subRegions = arguments.subRegions
+            s.setRadiusMedian(arguments.lesionRadiusMM)
+            lesionSettings = s
+        }
+        try self.init(phantom: try HeadPhantom(settings: base.withShape(arguments.shape)), lesionSettings: lesionSettings,
+                      seed: arguments.seed, caseCount: arguments.cases, commandLine: commandLine)
+    }
+
+    /// The run configuration (and so the signature) of the dataset `arguments` describe, stored with `storage`
+    /// (how chunks are compressed).
+    public static func runConfiguration(_ arguments: Arguments,
+                                        deflateLevel: Int = HDF5VolumeStore.defaultDeflateLevel,
+                                        deflateStrategy: DeflateStrategy = .runLength) -> DatasetRunConfiguration {
+        let shape = arguments.shape
+        var values = [
+            "command": "phantom", "cases": String(arguments.cases), "shape": "\(shape.depth) \(shape.height) \(shape.width)",
+            "seed": String(arguments.seed), "lesions": String(arguments.lesions), "sub_regions": String(arguments.subRegions),
+            "lesion_radius_mm": String(arguments.lesionRadiusMM),
+            "deflate_level": String(deflateLevel), "deflate_strategy": deflateStrategy.rawValue,
+        ]
+        if let settings = arguments.settings { values["phantom_settings_yaml"] = settings.yaml }
+        return DatasetRunConfiguration(values)
+    }
+
+    /// The builder and run configuration of `medsynth phantom --cases N --shape D H W --seed S --lesions K` with
+    /// every other option at its default: the built-in phantom data that training runs and `medsynth validate`
+    /// generate.
     /// - Throws: `MedSynthError(.invalidArgument)` for invalid settings (naming the option).
     public static func builtIn(cases: Int, shape: VolumeShape, seed: UInt64, lesions: Int,
                                commandLine: String) throws -> (builder: PhantomDatasetBuilder, configuration: DatasetRunConfiguration) {
-        let phantom = try HeadPhantom(settings: HeadPhantomSettings().withShape(shape))
-        var lesionSettings: LesionSettings? = nil
-        if lesions > 0 {
-            var s = LesionSettings()
-            s.countRange = 1...lesions
-            lesionSettings = s
-        }
-        let builder = try PhantomDatasetBuilder(phantom: phantom, lesionSettings: lesionSettings, seed: seed,
-                                                caseCount: cases, commandLine: commandLine)
-        let configuration = DatasetRunConfiguration([
-            "command": "phantom", "cases": String(cases), "shape": "\(shape.depth) \(shape.height) \(shape.width)",
-            "seed": String(seed), "lesions": String(lesions), "sub_regions": "false",
-            "lesion_radius_mm": String(LesionSettings().radiusMedianMM),
-            "deflate_level": String(HDF5VolumeStore.defaultDeflateLevel), "deflate_strategy": DeflateStrategy.runLength.rawValue,
-        ])
-        return (builder, configuration)
+        let arguments = Arguments(cases: cases, shape: shape, seed: seed, lesions: lesions)
+        return (try PhantomDatasetBuilder(arguments, commandLine: commandLine), runConfiguration(arguments))
     }
 }

@@ -1,48 +1,6 @@
 import MedCore
 import MedIO
 
-/// The network options of one translator kind (`CycleGANOptions`, `Pix2PixOptions`, `ConditionalGANOptions`), as
-/// the `network` section of a `TranslationRunConfig`.
-public protocol TranslatorOptions: Codable, Equatable, Sendable {
-    /// The reference defaults.
-    init()
-    /// Throws `MedSynthError(.invalidArgument)` naming the option, the value and the allowed range.
-    func validate() throws
-    /// Adam's learning rate before the schedule.
-    var learningRate: Float { get }
-    /// The trainer these options configure.
-    static var kind: TranslationModelKind { get }
-}
-
-extension CycleGANOptions: TranslatorOptions {
-    public static var kind: TranslationModelKind { .cyclegan }
-
-    /// Checks every value against its allowed range.
-    /// - Throws: `MedSynthError(.invalidArgument)` naming the first offending option, its value and the range.
-    public func validate() throws {
-        try TrainingOptionCheck.positive("inputChannels", inputChannels)
-        try TrainingOptionCheck.positive("outputChannels", outputChannels)
-        try TrainingOptionCheck.positive("generatorFilters", generatorFilters)
-        try TrainingOptionCheck.positive("discriminatorFilters", discriminatorFilters)
-        try TrainingOptionCheck.range("residualBlocks", residualBlocks, 0...64)
-        try TrainingOptionCheck.range("discriminatorLayers", discriminatorLayers, 1...8)
-        try TrainingOptionCheck.nonNegative("lambdaA", lambdaA)
-        try TrainingOptionCheck.nonNegative("lambdaB", lambdaB)
-        try TrainingOptionCheck.nonNegative("lambdaIdentity", lambdaIdentity)
-        try TrainingOptionCheck.range("poolSize", poolSize, 0...10_000)
-        try TrainingOptionCheck.nonNegative("lambdaGP", lambdaGP)
-        try TrainingOptionCheck.adam(learningRate: learningRate, beta1: beta1, beta2: beta2)
-    }
-}
-
-extension Pix2PixOptions: TranslatorOptions {
-    public static var kind: TranslationModelKind { .pix2pix }
-}
-
-extension ConditionalGANOptions: TranslatorOptions {
-    public static var kind: TranslationModelKind { .cgan }
-}
-
 /// Where a run's images come from.
 public struct TranslationDataConfig: Codable, Equatable, Sendable {
     /// MedSynth HDF5 datasets (paths relative to the working directory). Empty (the default): the built-in

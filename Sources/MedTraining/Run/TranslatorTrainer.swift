@@ -57,21 +57,3 @@ extension ConditionalGANTrainer: TranslatorTrainer {
         options.generatorArchitecture == .unet ? 1 << options.downsamplings : 4
     }
 }
-
-extension TranslatorOptions {
-    /// The trainer these options configure, initialised from `seed`.
-    /// - Throws: the trainer's option checks.
-    func makeTrainer(seed: UInt64) throws -> any TranslatorTrainer {
-        switch self {
-        case let o as CycleGANOptions:
-            try o.validate()
-            return CycleGANTrainer(options: o, seed: seed)
-        case let o as Pix2PixOptions:
-            return try Pix2PixTrainer(options: o, seed: seed)
-        case let o as ConditionalGANOptions:
-            return try ConditionalGANTrainer(options: o, seed: seed)
-        default:
-            throw MedSynthError(.unsupported, "model", "no trainer for \(Self.self)")
-        }
-    }
-}
