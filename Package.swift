@@ -86,11 +86,12 @@ let package = Package(
 
         // MARK: - Tests
         .target(name: "MedTestSupport", dependencies: ["MedCore", "MedIO"], path: "Tests/MedTestSupport"),
+        .target(name: "MedTensorTestSupport", dependencies: ["MedTensor", "MedCore", "MedTestSupport"], path: "Tests/MedTensorTestSupport"),
         .testTarget(name: "MedCoreTests", dependencies: ["MedCore", "MedTestSupport"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedCore", "MedTestSupport", "CHDF5", "CNIfTIGlue"]),
         .testTarget(name: "MedMetricsTests", dependencies: ["MedMetrics", "MedIO", "MedCore", "MedTestSupport"]),
-        .testTarget(name: "MedTensorTests", dependencies: ["MedTensor", "MedCore", "MedTestSupport"]),
-        .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedTensor", "MedCore", "MedTestSupport"]),
+        .testTarget(name: "MedTensorTests", dependencies: ["MedTensor", "MedCore", "MedTestSupport", "MedTensorTestSupport"]),
+        .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedTensor", "MedCore", "MedTestSupport", "MedTensorTestSupport"]),
         .testTarget(name: "MedNNInteropTests", dependencies: ["MedNN", "MedTensor", "MedIO", "MedCore", "MedTestSupport"]),
         .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedNN", "MedTensor", "MedIO", "MedCore", "MedTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["COpenBLAS", "CZlib", "MedTestSupport"]),

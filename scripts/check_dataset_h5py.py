@@ -3,10 +3,14 @@
 
     python3 scripts/check_dataset_h5py.py FILE.h5
 
-The layout and provenance are those of docs/DATASET_FORMAT.md. The output has three sections:
+The layout and provenance are those of docs/DATASET_FORMAT.md. The output has four sections:
   ## listing   every group and dataset: kind, dtype, shape, chunks, filters, attribute names (sorted by path;
                MedSynth's filter names: shuffle, deflate(N)) -- the structure, independent of timing and paths
   ## cases     per case: modalities, label values, lesions with their measured volumes
+  ## values    per case and volume, the values themselves, computed by numpy in float64 over the stored float32:
+                 CASE/NAME min=%.9g max=%.9g mean=%.17g std=%.17g      (images; std is the population std)
+                 CASE/label counts VALUE:COUNT,...                       (the label map's histogram, exact)
+               (%.9g prints a float32 exactly; PhantomCommandTests recomputes all of it from the file it writes)
   ## checks    every check that ran, and the verdict
 Exit status 1 when a check fails.
 
@@ -131,6 +135,19 @@ def check_case(cid, g):
         as_str(g.attrs["source_case_id"]), len(lesions), (": " + "; ".join(described)) if described else "")
 
 
+def values(cid, g):
+    lines = []
+    for m in sorted(g.keys()):
+        a = g[m][()]
+        if m == "label":
+            v, n = np.unique(a, return_counts=True)
+            lines.append("%s/%s counts %s" % (cid, m, ",".join("%d:%d" % (int(x), int(c)) for x, c in zip(v, n))))
+        else:
+            lines.append("%s/%s min=%.9g max=%.9g mean=%.17g std=%.17g" % (
+                cid, m, float(a.min()), float(a.max()), float(np.mean(a, dtype=np.float64)), float(np.std(a, dtype=np.float64))))
+    return lines
+
+
 def main(path):
     with h5py.File(path, "r") as f:
         root = f.attrs
@@ -146,6 +163,10 @@ def main(path):
         cases = sorted(f["cases"].keys())
         for cid in cases:
             print(check_case(cid, f["cases"][cid]))
+        print("## values")
+        for cid in cases:
+            for line in values(cid, f["cases"][cid]):
+                print(line)
         print("## checks")
         print("%d cases of %d planned; %d checks, %d failed" % (len(cases), int(root.get("case_count", -1)), checks, len(failures)))
         for message in failures:

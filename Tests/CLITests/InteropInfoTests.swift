@@ -5,12 +5,37 @@ import MedTestSupport
 /// `medsynth info` and `convert` on files written by nibabel and Pillow report exactly the values those tools
 /// wrote (expected.json is written by scripts/make_png_nifti_fixtures.py from the same arrays).
 @Suite struct InteropInfoTests {
-    static func expected(_ folder: String) throws -> [String: [String: Any]] {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.url("io/\(folder)/expected.json"))) as! [String: [String: Any]]
+    struct UnreadableExpectations: Error, CustomStringConvertible {
+        let description: String
     }
 
+    /// io/`folder`/expected.json: one object per fixture file. Throws for a missing, unparsable or
+    /// wrongly shaped file (never a silent empty dictionary).
+    static func expected(_ folder: String) throws -> [String: [String: Any]] {
+        let url = Fixtures.url("io/\(folder)/expected.json")
+        guard let cases = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: [String: Any]] else {
+            throw UnreadableExpectations(description: "\(url.path) is not an object of objects")
+        }
+        return cases
+    }
+
+    /// The parameter lists. Computed before any test runs, so a failure to read cannot be recorded here: it
+    /// yields an empty list, and `expectationFilesListEveryFixture` fails on it, quoting the error.
     static let niftiFixtures = ((try? expected("nifti")) ?? [:]).keys.sorted()
     static let pngFixtures = ((try? expected("png")) ?? [:]).keys.sorted()
+
+    /// Each expected.json parses, is not empty, names exactly the fixture files beside it, and the parameter
+    /// lists above hold all of them (so the parameterised tests below cannot silently run zero cases).
+    @Test(arguments: ["nifti", "png"])
+    func expectationFilesListEveryFixture(folder: String) throws {
+        let cases = try Self.expected(folder)
+        let files = try FileManager.default.contentsOfDirectory(atPath: Fixtures.url("io/\(folder)").path)
+            .filter { !$0.hasPrefix(".") && $0 != "expected.json" }.sorted()
+        #expect(!cases.isEmpty, "io/\(folder)/expected.json lists no fixtures")
+        #expect(cases.keys.sorted() == files, "io/\(folder)/expected.json lists \(cases.keys.sorted()), the folder holds \(files)")
+        let arguments = folder == "nifti" ? Self.niftiFixtures : Self.pngFixtures
+        #expect(arguments == files, "parameters \(arguments), fixtures \(files)")
+    }
 
     static func info(_ path: String) throws -> [String: Any] {
         let r = try CommandRunner.run(["info", path, "--json"])

@@ -41,6 +41,76 @@ import MedTestSupport
         }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
+    /// The lines of `section` ("## listing", "## values", …) of a committed h5py check: up to the next "## " line.
+    static func section(_ name: String, of fixture: String) throws -> [String] {
+        let lines = fixture.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try #require(lines.firstIndex(of: name), "the fixture has no \(name) section")
+        let end = lines[(start + 1)...].firstIndex { $0.hasPrefix("## ") } ?? lines.endIndex
+        return Array(lines[(start + 1)..<end])
+    }
+
+    /// The per-case values of the file a command wrote against the `## values` section of the committed h5py
+    /// check (scripts/check_dataset_h5py.py: numpy float64 statistics of the stored float32 volumes, and the label
+    /// maps' histograms), recomputed here from the file (read in-process under `HDF5TestGate`).
+    ///
+    /// Label histograms must match exactly, min and max as float32 (the script prints them with %.9g, which
+    /// round-trips float32). Mean and std (population, two passes, as numpy) within 1e-9 relative: the sums run in
+    /// another order here (sequential; numpy pairwise), which changes float64 results by about 1e-13 relative.
+    /// One voxel of a 32 × 64 × 64 volume changed by 1 % of the mean already moves the mean by 7.6e-8 relative,
+    /// so any real change of the data (another seed, transform or parameter) fails.
+    static func expectValuesMatch(_ fixture: String, file: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var expected: [String: [String: String]] = [:]
+        for line in try section("## values", of: fixture) where !line.isEmpty {
+            let parts = line.split(separator: " ").map(String.init)
+            var fields: [String: String] = [:]
+            if parts.count == 3, parts[1] == "counts" { fields["counts"] = parts[2] }
+            for part in parts.dropFirst() where part.contains("=") {
+                let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
+                fields[kv[0]] = kv[1]
+            }
+            expected[parts[0]] = fields
+        }
+        #expect(!expected.isEmpty, "the fixture's ## values section is empty", sourceLocation: sourceLocation)
+        let cases = try HDF5TestGate.exclusive {
+            try MedSynthDataset.caseIDs(in: file).map { try MedSynthDataset.readCase($0, in: file) }
+        }
+        var seen = Set<String>()
+        for stored in cases {
+            for volume in stored.volumes {
+                let key = "\(stored.id)/\(volume.modality.rawValue)"
+                seen.insert(key)
+                guard let want = expected[key] else {
+                    Issue.record("\(key) is not in the fixture's ## values", sourceLocation: sourceLocation)
+                    continue
+                }
+                if volume.modality == .label {
+                    var counts: [Float: Int] = [:]
+                    for v in volume.voxels { counts[v, default: 0] += 1 }
+                    let got = counts.keys.sorted().map { "\(Int($0)):\(counts[$0]!)" }.joined(separator: ",")
+                    #expect(counts.keys.allSatisfy { $0 == $0.rounded() }, "\(key): non-integer labels", sourceLocation: sourceLocation)
+                    #expect(got == want["counts"], "\(key): label counts \(got), h5py \(want["counts"] ?? "none")", sourceLocation: sourceLocation)
+                    continue
+                }
+                let v = volume.voxels
+                let n = Double(v.count)
+                let mean = v.reduce(0.0) { $0 + Double($1) } / n
+                let std = (v.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n).squareRoot()
+                let got: [String: Double] = ["min": Double(v.min() ?? .nan), "max": Double(v.max() ?? .nan), "mean": mean, "std": std]
+                for field in ["min", "max", "mean", "std"] {
+                    let reference = try #require(want[field].flatMap(Double.init), "\(key): no \(field) in the fixture", sourceLocation: sourceLocation)
+                    let ok = field == "min" || field == "max"
+                        ? Float(reference) == Float(got[field]!)
+                        : Approx.isClose(got[field]!, reference, rtol: 1e-9, atol: 0)
+                    #expect(ok, "\(key) \(field): \(got[field]!) here, \(reference) by h5py", sourceLocation: sourceLocation)
+                }
+            }
+        }
+        #expect(seen == Set(expected.keys), "volumes in the file \(seen.sorted()), in the fixture \(expected.keys.sorted())",
+                sourceLocation: sourceLocation)
+    }
+
+    /// `medsynth phantom` with the fixture's arguments writes the structure (## listing) and the values (## values:
+    /// per-volume statistics and label histograms) that h5py read from the committed run.
     @Test func writerOutputMatchesTheCommittedH5pyCheck() throws {
         let scratch = try Fixtures.temporaryFolder("phantom-fixture")
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -53,11 +123,12 @@ import MedTestSupport
         let actual = Self.listing(try Self.tree(scratch.appendingPathComponent("dataset.h5").path))
         #expect(actual == expected, "\(actual.joined(separator: "\n"))")
         #expect(fixture.contains("0 failed"), "the committed h5py check reports failures")
+        try Self.expectValuesMatch(fixture, file: scratch.appendingPathComponent("dataset.h5"))
     }
 
-    /// `medsynth augment` of that dataset (scripts/make_dataset_h5py_fixtures.sh): the listing matches the
-    /// committed h5py check of the augmented file, whose checks include every lesion record's voxel count, volume
-    /// and centroid against the augmented label map.
+    /// `medsynth augment` of that dataset (scripts/make_dataset_h5py_fixtures.sh): the listing and the per-case
+    /// values (## values) match the committed h5py check of the augmented file, whose checks include every lesion
+    /// record's voxel count, volume and centroid against the augmented label map.
     @Test func augmentOutputMatchesTheCommittedH5pyCheck() throws {
         let scratch = try Fixtures.temporaryFolder("augment-fixture")
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -73,6 +144,7 @@ import MedTestSupport
         let actual = Self.listing(try Self.tree(scratch.appendingPathComponent("augmented.h5").path))
         #expect(actual == Array(lines[(start + 1)..<end]), "\(actual.joined(separator: "\n"))")
         #expect(fixture.contains("6 cases of 6 planned") && fixture.contains(" 0 failed"), "the committed h5py check reports failures")
+        try Self.expectValuesMatch(fixture, file: scratch.appendingPathComponent("augmented.h5"))
     }
 
     /// `--settings FILE` overrides phantom settings: the cases record them and their drawn acquisition, and the same

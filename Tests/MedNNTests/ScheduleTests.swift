@@ -1,3 +1,4 @@
+import MedTestSupport
 import Foundation
 import Testing
 @testable import MedNN

@@ -14,11 +14,14 @@ import MedIO
         #expect(throws: MedSynthError.self) { try AugmentationBenchmark.run(repetitions: 0) }
     }
 
-    /// The full-size benchmark, only when MEDSYNTH_AUGMENT_BENCH gives the repetitions; writes the JSON to
-    /// MEDSYNTH_AUGMENT_BENCH_JSON if set (input for `benchmarks/augment_peer.py --compare`).
-    @Test func fullSizeBenchmarkWhenRequested() throws {
+    /// The full-size benchmark, only when MEDSYNTH_AUGMENT_BENCH gives the repetitions (skipped, not passed,
+    /// without it); writes the JSON to MEDSYNTH_AUGMENT_BENCH_JSON if set (input for
+    /// `benchmarks/augment_peer.py --compare`). A value that is not a whole number fails.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["MEDSYNTH_AUGMENT_BENCH"] != nil))
+    func fullSizeBenchmarkWhenRequested() throws {
         let env = ProcessInfo.processInfo.environment
-        guard let reps = env["MEDSYNTH_AUGMENT_BENCH"].flatMap(Int.init) else { return }
+        let value = env["MEDSYNTH_AUGMENT_BENCH"] ?? ""
+        let reps = try #require(Int(value), "MEDSYNTH_AUGMENT_BENCH='\(value)' is not a number of repetitions")
         let entries = try AugmentationBenchmark.run(repetitions: reps)
         print(AugmentationBenchmark.table(entries))
         if let path = env["MEDSYNTH_AUGMENT_BENCH_JSON"] {

@@ -4,9 +4,12 @@ import MedCore
 import MedIO
 @testable import MedSynthesis
 
-/// Timing printouts (not assertions): machines are shared and noisy.
+/// Timing printouts (not assertions): machines are shared and noisy, so they run only on request and never in CI.
 @Suite struct PhantomTimingTests {
-    @Test func timeOneSmallCase() throws {
+    /// A 128 × 128 × 64 case, only when MEDSYNTH_TIMING is set (the variable of TensorTimingTests):
+    /// `MEDSYNTH_TIMING=1 swift test -c release -Xswiftc -enable-testing --filter PhantomTimingTests`.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["MEDSYNTH_TIMING"] != nil))
+    func timeOneSmallCase() throws {
         let phantom = try HeadPhantom(settings: HeadPhantomSettings().withShape(VolumeShape(depth: 64, height: 128, width: 128)))
         _ = try phantom.makeCase(seed: 1, index: 0)
         let cpu0 = clock()

@@ -1,4 +1,5 @@
 import Foundation
+import MedTensorTestSupport
 import Testing
 @testable import MedTensor
 

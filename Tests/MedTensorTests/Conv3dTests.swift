@@ -1,3 +1,5 @@
+import MedTensorTestSupport
+import MedTestSupport
 import Testing
 @testable import MedTensor
 

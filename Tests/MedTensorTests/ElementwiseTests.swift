@@ -1,4 +1,6 @@
 import Foundation
+import MedTensorTestSupport
+import MedTestSupport
 import Testing
 @testable import MedTensor
 

@@ -1,4 +1,6 @@
 import MedCore
+import MedTensorTestSupport
+import MedTestSupport
 import Testing
 @testable import MedTensor
 

@@ -1,3 +1,4 @@
+import MedTensorTestSupport
 import Testing
 @testable import MedTensor
 
