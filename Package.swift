@@ -14,7 +14,9 @@ let package = Package(
         .library(name: "MedMetrics", targets: ["MedMetrics"]),
         .library(name: "MedTensor", targets: ["MedTensor"]),
         .library(name: "MedNN", targets: ["MedNN"]),
+        .library(name: "MedReporting", targets: ["MedReporting"]),
         .library(name: "MedTraining", targets: ["MedTraining"]),
+        .library(name: "MedInference", targets: ["MedInference"]),
         .library(name: "MedValidation", targets: ["MedValidation"]),
     ],
     dependencies: [
@@ -50,9 +52,11 @@ let package = Package(
                              .linkedLibrary("gdcmIOD"), .linkedLibrary("gdcmCommon"), .linkedLibrary("stdc++")]
         ),
 
-        // MARK: - Implementation
+        // MARK: - Core and file formats
         .target(name: "MedCore"),
         .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue", "CGDCMGlue", "COpenSSL", "CZlib"]),
+
+        // MARK: - Synthesis (phantom, lesions, augmentation) and metrics
         // Per-voxel kernels (noise, gamma, min/max) compiled three times from the same folder: baseline x86-64,
         // x86-64-v3 (AVX2) and x86-64-v4 (AVX-512); Sources/MedKernelsV3 and V4 are links to Sources/MedKernels.
         // MedSynthesis picks the highest level the CPU supports at run time (SIMDLevel, SIMDKernels).
@@ -65,6 +69,10 @@ let package = Package(
                            .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "MedMetrics", dependencies: ["MedCore", "MedIO"]),
+        // Self-contained HTML reports with inline SVG charts (line charts, box plots) and embedded PNG figures.
+        .target(name: "MedReporting", dependencies: ["MedCore"]),
+
+        // MARK: - Tensors, networks, training, inference
         // Float32 tensors with tape-based reverse-mode autodiff; matrix products and convolutions go through
         // OpenBLAS sgemm.
         .target(name: "MedTensor", dependencies: ["MedCore", "COpenBLAS"]),
@@ -72,14 +80,24 @@ let package = Package(
         // initialisers and the reference networks (ResNet/U-Net generators, PatchGAN, U-Net segmenter);
         // checkpoints in HDF5 through MedIO.
         .target(name: "MedNN", dependencies: ["MedCore", "MedTensor", "MedIO"]),
-        // Trainers (CycleGAN, …) behind one small protocol, the image pool, and the engine benchmark.
-        .target(name: "MedTraining", dependencies: ["MedCore", "MedIO", "MedMetrics", "MedTensor", "MedNN", .product(name: "Yams", package: "Yams")]),
-        // The validation experiment (medsynth validate): synthetic data (MedSynthesis) meets training (MedTraining).
-        .target(name: "MedValidation", dependencies: ["MedCore", "MedIO", "MedMetrics", "MedTensor", "MedNN", "MedSynthesis", "MedTraining"]),
+        // Trainers (CycleGAN, pix2pix, conditional GAN, U-Net segmenter) behind one small protocol, the one run skeleton
+        // (TrainingRun) with its translation and segmentation runs, the slice and patch data, and the engine benchmark.
+        .target(name: "MedTraining", dependencies: ["MedCore", "MedIO", "MedMetrics", "MedTensor", "MedNN", "MedReporting",
+                                                    .product(name: "Yams", package: "Yams")]),
+        // Using trained checkpoints: volume translation (medsynth translate, dataset translation) and segmentation
+        // prediction (medsynth segment predict).
+        .target(name: "MedInference", dependencies: ["MedCore", "MedIO", "MedTensor", "MedNN", "MedTraining"]),
+
+        // MARK: - Experiments and the command-line tool
+        // The validation experiment (medsynth validate) and the end-to-end demo: synthetic data (MedSynthesis) meets
+        // training (MedTraining) and inference (MedInference).
+        .target(name: "MedValidation", dependencies: ["MedCore", "MedIO", "MedMetrics", "MedTensor", "MedNN", "MedSynthesis",
+                                                      "MedReporting", "MedTraining", "MedInference"]),
         .executableTarget(
             name: "medsynth",
             dependencies: [
-                "MedCore", "MedIO", "MedSynthesis", "MedMetrics", "MedTensor", "MedNN", "MedTraining", "MedValidation",
+                "MedCore", "MedIO", "MedSynthesis", "MedMetrics", "MedTensor", "MedNN", "MedReporting", "MedTraining",
+                "MedInference", "MedValidation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,7 +111,9 @@ let package = Package(
         .testTarget(name: "MedTensorTests", dependencies: ["MedTensor", "MedCore", "MedTestSupport", "MedTensorTestSupport"]),
         .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedTensor", "MedCore", "MedTestSupport", "MedTensorTestSupport"]),
         .testTarget(name: "MedNNInteropTests", dependencies: ["MedNN", "MedTensor", "MedIO", "MedCore", "MedTestSupport"]),
-        .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedNN", "MedTensor", "MedIO", "MedCore", "MedTestSupport"]),
+        .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedInference", "MedNN", "MedTensor", "MedIO", "MedCore", "MedTestSupport"]),
+        .testTarget(name: "MedReportingTests", dependencies: ["MedReporting", "MedTestSupport"]),
+        .testTarget(name: "MedInferenceTests", dependencies: ["MedInference", "MedTraining", "MedNN", "MedTensor", "MedIO", "MedCore", "MedTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["COpenBLAS", "CZlib", "MedTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MedCore", "MedIO", "MedMetrics", "MedTestSupport"]),
         .testTarget(name: "MedValidationTests", dependencies: ["MedValidation", "MedTraining", "MedSynthesis", "MedMetrics", "MedIO", "MedCore", "MedTestSupport"]),

@@ -5,6 +5,7 @@ import MedIO
 import MedMetrics
 import MedNN
 import MedSynthesis
+import MedInference
 import MedTraining
 
 /// The settings of `medsynth demo`: the full demo (about 11–12 minutes on 2 cores) or `--quick` (under 2 minutes).

@@ -6,6 +6,7 @@ import MedMetrics
 import MedNN
 import MedSynthesis
 import MedTensor
+import MedInference
 import MedTraining
 
 /// One test case's scores from one trained segmenter.

@@ -1,4 +1,5 @@
 import Foundation
+import MedReporting
 import MedCore
 import MedMetrics
 import MedTraining

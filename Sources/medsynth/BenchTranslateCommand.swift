@@ -3,6 +3,7 @@ import Foundation
 import MedCore
 import MedIO
 import MedSynthesis
+import MedInference
 import MedTraining
 
 /// `medsynth bench translate`: load → translate → written NIfTI for a phantom CT through a CycleGAN generator.

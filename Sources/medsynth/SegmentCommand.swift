@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import MedCore
 import MedIO
+import MedInference
 import MedTraining
 
 /// `medsynth segment`: train a U-Net segmenter, and segment volumes with a trained one.

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import MedCore
 import MedIO
+import MedInference
 import MedTraining
 
 /// `medsynth translate`: a NIfTI volume, a PNG slice or every case of a MedSynth dataset through a trained

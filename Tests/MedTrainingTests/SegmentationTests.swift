@@ -5,6 +5,7 @@ import MedNN
 import MedTensor
 import MedTestSupport
 import Testing
+import MedInference
 @testable import MedTraining
 
 /// Small lesion datasets written in the test: FLAIR volumes of 16×32×32 with a bright ball (labels 10 core, 12

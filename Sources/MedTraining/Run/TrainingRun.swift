@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import MedReporting
 import MedCore
 import MedIO
 import MedNN

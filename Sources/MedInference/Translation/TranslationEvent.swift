@@ -1,4 +1,5 @@
 import MedIO
+import MedTraining
 
 /// What `TranslationJob.run` reports while it works.
 public enum TranslationEvent: Sendable {

@@ -1,4 +1,5 @@
 import MedIO
+import MedTraining
 
 /// A translated volume with the windows that took it into the network's range and back.
 public struct TranslatedVolume: Sendable {

@@ -5,7 +5,8 @@ import MedNN
 import MedTensor
 import MedTestSupport
 import Testing
-@testable import MedTraining
+@testable import MedInference
+import MedTraining
 
 /// `VolumeTranslator` on checkpoints of tiny trainers (a CycleGAN with ngf 4 and one residual block, a
 /// conditional GAN with a one-block ResNet or a 5-level U-Net): geometry kept, outputs equal to a direct call of

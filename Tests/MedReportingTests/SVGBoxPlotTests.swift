@@ -3,7 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
-@testable import MedTraining
+@testable import MedReporting
 
 /// `SVGBoxPlot`: the box numbers against numpy (`np.percentile(x, [25, 50, 75])`, numpy 2.4.6, bit for bit where
 /// the inputs are decimal fractions) and matplotlib's Tukey rule, and the SVG as parsed XML.

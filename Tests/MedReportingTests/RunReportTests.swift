@@ -3,7 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
-@testable import MedTraining
+@testable import MedReporting
 
 @Suite struct RunReportTests {
     private func isWellFormedXML(_ text: String) -> Bool {

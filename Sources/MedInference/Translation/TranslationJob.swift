@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MedCore
+import MedTraining
 import MedIO
 
 /// What `medsynth translate` was asked to do.

@@ -1,5 +1,6 @@
 import Foundation
 import MedCore
+import MedTraining
 import MedIO
 
 /// Makes the cases of a translated MedSynth dataset: every case of the source dataset with its input-modality

@@ -1,5 +1,6 @@
 import Foundation
 import MedCore
+import MedTraining
 import MedIO
 import MedNN
 import MedTensor

@@ -1,4 +1,5 @@
 import MedCore
+import MedTraining
 import MedTensor
 
 /// How `VolumeTranslator` runs a generator over a volume: slices per network call, the seed of the noise

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MedCore
+import MedTraining
 import MedIO
 import MedNN
 import MedTensor

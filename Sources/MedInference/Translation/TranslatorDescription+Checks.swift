@@ -1,4 +1,5 @@
 import MedCore
+import MedTraining
 import MedIO
 import MedNN
 
