@@ -14,7 +14,7 @@ struct BenchHDF5Command: ParsableCommand {
 
         Modes: `uncompressed`, or `<strategy>-<level>` with strategy `rle` (zlib's run-length matching, the writer's default) or `standard` (HDF5's own deflate bytes) and a level 0…9; `-nosync` appended skips the fsync calls (`--no-fsync` of the dataset commands).
 
-        Examples (the second makes the input of the third):
+        Examples: the second makes the small dataset that the third reads:
           medsynth bench hdf5
           medsynth phantom --cases 2 --shape 32 64 64 --seed 2 --out Outputs/small.h5
           medsynth bench hdf5 --input Outputs/small.h5 --cases 2 --modes uncompressed rle-4 standard-4 --json

@@ -13,7 +13,7 @@ struct ConvertCommand: ParsableCommand {
 
         IN may be a DICOM file or folder (searched recursively; choose a series with --series when it holds several): slices are sorted along the slice normal, spacing comes from the slice positions, the affine is in NIfTI's RAS convention, CT is in HU (RescaleSlope/Intercept) and PET in body-weight SUV. Missing slices, gantry tilt and mixed series are refused with a message saying what was found. No patient identifier reaches the output (docs/REAL_DATA.md).
 
-        Examples (the first makes sample files):
+        Examples: the first makes sample files under Outputs/sample/, the others convert them and DICOM test fixtures:
           medsynth sample
           medsynth convert Outputs/sample/case000_CT.nii.gz Outputs/sample/ct.h5
           medsynth convert Outputs/sample/case000_CT.nii.gz Outputs/sample/slice40.png --slice 40 --window -1024 3071

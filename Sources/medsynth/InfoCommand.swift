@@ -14,7 +14,7 @@ struct InfoCommand: ParsableCommand {
 
         For a DICOM file or folder (searched recursively), lists the series found — modality, size, spacing, orientation, series number and time of day; no patient identifier, UID or date is printed — and summarises the values of the only series, or of the one chosen with --series N. PET values are body-weight SUV.
 
-        Examples (the first makes sample files):
+        Examples: the first makes sample files under Outputs/sample/, the others describe them and a DICOM test fixture:
           medsynth sample
           medsynth info Outputs/sample/case000_CT.nii.gz
           medsynth info Outputs/sample/phantom.h5 --json

@@ -19,7 +19,7 @@ struct LesionsCommand: ParsableCommand {
 
         Lesion labels: 10, or with --sub-regions 11 necrotic core, 12 oedema, 13 enhancing rim.
 
-        Examples (the first three make the inputs of the others):
+        Examples: the first three make a small dataset and its first case's FLAIR image and label map as NIfTI, the others add lesions to them:
           medsynth phantom --cases 2 --shape 32 64 64 --seed 2 --out Outputs/small.h5
           medsynth convert Outputs/small.h5 Outputs/small_label.nii.gz --dataset /cases/case000/label
           medsynth convert Outputs/small.h5 Outputs/small_FLAIR.nii.gz --dataset /cases/case000/FLAIR
