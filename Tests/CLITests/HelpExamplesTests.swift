@@ -19,9 +19,10 @@ import Testing
 ///   earlier example of the same help text: its `--out`/`--dir`/output argument (or the option's default, such
 ///   as `medsynth sample`'s `Outputs/sample`), or a run folder `OUTPUTS/NAME` of `train`/`segment train`/
 ///   `validate`. A `--resume` without `--config` needs its run folder from an earlier example.
-/// - The quick examples (data commands on small grids) are run, in order, in a scratch copy of the repository's
-///   root (its files linked, an empty `Outputs/`); each must exit 0. Training, benchmarks, the demo and large
-///   phantoms are checked but not run.
+/// - The quick examples (data commands on small grids, and a translation with the small checkpoint that
+///   `bench translate --prepare-only` writes) are run, in order, in a scratch copy of the repository's root (its
+///   files linked, an empty `Outputs/`); each must exit 0. Training, benchmarks, the demo and large phantoms are
+///   checked but not run.
 @Suite(.serialized) struct HelpExamplesTests {
     // MARK: - The command tree
 
@@ -59,8 +60,11 @@ import Testing
         var positionals: [Argument] { arguments.filter { $0.kind == .positional } }
     }
 
-    /// Every command of the tool, by path ("segment predict"; "" for the root).
-    static func commandTree() throws -> [String: Command] {
+    /// Every command of the tool, by path ("segment predict"; "" for the root); read once.
+    static func commandTree() throws -> [String: Command] { try cachedTree.get() }
+    private static let cachedTree = Result { try readCommandTree() }
+
+    private static func readCommandTree() throws -> [String: Command] {
         let r = try CommandRunner.run(["--experimental-dump-help"])
         guard r.status == 0, let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any],
               let root = json["command"] as? [String: Any] else {
@@ -333,11 +337,17 @@ import Testing
 
     /// The largest `sample` or `phantom` example that is run: at most 4 cases, at most this many voxels in all.
     static let voxelBudget = 4 * 64 * 128 * 128
-    /// Commands whose examples are run when their inputs are there (all of them are quick on small data).
-    static let runnable: Set<[String]> = [["sample"], ["phantom"], ["info"], ["convert"], ["lesions"], ["augment"], ["import"], ["evaluate"]]
+    /// Commands whose examples are run when their inputs are there (all of them are quick on small data; a
+    /// translation only runs with a checkpoint an earlier example wrote, which is `bench translate`'s small one).
+    static let runnable: Set<[String]> = [["sample"], ["phantom"], ["info"], ["convert"], ["lesions"], ["augment"], ["import"],
+                                          ["evaluate"], ["translate"]]
 
     /// True when `e` is quick enough to run in the suite.
     static func isQuick(_ e: ParsedExample) -> Bool {
+        if e.command.path == ["bench", "translate"] {
+            // Only writing a small checkpoint and phantom.
+            return e.has("prepare-only") && (Int(e.first("size") ?? "") ?? .max) <= 64 && (Int(e.first("depth") ?? "") ?? .max) <= 32
+        }
         guard runnable.contains(e.command.path) else { return false }
         guard e.command.option("shape") != nil, e.command.option("cases") != nil else { return true }
         func ints(_ long: String) -> [Int] {
@@ -471,7 +481,7 @@ import Testing
         }
         // The data commands' examples, and those that build on them, are all run.
         #expect(ran.count >= 30, "ran only \(ran.count):\n\(ran.joined(separator: "\n"))")
-        for command in ["sample", "phantom", "info", "convert", "lesions", "augment", "import", "evaluate"] {
+        for command in ["sample", "phantom", "info", "convert", "lesions", "augment", "import", "evaluate", "translate", "bench translate"] {
             #expect(ran.contains { $0.hasPrefix("medsynth \(command) ") || $0 == "medsynth \(command)" }, "no \(command) example ran")
         }
     }
