@@ -10,16 +10,12 @@ struct AugmentCommand: ParsableCommand {
         commandName: "augment",
         abstract: "Augment every case of a MedSynth HDF5 dataset K times with a YAML pipeline.",
         discussion: """
-        Each output case `<id>_aug<k>` is the source case after the pipeline (docs/AUGMENTATION.md): spatial
-        steps move every modality and the label map together (labels by nearest neighbour), intensity and
-        k-space steps change images only. Every case records its source case id and the transforms with their
-        drawn parameters in its provenance (docs/DATASET_FORMAT.md). Atomic per case and resumable like
-        `medsynth phantom`: run the same command again to continue; the pipeline file's content is part of the
-        run's signature.
+        Each output case `<id>_aug<k>` is the source case after the pipeline (docs/AUGMENTATION.md): spatial steps move every modality and the label map together (labels by nearest neighbour), intensity and k-space steps change images only. Every case records its source case id and the transforms with their drawn parameters in its provenance (docs/DATASET_FORMAT.md). Atomic per case and resumable like `medsynth phantom`: run the same command again to continue; the pipeline file's content is part of the run's signature.
 
-        Examples:
-          medsynth augment --in Outputs/phantom.h5 --config Configs/augment-default.yaml --per-case 4 --out Outputs/augmented.h5
-          medsynth augment --in data.h5 --config my-pipeline.yaml --per-case 1 --seed 9 --out aug.h5 --json
+        Examples: the first makes a small dataset, the others augment it:
+          medsynth phantom --cases 2 --shape 32 64 64 --seed 2 --out Outputs/small.h5
+          medsynth augment --in Outputs/small.h5 --config Configs/augment-default.yaml --per-case 2 --out Outputs/small_augmented.h5
+          medsynth augment --in Outputs/small.h5 --per-case 1 --seed 9 --out Outputs/small_aug1.h5 --json
         """
     )
 

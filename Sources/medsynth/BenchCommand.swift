@@ -29,8 +29,7 @@ struct BenchMetricsCommand: ParsableCommand {
         commandName: "metrics",
         abstract: "Time SSIM (512², 256³) and HD95 (256³ masks) on deterministic synthetic inputs.",
         discussion: """
-        The inputs are built from a closed formula that benchmarks/metrics_peer.py reproduces bit for bit, so
-        the printed metric values must agree with scikit-image/scipy's.
+        The inputs are built from a closed formula that benchmarks/metrics_peer.py reproduces bit for bit, so the printed metric values must agree with scikit-image/scipy's.
 
         Examples:
           medsynth bench metrics
@@ -78,8 +77,7 @@ struct BenchAugmentCommand: ParsableCommand {
         commandName: "augment",
         abstract: "Time each augmentation transform on a 256x256x128 float volume (median of N).",
         discussion: """
-        `--json` prints the entries (with the name of the TorchIO transform each is compared with);
-        benchmarks/augment_peer.py --compare FILE computes the speed-ups against TorchIO.
+        `--json` prints the entries (with the name of the TorchIO transform each is compared with); benchmarks/augment_peer.py --compare FILE computes the speed-ups against TorchIO.
 
         Examples:
           medsynth bench augment

@@ -10,13 +10,7 @@ struct BenchEngineCommand: ParsableCommand {
         commandName: "engine",
         abstract: "Time a CycleGAN training step and a translated slice (64/ngf32/6, 128/ngf64/6, 256/ngf64/9).",
         discussion: """
-        The step is the reference CycleGAN step of ../shared/reference/torch_cyclegan_step.py: two ResNet
-        generators, two 70x70 PatchGANs, instance norm, LSGAN + cycle 10 + identity 0.5, Adam 2e-4 (0.5, 0.999),
-        batch 1, 1-channel images. Each configuration runs in its own process so that the peak resident memory
-        (getrusage) is its own. benchmarks/torch_reference.py runs the same work in PyTorch;
-        benchmarks/compare_engine.py runs both alternately and prints the ratios. --gan-mode wgangp times the
-        WGAN-GP step instead (critic losses plus the gradient penalty on both discriminators, back-propagated
-        through second-order gradients; torch_reference.py --gan-mode wgangp is its peer).
+        The step is the reference CycleGAN step of ../shared/reference/torch_cyclegan_step.py: two ResNet generators, two 70x70 PatchGANs, instance norm, LSGAN + cycle 10 + identity 0.5, Adam 2e-4 (0.5, 0.999), batch 1, 1-channel images. Each configuration runs in its own process so that the peak resident memory (getrusage) is its own. benchmarks/torch_reference.py runs the same work in PyTorch; benchmarks/compare_engine.py runs both alternately and prints the ratios. --gan-mode wgangp times the WGAN-GP step instead (critic losses plus the gradient penalty on both discriminators, back-propagated through second-order gradients; torch_reference.py --gan-mode wgangp is its peer).
 
         Examples:
           medsynth bench engine

@@ -10,20 +10,14 @@ struct BenchHDF5Command: ParsableCommand {
         commandName: "hdf5",
         abstract: "Time writing MedSynth datasets (uncompressed and shuffle + deflate) from cases held in memory.",
         discussion: """
-        The cases are read from --input (a MedSynth dataset; the first --cases of them) or, without it, generated
-        as head-phantom cases of --shape from --seed. Each mode writes all of them into a new file --repetitions
-        times; a run is timed from creating the file to closing it, including every case's commit (flush and
-        fsync twice per case, as `medsynth phantom` does). Throughput is the raw float32 bytes over the median
-        time (MB = 10^6 bytes); the ratio is raw bytes over the file size. benchmarks/compare_hdf5.py runs this
-        and h5py (benchmarks/hdf5_peer.py) on the same input, alternately, and prints the ratios.
+        The cases are read from --input (a MedSynth dataset; the first --cases of them) or, without it, generated as head-phantom cases of --shape from --seed. Each mode writes all of them into a new file --repetitions times; a run is timed from creating the file to closing it, including every case's commit (flush and fsync twice per case, as `medsynth phantom` does). Throughput is the raw float32 bytes over the median time (MB = 10^6 bytes); the ratio is raw bytes over the file size. benchmarks/compare_hdf5.py runs this and h5py (benchmarks/hdf5_peer.py) on the same input, alternately, and prints the ratios.
 
-        Modes: `uncompressed`, or `<strategy>-<level>` with strategy `rle` (zlib's run-length matching, the
-        writer's default) or `standard` (HDF5's own deflate bytes) and a level 0…9; `-nosync` appended skips
-        the fsync calls (`--no-fsync` of the dataset commands).
+        Modes: `uncompressed`, or `<strategy>-<level>` with strategy `rle` (zlib's run-length matching, the writer's default) or `standard` (HDF5's own deflate bytes) and a level 0…9; `-nosync` appended skips the fsync calls (`--no-fsync` of the dataset commands).
 
-        Examples:
+        Examples: the second makes the small dataset that the third reads:
           medsynth bench hdf5
-          medsynth bench hdf5 --input Outputs/phantom.h5 --cases 2 --modes uncompressed rle-4 standard-4 --json
+          medsynth phantom --cases 2 --shape 32 64 64 --seed 2 --out Outputs/small.h5
+          medsynth bench hdf5 --input Outputs/small.h5 --cases 2 --modes uncompressed rle-4 standard-4 --json
         """
     )
 

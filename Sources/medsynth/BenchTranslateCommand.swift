@@ -12,20 +12,14 @@ struct BenchTranslateCommand: ParsableCommand {
         commandName: "translate",
         abstract: "Time `medsynth translate` on a 256x256x128 CT through a full-size CycleGAN ResNet-9 generator.",
         discussion: """
-        Prepares, in --dir (default: a temporary folder, removed afterwards), a CycleGAN checkpoint as `medsynth
-        train` writes it (default options: ngf 64, 9 residual blocks, instance norm; G_A, G_B, D_A, D_B, both
-        Adam optimizers with their moments, a translator description CT → T1; weights from --seed after one
-        training step on random 32-pixel images) and a head
-        phantom CT (int16 NIfTI, .nii.gz), then times --repetitions runs of what `medsynth translate --checkpoint
-        C --in CT --out T1.nii.gz` does, each from loading the checkpoint to the written NIfTI, and prints the
-        median. --prepare-only writes the files and stops: benchmarks/compare_translate.py uses them to run
-        `medsynth translate` and benchmarks/torch_translate.py (PyTorch) alternately on the same input.
+        Prepares, in --dir (default: a temporary folder, removed afterwards), a CycleGAN checkpoint as `medsynth train` writes it (default options: ngf 64, 9 residual blocks, instance norm; G_A, G_B, D_A, D_B, both Adam optimizers with their moments, a translator description CT → T1; weights from --seed after one training step on random 32-pixel images) and a head phantom CT (int16 NIfTI, .nii.gz), then times --repetitions runs of what `medsynth translate --checkpoint C --in CT --out T1.nii.gz` does, each from loading the checkpoint to the written NIfTI, and prints the median. --prepare-only writes the files and stops: benchmarks/compare_translate.py uses them to run `medsynth translate` and benchmarks/torch_translate.py (PyTorch) alternately on the same input.
 
         Examples:
           medsynth bench translate
           medsynth bench translate --repetitions 5 --batch 4 --json
           medsynth bench translate --dir Outputs/bench-translate --prepare-only
-          medsynth bench translate --size 64 --depth 16 --ngf 8 --blocks 2 --dir /tmp/small --prepare-only
+          medsynth bench translate --size 64 --depth 16 --ngf 8 --blocks 2 --dir Outputs/bench-translate-small --prepare-only
+          medsynth translate --checkpoint Outputs/bench-translate-small/cyclegan_ct2t1.h5 --in Outputs/bench-translate-small/input_ct.nii.gz --out Outputs/bench-translate-small/output_t1.nii.gz
         """
     )
 

@@ -9,20 +9,18 @@ struct ConvertCommand: ParsableCommand {
         commandName: "convert",
         abstract: "Convert between PNG, NIfTI (.nii/.nii.gz) and HDF5 (.h5), and from DICOM, keeping values and geometry.",
         discussion: """
-        The output format follows OUT's extension. PNG output maps the window [LOW, HIGH] (physical units) to
-        0…255 or 0…65535 and records the window in the PNG, so it reads back in physical units. HDF5 output
-        writes one dataset, /cases/<case-id>/<modality>, float32, chunked per slice, shuffle + deflate
-        (layout: docs/DATASET_FORMAT.md). The output appears complete or not at all.
+        The output format follows OUT's extension. PNG output maps the window [LOW, HIGH] (physical units) to 0…255 or 0…65535 and records the window in the PNG, so it reads back in physical units. HDF5 output writes one dataset, /cases/<case-id>/<modality>, float32, chunked per slice, shuffle + deflate (layout: docs/DATASET_FORMAT.md). The output appears complete or not at all.
 
         IN may be a DICOM file or folder (searched recursively; choose a series with --series when it holds several): slices are sorted along the slice normal, spacing comes from the slice positions, the affine is in NIfTI's RAS convention, CT is in HU (RescaleSlope/Intercept) and PET in body-weight SUV. Missing slices, gantry tilt and mixed series are refused with a message saying what was found. No patient identifier reaches the output (docs/REAL_DATA.md).
 
-        Examples:
-          medsynth convert ct.nii.gz ct.h5
-          medsynth convert ct.nii.gz slice40.png --slice 40 --window -1024 3071
-          medsynth convert phantom.h5 t1.nii.gz --dataset /cases/case000/T1
-          medsynth convert scan.png scan.nii --modality CT
-          medsynth convert Tests/Fixtures/dicom/axial-ct ct.nii.gz --dtype int16
-          medsynth convert Tests/Fixtures/dicom/two-series ct7.nii.gz --series 2
+        Examples: the first makes sample files under Outputs/sample/, the others convert them and DICOM test fixtures:
+          medsynth sample
+          medsynth convert Outputs/sample/case000_CT.nii.gz Outputs/sample/ct.h5
+          medsynth convert Outputs/sample/case000_CT.nii.gz Outputs/sample/slice40.png --slice 40 --window -1024 3071
+          medsynth convert Outputs/sample/phantom.h5 Outputs/sample/case001_T1.nii.gz --dataset /cases/case001/T1
+          medsynth convert Outputs/sample/slice40.png Outputs/sample/slice40.nii --modality CT
+          medsynth convert Tests/Fixtures/dicom/axial-ct Outputs/axial-ct.nii.gz --dtype int16
+          medsynth convert Tests/Fixtures/dicom/two-series Outputs/two-series-2.nii.gz --series 2
         """
     )
 

@@ -15,8 +15,8 @@ struct DemoCommand: ParsableCommand {
         3. held-out cases translated and scored by PSNR / SSIM / MAE inside the head (OUT/translation/);
         4. a reduced validation experiment (OUT/validation/, a medsynth validate run);
         5. OUT/report.html, which links everything, and OUT/summary.json.
-        About 11–12 minutes on 2 cores; --quick shrinks every stage (under 2 minutes) for tests. Running it again
-        resumes what a stopped run (Ctrl-C) left. For sample files only, see medsynth sample.
+
+        About 11–12 minutes on 2 cores; --quick shrinks every stage (under 2 minutes) for tests. Running it again resumes what a stopped run (Ctrl-C) left. For sample files only, see medsynth sample.
 
         Examples:
           medsynth demo
@@ -27,7 +27,7 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Shrink every stage (tiny grid, few steps): under 2 minutes, for tests.")
     var quick = false
 
-    @Option(help: "Output folder.")
+    @Option(help: "Output folder (default: Outputs/demo, or Outputs/demo-quick with --quick).")
     var out: String?
 
     @Option(help: "Trainings of the validation stage that run at once (default: the machine's cores).")

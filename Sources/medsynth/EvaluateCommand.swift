@@ -11,19 +11,20 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Compare predictions with references: image similarity, SynthRAD presets, or label overlap.",
         discussion: """
-        --pred and --ref are single files (PNG, NIfTI), folders of such files (cases matched by file name
-        without extension), or MedSynth HDF5 files (cases matched by /cases/<id>; choose the dataset with
-        --modality). Images must share shape, spacing and orientation.
+        --pred and --ref are single files (PNG, NIfTI), folders of such files (cases matched by file name without extension), or MedSynth HDF5 files (cases matched by /cases/<id>; choose the dataset with --modality). Images must share shape, spacing and orientation.
 
-        SSIM follows scikit-image's structural_similarity: default 7x7 uniform window with sample covariance
-        (--ssim-mode skimage), or Wang et al. 2004 (--ssim-mode wang2004: Gaussian sigma 1.5, 11 taps,
-        population covariance). HD95 follows MONAI (larger of the two directed 95th percentiles).
-        Writes OUT/per_case.csv and OUT/summary.json (mean, std, median, 95% CI per metric).
+        SSIM follows scikit-image's structural_similarity: default 7x7 uniform window with sample covariance (--ssim-mode skimage), or Wang et al. 2004 (--ssim-mode wang2004: Gaussian sigma 1.5, 11 taps, population covariance). HD95 follows MONAI (larger of the two directed 95th percentiles). Writes OUT/per_case.csv and OUT/summary.json (mean, std, median, 95% CI per metric).
 
-        Examples:
-          medsynth evaluate --pred fake_ct.nii.gz --ref ct.nii.gz --mask body.nii.gz --preset synthrad2023
-          medsynth evaluate --pred Outputs/run/translated.h5 --ref data.h5 --modality T1 --data-range 1000
-          medsynth evaluate --pred seg/ --ref labels/ --labels --json
+        Examples: two one-case sample sets (different seeds) compared, then a trained CT → T1 translator scored on new phantom cases:
+          medsynth sample --cases 1 --out Outputs/sample-a
+          medsynth sample --cases 1 --seed 7 --out Outputs/sample-b
+          medsynth evaluate --pred Outputs/sample-b/case000_CT.nii.gz --ref Outputs/sample-a/case000_CT.nii.gz --mask Outputs/sample-a/case000_labels.nii.gz --preset synthrad2023
+          medsynth evaluate --pred Outputs/sample-b/phantom.h5 --ref Outputs/sample-a/phantom.h5 --modality T1 --data-range 1000 --ssim-mode wang2004
+          medsynth evaluate --pred Outputs/sample-b/phantom.h5 --ref Outputs/sample-a/phantom.h5 --modality label --labels --label-list 7,8,9 --json
+          medsynth train --config Configs/cyclegan-ct2t1.yaml
+          medsynth phantom --cases 2 --shape 32 64 64 --seed 2 --out Outputs/small.h5
+          medsynth translate --checkpoint Outputs/cyclegan-ct2t1/checkpoints/best.h5 --in Outputs/small.h5 --out Outputs/small_T1_translated.h5
+          medsynth evaluate --pred Outputs/small_T1_translated.h5 --ref Outputs/small.h5 --modality T1 --data-range 1000 --out Outputs/evaluate-translation
         """
     )
 

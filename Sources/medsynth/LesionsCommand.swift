@@ -11,34 +11,23 @@ struct LesionsCommand: ParsableCommand {
         commandName: "lesions",
         abstract: "Add synthetic lesions to a MedSynth HDF5 dataset, or to a NIfTI volume inside a mask.",
         discussion: """
-        Dataset mode (--in FILE.h5 --out NEW.h5): every case is copied with lesions in all its modalities where
-        its label map has an allowed label (--allowed-labels, default brain tissues 7,8,9); its label map gets
-        the lesion labels and its provenance the source case id and the lesion metadata. --method phantom
-        renders a phantom case again from its provenance with the lesions inside (partial volume, bias field,
-        PET blur and noise apply to them as to tissue); --method blend blends them into the stored images;
-        --method auto (default) renders where the case allows it (a phantom case, not augmented, whose lesions
-        are all rendered ones) and blends otherwise. --mask MASK (a volume on the cases' grid) restricts every
-        case further: lesions go where the mask is non-zero and the label is allowed, and are blended. Atomic
-        per case and resumable like `medsynth phantom`; the summary says how many lesions were placed.
+        Dataset mode (--in FILE.h5 --out NEW.h5): every case is copied with lesions in all its modalities where its label map has an allowed label (--allowed-labels, default brain tissues 7,8,9); its label map gets the lesion labels and its provenance the source case id and the lesion metadata. --method phantom renders a phantom case again from its provenance with the lesions inside (partial volume, bias field, PET blur and noise apply to them as to tissue); --method blend blends them into the stored images; --method auto (default) renders where the case allows it (a phantom case, not augmented, whose lesions are all rendered ones) and blends otherwise. --mask MASK (a volume on the cases' grid) restricts every case further: lesions go where the mask is non-zero and the label is allowed, and are blended. Atomic per case and resumable like `medsynth phantom`; the summary says how many lesions were placed.
 
-        CarveMix (--carvemix DONORS.h5, dataset mode): instead of drawing lesions, each case gets the lesions of
-        --per-case donor cases of DONORS (cases with lesions; DONORS may be the input, a case is then never its
-        own donor) with their labels and their values in every modality, feathered at the edge, at the donor's
-        position when it lands on allowed labels, else at a random valid shift (a lesion that finds no place is
-        dropped). Donors must be on the same grid as the input's cases.
+        CarveMix (--carvemix DONORS.h5, dataset mode): instead of drawing lesions, each case gets the lesions of --per-case donor cases of DONORS (cases with lesions; DONORS may be the input, a case is then never its own donor) with their labels and their values in every modality, feathered at the edge, at the donor's position when it lands on allowed labels, else at a random valid shift (a lesion that finds no place is dropped). Donors must be on the same grid as the input's cases.
 
-        Volume mode (--in VOLUME.nii.gz --mask MASK.nii.gz --out OUT.nii.gz): lesions go where the mask is
-        non-zero; writes OUT and the label map OUT_label.nii.gz (the --label map updated, or a new one).
-        The volume's modality comes from its header (MedSynth NIfTI) or --modality.
+        Volume mode (--in VOLUME.nii.gz --mask MASK.nii.gz --out OUT.nii.gz): lesions go where the mask is non-zero; writes OUT and the label map OUT_label.nii.gz (the --label map updated, or a new one). The volume's modality comes from its header (MedSynth NIfTI) or --modality.
 
         Lesion labels: 10, or with --sub-regions 11 necrotic core, 12 oedema, 13 enhancing rim.
 
-        Examples:
-          medsynth lesions --in Outputs/phantom.h5 --out Outputs/phantom_lesions.h5 --per-case 2 --seed 3
-          medsynth lesions --in Outputs/phantom.h5 --mask left_hemisphere.nii.gz --out Outputs/left_lesions.h5
-          medsynth lesions --in Outputs/healthy.h5 --carvemix Outputs/phantom_lesions.h5 --out Outputs/mixed.h5
-          medsynth lesions --in flair.nii.gz --mask brain.nii.gz --modality FLAIR --out flair_lesion.nii.gz
-          medsynth lesions --in t1.nii.gz --mask wm.nii.gz --label seg.nii.gz --out t1_lesion.nii.gz --json
+        Examples: the first three make a small dataset and its first case's FLAIR image and label map as NIfTI, the others add lesions to them:
+          medsynth phantom --cases 2 --shape 32 64 64 --seed 2 --out Outputs/small.h5
+          medsynth convert Outputs/small.h5 Outputs/small_label.nii.gz --dataset /cases/case000/label
+          medsynth convert Outputs/small.h5 Outputs/small_FLAIR.nii.gz --dataset /cases/case000/FLAIR
+          medsynth lesions --in Outputs/small.h5 --out Outputs/small_lesions.h5 --per-case 2 --seed 3
+          medsynth lesions --in Outputs/small.h5 --mask Outputs/small_label.nii.gz --allowed-labels 8 --out Outputs/small_wm_lesions.h5
+          medsynth lesions --in Outputs/small.h5 --carvemix Outputs/small_lesions.h5 --out Outputs/small_mixed.h5
+          medsynth lesions --in Outputs/small_FLAIR.nii.gz --mask Outputs/small_label.nii.gz --modality FLAIR --out Outputs/small_FLAIR_lesion.nii.gz
+          medsynth lesions --in Outputs/small_FLAIR.nii.gz --mask Outputs/small_label.nii.gz --label Outputs/small_label.nii.gz --out Outputs/small_FLAIR_lesions.nii.gz --json
         """
     )
 

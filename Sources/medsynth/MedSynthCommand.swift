@@ -12,8 +12,9 @@ struct MedSynthCommand: ParsableCommand {
         discussion: """
         Examples:
           medsynth demo
-          medsynth info brain.nii.gz
-          medsynth convert ct.nii.gz ct.png --slice 40 --window -160 240
+          medsynth sample
+          medsynth info Outputs/sample/case000_CT.nii.gz
+          medsynth convert Outputs/sample/case000_CT.nii.gz Outputs/sample/ct_slice40.png --slice 40 --window -160 240
         """,
         version: MedSynthVersion.string,
         subcommands: [DemoCommand.self, SampleCommand.self, PhantomCommand.self, LesionsCommand.self, AugmentCommand.self, ImportCommand.self, InfoCommand.self, ConvertCommand.self, EvaluateCommand.self, TrainCommand.self, TranslateCommand.self, SegmentCommand.self, ValidateCommand.self, BenchCommand.self]

@@ -11,25 +11,17 @@ struct PhantomCommand: ParsableCommand {
         commandName: "phantom",
         abstract: "Generate a dataset of multimodal head-phantom cases (optionally with lesions) as HDF5.",
         discussion: """
-        Each case is /cases/caseNNN/{CT,T1,T2,FLAIR,PET,label} with provenance attributes (seed, drawn phantom
-        parameters, lesion metadata); layout in docs/DATASET_FORMAT.md. Cases are committed one at a time: a run
-        that is stopped (Ctrl-C, kill) and started again with the same arguments continues where it stopped.
-        Different arguments on an existing file are refused unless --overwrite is given.
+        Each case is /cases/caseNNN/{CT,T1,T2,FLAIR,PET,label} with provenance attributes (seed, drawn phantom parameters, lesion metadata); layout in docs/DATASET_FORMAT.md. Cases are committed one at a time: a run that is stopped (Ctrl-C, kill) and started again with the same arguments continues where it stopped. Different arguments on an existing file are refused unless --overwrite is given.
 
-        Lesions (--lesions K): each case gets 1 to K lesions in the brain (centred in white matter), rendered
-        through the phantom so partial volume, bias, blur and noise apply; label 10, or 11 necrotic core,
-        12 oedema, 13 enhancing rim with --sub-regions.
+        Lesions (--lesions K): each case gets 1 to K lesions in the brain (centred in white matter), rendered through the phantom so partial volume, bias, blur and noise apply; label 10, or 11 necrotic core, 12 oedema, 13 enhancing rim with --sub-regions.
 
-        Acquisition: every case draws its own CT noise, MR TR/TE and noise, PET resolution and counts around the
-        default settings (docs/TISSUE_PARAMETERS.md, "Acquisition variation per case"). --settings FILE.yaml
-        overrides any phantom setting — only the keys it states (Configs/phantom-acquisition.yaml shows the
-        acquisition keys); the file's text is part of the run's arguments.
+        Acquisition: every case draws its own CT noise, MR TR/TE and noise, PET resolution and counts around the default settings (docs/TISSUE_PARAMETERS.md, "Acquisition variation per case"). --settings FILE.yaml overrides any phantom setting — only the keys it states (Configs/phantom-acquisition.yaml shows the acquisition keys); the file's text is part of the run's arguments.
 
         Examples:
           medsynth phantom --cases 20 --shape 64 128 128 --seed 7 --out Outputs/phantom.h5
           medsynth phantom --cases 20 --settings Configs/phantom-acquisition.yaml --out Outputs/phantom-1p5T.h5
-          medsynth phantom --cases 100 --shape 128 256 256 --seed 1 --lesions 3 --sub-regions --out data.h5
-          medsynth phantom --cases 4 --shape 32 64 64 --seed 2 --out small.h5 --overwrite --json
+          medsynth phantom --cases 100 --shape 128 256 256 --seed 1 --lesions 3 --sub-regions --out Outputs/lesions.h5
+          medsynth phantom --cases 2 --shape 32 64 64 --seed 2 --out Outputs/small.h5 --overwrite --json
         """
     )
 

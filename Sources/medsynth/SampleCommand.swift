@@ -12,10 +12,7 @@ struct SampleCommand: ParsableCommand {
         commandName: "sample",
         abstract: "Write a small synthetic multimodal head-phantom set (HDF5, NIfTI, PNG) and print its summary.",
         discussion: """
-        Each case is a seeded head phantom: a label map and co-registered CT (HU), T1, T2, FLAIR (MR) and
-        PET (SUV). Writes OUT/phantom.h5 (every case and modality; layout in docs/DATASET_FORMAT.md),
-        OUT/case000_CT.nii.gz, OUT/case000_T1.nii.gz, OUT/case000_labels.nii.gz and OUT/case000_CT_mid.png,
-        then reads each file back and prints what it holds.
+        Each case is a seeded head phantom: a label map and co-registered CT (HU), T1, T2, FLAIR (MR) and PET (SUV). Writes OUT/phantom.h5 (every case and modality; layout in docs/DATASET_FORMAT.md), OUT/case000_CT.nii.gz, OUT/case000_T1.nii.gz, OUT/case000_labels.nii.gz and OUT/case000_CT_mid.png, then reads each file back and prints what it holds.
 
         Examples:
           medsynth sample

@@ -12,10 +12,12 @@ struct SegmentCommand: ParsableCommand {
         commandName: "segment",
         abstract: "Train a U-Net segmenter and segment volumes with it.",
         discussion: """
-        Examples:
+        Examples: train, resume, then segment a small lesion dataset (made by the third and fourth lines):
           medsynth segment train --config Configs/unet-lesion.yaml
           medsynth segment train --name unet-lesion --resume
-          medsynth segment predict --checkpoint Outputs/unet-lesion/checkpoints/best.h5 --in flair.nii.gz --out lesions.nii.gz
+          medsynth phantom --cases 2 --shape 32 64 64 --seed 2 --lesions 2 --out Outputs/small-lesions.h5
+          medsynth convert Outputs/small-lesions.h5 Outputs/small-lesions_FLAIR.nii.gz --dataset /cases/case000/FLAIR
+          medsynth segment predict --checkpoint Outputs/unet-lesion/checkpoints/best.h5 --in Outputs/small-lesions_FLAIR.nii.gz --out Outputs/small-lesions_predicted.nii.gz
         """,
         subcommands: [SegmentTrainCommand.self, SegmentPredictCommand.self]
     )
@@ -27,18 +29,15 @@ struct SegmentTrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a 2-D or 3-D U-Net segmenter (Dice + cross-entropy, Adam) from a YAML configuration.",
         discussion: """
-        Every setting has a default (docs/SEGMENTATION.md lists them); without `data.files` the run uses the
-        built-in phantom with lesions, generated once under OUTPUTS/datasets/. The run folder OUTPUTS/NAME/ gets
-        config.yaml, losses.csv, validation.csv (Dice and HD95 in mm per class on whole held-out volumes),
-        checkpoints/{latest,best}.h5, samples/step-N.png, report.html and summary.json.
+        Every setting has a default (docs/SEGMENTATION.md lists them); without `data.files` the run uses the built-in phantom with lesions, generated once under OUTPUTS/datasets/. The run folder OUTPUTS/NAME/ gets config.yaml, losses.csv, validation.csv (Dice and HD95 in mm per class on whole held-out volumes), checkpoints/{latest,best}.h5, samples/step-N.png, report.html and summary.json.
 
-        Ctrl-C saves checkpoints/latest.h5 and stops; `--resume` continues exactly. A NaN or infinite loss stops
-        the run and keeps the last good checkpoint.
+        Ctrl-C saves checkpoints/latest.h5 and stops; `--resume` continues exactly. A NaN or infinite loss stops the run and keeps the last good checkpoint.
 
         Examples:
           medsynth segment train --config Configs/unet-lesion.yaml
           medsynth segment train --config Configs/unet-lesion.yaml --name short --steps 100 --set seed=2
           medsynth segment train --name unet-lesion --resume
+          medsynth segment train --config Configs/unet-lesion.yaml --name unet-t1-flair --set "data.modalities=[T1, FLAIR]"
         """
     )
 
@@ -88,15 +87,17 @@ struct SegmentPredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Segment volumes with a checkpoint of `medsynth segment train`.",
         discussion: """
-        The checkpoint says which modalities it reads (in order), how they are normalised and what its classes
-        are. Volumes (NIfTI, PNG, single-volume HDF5): give one --in per input modality; OUT is a label map
-        (class indices: 0 background, 1… the trained classes; uint8 NIfTI) on the first input's grid with its
-        affine. A MedSynth HDF5 dataset: one --in; OUT is a dataset with /cases/<id>/label for every case.
+        The checkpoint says which modalities it reads (in order), how they are normalised and what its classes are. Volumes (NIfTI, PNG, single-volume HDF5): give one --in per input modality; OUT is a label map (class indices: 0 background, 1… the trained classes; uint8 NIfTI) on the first input's grid with its affine. A MedSynth HDF5 dataset: one --in; OUT is a dataset with /cases/<id>/label for every case.
 
-        Examples:
-          medsynth segment predict --checkpoint Outputs/unet-lesion/checkpoints/best.h5 --in flair.nii.gz --out lesions.nii.gz
-          medsynth segment predict --checkpoint best.h5 --in t1.nii.gz --in flair.nii.gz --out labels.nii.gz
-          medsynth segment predict --checkpoint best.h5 --in test.h5 --out test-predicted.h5
+        Examples: a FLAIR segmenter and a T1 + FLAIR one are trained, a small dataset is made and its first case extracted, then segmented:
+          medsynth segment train --config Configs/unet-lesion.yaml
+          medsynth segment train --config Configs/unet-lesion.yaml --name unet-t1-flair --set "data.modalities=[T1, FLAIR]"
+          medsynth phantom --cases 2 --shape 32 64 64 --seed 2 --lesions 2 --out Outputs/small-lesions.h5
+          medsynth convert Outputs/small-lesions.h5 Outputs/small-lesions_FLAIR.nii.gz --dataset /cases/case000/FLAIR
+          medsynth convert Outputs/small-lesions.h5 Outputs/small-lesions_T1.nii.gz --dataset /cases/case000/T1
+          medsynth segment predict --checkpoint Outputs/unet-lesion/checkpoints/best.h5 --in Outputs/small-lesions_FLAIR.nii.gz --out Outputs/small-lesions_predicted.nii.gz
+          medsynth segment predict --checkpoint Outputs/unet-t1-flair/checkpoints/best.h5 --in Outputs/small-lesions_T1.nii.gz --in Outputs/small-lesions_FLAIR.nii.gz --out Outputs/small-lesions_predicted-t1-flair.nii.gz
+          medsynth segment predict --checkpoint Outputs/unet-lesion/checkpoints/best.h5 --in Outputs/small-lesions.h5 --out Outputs/small-lesions_predicted.h5
         """
     )
 

@@ -12,15 +12,9 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a translator (CycleGAN, pix2pix, conditional GAN) from a YAML configuration.",
         discussion: """
-        The configuration's `model` (cyclegan, pix2pix, cgan) picks the trainer; every other setting has a
-        default (docs/TRAINING.md lists them). Without `data.files` the run uses the built-in phantom, generated
-        once under OUTPUTS/datasets/. The run folder OUTPUTS/NAME/ gets config.yaml (resolved, non-defaults
-        listed), losses.csv, validation.csv (PSNR / SSIM / MAE in physical units on held-out cases),
-        checkpoints/{latest,best,step-N}.h5, samples/step-N.png and report.html.
+        The configuration's `model` (cyclegan, pix2pix, cgan) picks the trainer; every other setting has a default (docs/TRAINING.md lists them). Without `data.files` the run uses the built-in phantom, generated once under OUTPUTS/datasets/. The run folder OUTPUTS/NAME/ gets config.yaml (resolved, non-defaults listed), losses.csv, validation.csv (PSNR / SSIM / MAE in physical units on held-out cases), checkpoints/{latest,best,step-N}.h5, samples/step-N.png and report.html.
 
-        Ctrl-C saves checkpoints/latest.h5 and stops; `--resume` continues exactly where it stopped (same
-        weights at the end as an uninterrupted run). A NaN or infinite loss stops the run and keeps the last
-        good checkpoint.
+        Ctrl-C saves checkpoints/latest.h5 and stops; `--resume` continues exactly where it stopped (same weights at the end as an uninterrupted run). A NaN or infinite loss stops the run and keeps the last good checkpoint.
 
         Examples:
           medsynth train --config Configs/cyclegan-ct2t1.yaml

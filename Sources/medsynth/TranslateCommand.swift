@@ -13,25 +13,23 @@ struct TranslateCommand: ParsableCommand {
         commandName: "translate",
         abstract: "Translate a NIfTI volume, a PNG slice or a MedSynth dataset with a checkpoint of `medsynth train`.",
         discussion: """
-        The checkpoint says what it translates (its translator description: modalities, normalisation, output
-        window, generator per direction). Volumes are translated axial slice by axial slice, in batches; slice
-        sides are padded up to what the generator needs and cropped back. Outputs are in physical units: HU for
-        CT, SUV for PET, the training's typical window for MR.
+        The checkpoint says what it translates (its translator description: modalities, normalisation, output window, generator per direction). Volumes are translated axial slice by axial slice, in batches; slice sides are padded up to what the generator needs and cropped back. Outputs are in physical units: HU for CT, SUV for PET, the training's typical window for MR.
 
         - NIfTI in: NIfTI out (float32), same shape and affine; `.nii.gz` is compressed.
         - PNG in: PNG out (16-bit, the output window recorded in MedSynth's text chunk) or NIfTI.
-        - MedSynth dataset in: a new dataset with, per case, the translated modality and the label map, with
-          provenance (checkpoint, direction, training step). Atomic per case and resumable like `medsynth
-          phantom`: run the same command again to continue.
+        - MedSynth dataset in: a new dataset with, per case, the translated modality and the label map, with provenance (checkpoint, direction, training step). Atomic per case and resumable like `medsynth phantom`: run the same command again to continue.
 
-        A conditional GAN's noise channels are drawn from --seed: the same seed gives the same bytes. Progress
-        goes to stderr, the summary to stdout (--json: input, output, direction, slices, seconds, slices/s).
+        A conditional GAN's noise channels are drawn from --seed: the same seed gives the same bytes. Progress goes to stderr, the summary to stdout (--json: input, output, direction, slices, seconds, slices/s).
 
-        Examples:
-          medsynth translate --checkpoint Outputs/train/latest.h5 --in ct.nii.gz --out t1.nii.gz
-          medsynth translate --checkpoint run/latest.h5 --in t1.nii.gz --out ct.nii.gz --direction BtoA --batch 4
-          medsynth translate --checkpoint cgan/latest.h5 --in slice_ct.png --out slice_pet.png --seed 7
-          medsynth translate --checkpoint run/latest.h5 --in Outputs/phantom.h5 --out Outputs/phantom_t1.h5 --json
+        Examples: a CT → T1 CycleGAN and a CT → PET conditional GAN are trained (runs go to Outputs/<name>/, checkpoints to Outputs/<name>/checkpoints/), sample files and a small dataset are made, then translated:
+          medsynth train --config Configs/cyclegan-ct2t1.yaml
+          medsynth train --config Configs/cgan-ct2pet.yaml
+          medsynth sample
+          medsynth phantom --cases 2 --shape 32 64 64 --seed 2 --out Outputs/small.h5
+          medsynth translate --checkpoint Outputs/cyclegan-ct2t1/checkpoints/latest.h5 --in Outputs/sample/case000_CT.nii.gz --out Outputs/sample/case000_T1_translated.nii.gz
+          medsynth translate --checkpoint Outputs/cyclegan-ct2t1/checkpoints/best.h5 --in Outputs/sample/case000_T1.nii.gz --out Outputs/sample/case000_CT_translated.nii.gz --direction BtoA --batch 4
+          medsynth translate --checkpoint Outputs/cgan-ct2pet/checkpoints/latest.h5 --in Outputs/sample/case000_CT_mid.png --out Outputs/sample/case000_PET_mid.png --seed 7
+          medsynth translate --checkpoint Outputs/cyclegan-ct2t1/checkpoints/latest.h5 --in Outputs/small.h5 --out Outputs/small_T1_translated.h5 --json
         """
     )
 

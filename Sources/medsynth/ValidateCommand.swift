@@ -11,16 +11,9 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Measure whether synthetic data improves a lesion segmenter (arms × seeds, paired statistics).",
         discussion: """
-        Trains one U-Net segmenter per arm and seed on the built-in phantom and tests each on the same held-out
-        cases: (a) a few real labelled cases; (b) + augmentation; (c) + healthy cases with synthetic lesions;
-        (d) + CarveMix transplants; (e) an MR segmenter trained on CT translated to MR, against one trained on CT
-        directly (the domain gap) and one trained on real MR (the ceiling). OUTPUTS/NAME/ gets report.html (table,
-        box plots, verdicts), summary.json, per_case.csv, the datasets under data/ and one result per training under
-        results/. Ctrl-C stops after saving what finished; --resume continues. Trainings run side by side, one per
-        core (--jobs), and their numbers do not depend on how many run at once.
+        Trains one U-Net segmenter per arm and seed on the built-in phantom and tests each on the same held-out cases: (a) a few real labelled cases; (b) + augmentation; (c) + healthy cases with synthetic lesions; (d) + CarveMix transplants; (e) an MR segmenter trained on CT translated to MR, against one trained on CT directly (the domain gap) and one trained on real MR (the ceiling). OUTPUTS/NAME/ gets report.html (table, box plots, verdicts), summary.json, per_case.csv, the datasets under data/ and one result per training under results/. Ctrl-C stops after saving what finished; --resume continues. Trainings run side by side, one per core (--jobs), and their numbers do not depend on how many run at once.
 
-        --quick runs a reduced experiment (2 seeds, 3 real and 3 test cases of 16×64×64, 40 steps, a 30-step
-        translator) in about a minute: for tests and CI, not for conclusions.
+        --quick runs a reduced experiment (2 seeds, 3 real and 3 test cases of 16×64×64, 40 steps, a 30-step translator) in about a minute: for tests and CI, not for conclusions.
 
         Examples:
           medsynth validate --config Configs/validate-lesions.yaml
