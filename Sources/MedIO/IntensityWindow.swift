@@ -33,7 +33,7 @@ public struct IntensityWindow: Sendable, Equatable, Codable, CustomStringConvert
     }
 
     /// The full 12-bit CT range, [−1024, 3071] HU: every value a typical CT scanner stores.
-    public static let ctFull = IntensityWindow(checkedLower: -1024, upper: 3071)
+    public static let ctFull = IntensityWindow(checkedLower: Modality.ctFloorHU, upper: 3071)
 
     /// The smallest window holding every finite value of `values` (one unit wide around a constant image).
     /// - Throws: `MedSynthError(.invalidArgument)` when no value is finite.

@@ -23,6 +23,13 @@ public struct Modality: RawRepresentable, Hashable, Codable, Sendable, CaseItera
     /// Unknown: a file that does not say (most NIfTI and PNG files from other tools).
     public static let unknown = Modality(rawValue: "unknown")
 
+    /// The floor of stored CT: air, −1024 HU (the lowest value of 12-bit CT with the usual intercept). The phantom
+    /// clamps to it, lesions and resampling fill with it, and the standard CT windows start at it.
+    public static let ctFloorHU: Double = -1024
+
+    /// The value where nothing was imaged: `ctFloorHU` for CT, 0 for every other modality.
+    public var background: Float { self == .ct ? Float(Self.ctFloorHU) : 0 }
+
     /// The built-in modalities (the phantom renders all but `unknown`).
     public static let allCases: [Modality] = [.ct, .t1, .t2, .flair, .pet, .label, .unknown]
 

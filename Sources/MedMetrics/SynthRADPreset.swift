@@ -41,9 +41,9 @@ public struct SynthRADPreset: Equatable, Sendable {
     public var dataRangeHU: Double { upperHU - lowerHU }
 
     /// SynthRAD 2023: [−1024, 3000] HU, masked SSIM.
-    public static let synthrad2023 = SynthRADPreset(lowerHU: -1024, upperHU: 3000, structuralIndex: .maskedSSIM)
+    public static let synthrad2023 = SynthRADPreset(lowerHU: Modality.ctFloorHU, upperHU: 3000, structuralIndex: .maskedSSIM)
     /// SynthRAD 2025: [−1024, 3071] HU, masked MS-SSIM.
-    public static let synthrad2025 = SynthRADPreset(lowerHU: -1024, upperHU: 3071, structuralIndex: .maskedMSSSIM)
+    public static let synthrad2025 = SynthRADPreset(lowerHU: Modality.ctFloorHU, upperHU: 3071, structuralIndex: .maskedMSSSIM)
 
     /// Scores one case.
     /// - Parameters:

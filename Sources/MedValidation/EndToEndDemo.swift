@@ -136,13 +136,12 @@ public final class EndToEndDemo: @unchecked Sendable {
         for (url, count, seed, role) in [(phantomFile, s.cases, s.seed, "phantom cases"), (heldOutFile, s.heldOutCases, s.seed + 1, "held-out cases")] {
             let (builder, configuration) = try PhantomDatasetBuilder.builtIn(cases: count, shape: grid, seed: seed, lesions: s.lesions,
                                                                              commandLine: commandLine)
-            try write(url, configuration.values, builder.caseIDs, role: role, make: builder.makeCase)
+            try write(url, configuration, builder.caseIDs, role: role, make: builder.makeCase)
         }
-        let pipeline = try AugmentationPipeline(contentsOf: URL(fileURLWithPath: s.augmentPipeline))
+        let (pipeline, yaml) = try AugmentationPipeline.read(URL(fileURLWithPath: s.augmentPipeline))
         let augment = try AugmentDatasetBuilder(source: phantomFile, pipeline: pipeline, perCase: s.augmentedPerCase, seed: s.seed,
                                                 commandLine: commandLine)
-        try write(augmentedFile, ["command": "augment", "input": phantomFile.path, "pipeline": s.augmentPipeline,
-                                  "per_case": String(s.augmentedPerCase), "seed": String(s.seed)],
+        try write(augmentedFile, augment.runConfiguration(pipelineYAML: yaml),
                   augment.caseIDs, role: "augmented copies", make: augment.makeCase)
         stage("data")
         if shouldStop() { return nil }
@@ -201,7 +200,7 @@ public final class EndToEndDemo: @unchecked Sendable {
         let output = translationDirectory.appendingPathComponent("translated.h5")
         var configuration = builder.runConfiguration(deflateLevel: HDF5VolumeStore.defaultDeflateLevel, deflateStrategy: .runLength)
         configuration.values["checkpoint"] = checkpoint.lastPathComponent
-        try write(output, configuration.values, builder.caseIDs, role: "translated held-out cases", make: builder.makeCase)
+        try write(output, configuration, builder.caseIDs, role: "translated held-out cases", make: builder.makeCase)
         let inputModality = translator.inputModality, outputModality = translator.outputModality
         let range = translator.description.roles(.aToB).output == translator.description.modalityB
             ? translator.description.outputMappingB.width : translator.description.outputMappingA.width
@@ -253,9 +252,9 @@ public final class EndToEndDemo: @unchecked Sendable {
                           window: try IntensityWindow(lowerValue: 0, upperValue: 1))
     }
 
-    private func write(_ url: URL, _ values: [String: String], _ caseIDs: [String], role: String,
+    private func write(_ url: URL, _ configuration: DatasetRunConfiguration, _ caseIDs: [String], role: String,
                        make: @escaping @Sendable (Int) throws -> DatasetCase) throws {
-        try DatasetFiles.writeMissing(url, values, caseIDs, role: role, label: "demo", log: log, make: make)
+        try DatasetFiles.writeMissing(url, configuration, caseIDs, role: role, label: "demo", log: log, make: make)
     }
 }
 

@@ -181,7 +181,7 @@ public final class ValidationExperiment: @unchecked Sendable {
         func phantom(_ url: URL, cases: Int, seed: UInt64, lesions: Int, role: String) throws {
             let (builder, configuration) = try PhantomDatasetBuilder.builtIn(cases: cases, shape: d.grid, seed: seed, lesions: lesions,
                                                                              commandLine: commandLine)
-            try write(url, configuration.values, builder.caseIDs, role: role, make: builder.makeCase)
+            try write(url, configuration, builder.caseIDs, role: role, make: builder.makeCase)
         }
         try phantom(realFile, cases: d.realCases, seed: d.realSeed, lesions: d.lesions, role: "real labelled cases")
         try phantom(testFile, cases: d.testCases, seed: d.testSeed, lesions: d.lesions, role: "test cases")
@@ -192,11 +192,10 @@ public final class ValidationExperiment: @unchecked Sendable {
             if shouldStop() { return }
             if arms.contains(.augment) {
                 let a = config.arms.augment
-                let pipeline = try AugmentationPipeline(contentsOf: URL(fileURLWithPath: a.pipeline))
+                let (pipeline, yaml) = try AugmentationPipeline.read(URL(fileURLWithPath: a.pipeline))
                 let builder = try AugmentDatasetBuilder(source: realFile, pipeline: pipeline, perCase: a.perCase, seed: seed,
                                                         commandLine: commandLine)
-                try write(augmentFile(seed), ["command": "augment", "input": realFile.path, "pipeline": a.pipeline,
-                                              "per_case": String(a.perCase), "seed": String(seed)],
+                try write(augmentFile(seed), builder.runConfiguration(pipelineYAML: yaml),
                           builder.caseIDs, role: "augmented copies, seed \(seed)", make: builder.makeCase)
             }
             if arms.contains(.syntheticLesions) {
@@ -205,9 +204,7 @@ public final class ValidationExperiment: @unchecked Sendable {
                 settings.countRange = 1...s.lesions
                 let builder = try LesionDatasetBuilder(source: healthyFile, settings: settings, allowedLabels: Set(s.allowedLabels),
                                                        seed: seed, perCase: nil, method: s.method, commandLine: commandLine)
-                try write(lesionsFile(seed), ["command": "lesions", "input": healthyFile.path, "lesions": "1...\(s.lesions)",
-                                              "method": s.method.rawValue, "seed": String(seed),
-                                              "allowed_labels": s.allowedLabels.map(String.init).joined(separator: ",")],
+                try write(lesionsFile(seed), builder.runConfiguration(),
                           builder.caseIDs, role: "synthetic lesions, seed \(seed)", make: builder.makeCase)
             }
             if arms.contains(.carveMix) {
@@ -216,9 +213,7 @@ public final class ValidationExperiment: @unchecked Sendable {
                 settings.allowedTargetLabels = Set(c.allowedLabels)
                 let builder = try CarveMixDatasetBuilder(source: healthyFile, donors: realFile, perCase: c.perCase,
                                                          settings: settings, seed: seed, commandLine: commandLine)
-                try write(carveMixFile(seed), ["command": "lesions", "method": "carvemix", "input": healthyFile.path,
-                                               "donors": realFile.path, "per_case": String(c.perCase), "seed": String(seed),
-                                               "allowed_labels": c.allowedLabels.map(String.init).joined(separator: ",")],
+                try write(carveMixFile(seed), builder.runConfiguration(),
                           builder.caseIDs, role: "CarveMix transplants, seed \(seed)", make: builder.makeCase)
             }
         }
@@ -241,7 +236,7 @@ public final class ValidationExperiment: @unchecked Sendable {
             let builder = try DatasetTranslationBuilder(source: realFile, translator: translator, commandLine: commandLine)
             var configuration = builder.runConfiguration(deflateLevel: HDF5VolumeStore.defaultDeflateLevel, deflateStrategy: .runLength)
             configuration.values["checkpoint"] = checkpoint.lastPathComponent   // the folder may move; the weights' fingerprint decides
-            try write(translatedFile, configuration.values, builder.caseIDs, role: "real cases translated \(x.source) → \(x.target)",
+            try write(translatedFile, configuration, builder.caseIDs, role: "real cases translated \(x.source) → \(x.target)",
                       make: builder.makeCase)
         }
     }
@@ -264,12 +259,12 @@ public final class ValidationExperiment: @unchecked Sendable {
     }
 
     private func write(_ url: URL, _ pair: (builder: PhantomDatasetBuilder, configuration: DatasetRunConfiguration)) throws {
-        try write(url, pair.configuration.values, pair.builder.caseIDs, role: "translator training cases", make: pair.builder.makeCase)
+        try write(url, pair.configuration, pair.builder.caseIDs, role: "translator training cases", make: pair.builder.makeCase)
     }
 
-    private func write(_ url: URL, _ values: [String: String], _ caseIDs: [String], role: String,
+    private func write(_ url: URL, _ configuration: DatasetRunConfiguration, _ caseIDs: [String], role: String,
                        make: @escaping @Sendable (Int) throws -> DatasetCase) throws {
-        try DatasetFiles.writeMissing(url, values, caseIDs, role: role, label: "validate", log: log, make: make)
+        try DatasetFiles.writeMissing(url, configuration, caseIDs, role: role, label: "validate", log: log, make: make)
     }
 
     // MARK: - Trainings
@@ -411,11 +406,12 @@ final class CaseCache: @unchecked Sendable {
 
 /// Dataset files of the experiment and the demo.
 enum DatasetFiles {
-    /// Writes the missing cases of a dataset (atomic per case; resumes a file started with the same `values`, refuses
-    /// one started with others), saying so on `log` when there is anything to write.
-    static func writeMissing(_ url: URL, _ values: [String: String], _ caseIDs: [String], role: String, label: String,
-                             log: @Sendable (String) -> Void, make: @escaping @Sendable (Int) throws -> DatasetCase) throws {
-        let writer = try MedSynthDatasetWriter(url: url, configuration: DatasetRunConfiguration(values),
+    /// Writes the missing cases of a dataset (atomic per case; resumes a file started with the same configuration,
+    /// which its builder signs, refuses one started with another), saying so on `log` when there is anything to write.
+    static func writeMissing(_ url: URL, _ configuration: DatasetRunConfiguration, _ caseIDs: [String], role: String,
+                             label: String, log: @Sendable (String) -> Void,
+                             make: @escaping @Sendable (Int) throws -> DatasetCase) throws {
+        let writer = try MedSynthDatasetWriter(url: url, configuration: configuration,
                                                plannedCaseCount: caseIDs.count, overwrite: false)
         let present = writer.resumedCaseIDs.count
         if present < caseIDs.count {

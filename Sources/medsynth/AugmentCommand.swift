@@ -70,11 +70,7 @@ struct AugmentCommand: ParsableCommand {
         }
         let builder = try AugmentDatasetBuilder(source: input, pipeline: pipeline, perCase: perCase, seed: seed,
                                                 commandLine: CaseProvenance.quotedCommandLine(CommandLine.arguments))
-        let configuration = DatasetRunConfiguration([
-            "command": "augment", "input": input.standardizedFileURL.path, "per_case": String(perCase),
-            "seed": String(seed), "pipeline_yaml": yaml,
-            "input_cases": builder.sourceCaseIDs.joined(separator: ","),
-        ].merging(storage.configuration) { a, _ in a })
+        let configuration = builder.runConfiguration(pipelineYAML: yaml, storage: storage.configuration)
         let summary = try DatasetRun.write(command: "augment", to: url, configuration: configuration, caseIDs: builder.caseIDs,
                                            overwrite: overwrite, deflateLevel: storage.deflateLevel, deflateStrategy: storage.deflateStrategy,
                                            syncsToDisk: !storage.noFsync, make: builder.makeCase)

@@ -58,7 +58,7 @@ struct DatasetStorageOptions: ParsableArguments {
 
     /// The run-configuration entries that decide the stored bytes (fsync does not).
     var configuration: [String: String] {
-        ["deflate_level": String(deflateLevel), "deflate_strategy": deflateStrategy.rawValue]
+        DatasetRunConfiguration.storageValues(deflateLevel: deflateLevel, deflateStrategy: deflateStrategy)
     }
 }
 

@@ -119,10 +119,7 @@ struct LesionsCommand: ParsableCommand {
         }
         let allowed = try parseLabels(allowedLabels)
         let commandLine = CaseProvenance.quotedCommandLine(CommandLine.arguments)
-        var configuration: [String: String] = [
-            "command": "lesions", "input": input.standardizedFileURL.path, "per_case": String(perCase), "seed": String(seed),
-            "allowed_labels": allowed.sorted().map(String.init).joined(separator: ","),
-        ].merging(storage.configuration) { a, _ in a }
+        let configuration: DatasetRunConfiguration
         let caseIDs: [String]
         let make: @Sendable (Int) throws -> DatasetCase
         if let carvemix {
@@ -137,43 +134,24 @@ struct LesionsCommand: ParsableCommand {
             settings.allowedTargetLabels = allowed
             let builder = try CarveMixDatasetBuilder(source: input, donors: donors, perCase: perCase, settings: settings,
                                                      seed: seed, commandLine: commandLine)
-            configuration["method"] = "carvemix"
-            configuration["donors"] = donors.standardizedFileURL.path
-            configuration["donor_cases"] = builder.donorIDs.joined(separator: ",")
-            configuration["input_cases"] = builder.caseIDs.joined(separator: ",")
+            configuration = builder.runConfiguration(storage: storage.configuration)
             (caseIDs, make) = (builder.caseIDs, builder.makeCase)
         } else {
             // A mask (NIfTI or HDF5 volume on the cases' grid) restricts placement in every case; its voxels are
             // part of the run's arguments (path and hash), so another mask is another run.
-            var placementMask: Volume?
-            if let mask {
-                let volume = try VolumeIO.read(URL(fileURLWithPath: mask)).volume
-                placementMask = volume
-                configuration["mask"] = URL(fileURLWithPath: mask).standardizedFileURL.path
-                configuration["mask_voxels"] = Self.voxelHash(volume.voxels)
-            }
+            let placementMask = try mask.map { try VolumeIO.read(URL(fileURLWithPath: $0)).volume }
             let builder = try LesionDatasetBuilder(source: input, settings: lesionSettings, allowedLabels: allowed, seed: seed,
                                                    perCase: perCase, method: method, commandLine: commandLine,
                                                    placementMask: placementMask)
-            configuration["method"] = method.rawValue
-            configuration["sub_regions"] = String(subRegions)
-            configuration["lesion_radius_mm"] = String(lesionRadius)
-            configuration["input_cases"] = builder.caseIDs.joined(separator: ",")
+            configuration = builder.runConfiguration(maskPath: mask, storage: storage.configuration)
             (caseIDs, make) = (builder.caseIDs, builder.makeCase)
         }
-        let summary = try DatasetRun.write(command: "lesions", to: url, configuration: DatasetRunConfiguration(configuration),
+        let summary = try DatasetRun.write(command: "lesions", to: url, configuration: configuration,
                                            caseIDs: caseIDs, overwrite: overwrite, deflateLevel: storage.deflateLevel,
                                            deflateStrategy: storage.deflateStrategy, syncsToDisk: !storage.noFsync, make: make)
         var report = DatasetRunReport(summary: summary, shape: nil, seed: seed)
         if carvemix == nil { try report.countLesions(output: url, input: input, caseIDs: caseIDs, perCase: perCase) }
         print(json ? try PrettyJSON.string(report) : report.line(command: "lesions"))
-    }
-
-    /// `fnv1a64:` and the FNV-1a hash of the voxels' float32 bit patterns (little-endian), in order.
-    static func voxelHash(_ voxels: [Float]) -> String {
-        var hash = FNV1a64()
-        voxels.map(\.bitPattern.littleEndian).withUnsafeBytes { hash.add($0) }
-        return hash.signature
     }
 
     private func runVolume(_ input: URL) throws {

@@ -86,8 +86,7 @@ struct PhantomCommand: ParsableCommand {
             }
         }
         let builder = try PhantomDatasetBuilder(arguments, commandLine: CaseProvenance.quotedCommandLine(CommandLine.arguments))
-        let configuration = PhantomDatasetBuilder.runConfiguration(arguments, deflateLevel: storage.deflateLevel,
-                                                                   deflateStrategy: storage.deflateStrategy)
+        let configuration = PhantomDatasetBuilder.runConfiguration(arguments, storage: storage.configuration)
         let summary = try DatasetRun.write(command: "phantom", to: url, configuration: configuration, caseIDs: builder.caseIDs,
                                            overwrite: overwrite, deflateLevel: storage.deflateLevel, deflateStrategy: storage.deflateStrategy,
                                            syncsToDisk: !storage.noFsync, make: builder.makeCase)

@@ -20,6 +20,19 @@ public struct DatasetRunConfiguration: Sendable, Equatable {
         self.values = v
     }
 
+    /// Creates a configuration from a builder's content-determining `values` and how the chunks are stored
+    /// (`storage`, see `storageValues`).
+    public init(_ values: [String: String], storage: [String: String]) {
+        self.init(values.merging(storage) { own, _ in own })
+    }
+
+    /// The entries of how a dataset's chunks are compressed: they decide the stored bytes, so they are part of the
+    /// run (fsync is not).
+    public static func storageValues(deflateLevel: Int = HDF5VolumeStore.defaultDeflateLevel,
+                                     deflateStrategy: DeflateStrategy = .runLength) -> [String: String] {
+        ["deflate_level": String(deflateLevel), "deflate_strategy": deflateStrategy.rawValue]
+    }
+
     init(stored values: [String: String]) { self.values = values }
 
     /// The compact JSON with sorted keys that the signature is computed over.

@@ -145,7 +145,7 @@ public final class CohortImporter: @unchecked Sendable {
                 v.affine = reference.affine  // one grid per case, to the reference's precision (NIfTI headers are float32)
             } else {
                 let interpolation: GridResampler.Interpolation = row.modality == .label ? .nearest : .trilinear
-                let fill: Float = row.modality == .ct ? -1024 : 0
+                let fill = row.modality.background
                 record["source_affine"] = v.affine.rowMajor
                 v = try GridResampler.resample(v, onto: reference.shape, affine: reference.affine,
                                                interpolation: interpolation, fill: fill)

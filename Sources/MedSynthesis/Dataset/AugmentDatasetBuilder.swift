@@ -99,3 +99,17 @@ public struct AugmentDatasetBuilder: Sendable {
         return DatasetCase(id: caseIDs[index], volumes: volumes, provenance: provenance)
     }
 }
+
+extension AugmentDatasetBuilder {
+    /// The run configuration (and so the signature) of this builder's dataset: the source and its cases, the
+    /// pipeline's text (its content, not its path: an edited pipeline is another dataset), copies per case and
+    /// the seed, stored as `storage` says.
+    /// - Parameter pipelineYAML: the text `pipeline` was parsed from.
+    public func runConfiguration(pipelineYAML: String,
+                                 storage: [String: String] = DatasetRunConfiguration.storageValues()) -> DatasetRunConfiguration {
+        DatasetRunConfiguration([
+            "command": "augment", "input": source.standardizedFileURL.path, "per_case": String(perCase),
+            "seed": String(seed), "pipeline_yaml": pipelineYAML, "input_cases": sourceCaseIDs.joined(separator: ","),
+        ], storage: storage)
+    }
+}

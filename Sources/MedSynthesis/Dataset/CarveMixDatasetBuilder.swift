@@ -115,3 +115,16 @@ public struct CarveMixDatasetBuilder: Sendable {
         }
     }
 }
+
+extension CarveMixDatasetBuilder {
+    /// The run configuration (and so the signature) of this builder's dataset: the source, the donors and both case
+    /// lists, transplants per case, the allowed target labels and the seed, stored as `storage` says.
+    public func runConfiguration(storage: [String: String] = DatasetRunConfiguration.storageValues()) -> DatasetRunConfiguration {
+        DatasetRunConfiguration([
+            "command": "lesions", "method": "carvemix", "input": source.standardizedFileURL.path,
+            "donors": donors.standardizedFileURL.path, "donor_cases": donorIDs.joined(separator: ","),
+            "input_cases": caseIDs.joined(separator: ","), "per_case": String(perCase), "seed": String(seed),
+            "allowed_labels": settings.allowedTargetLabels.sorted().map(String.init).joined(separator: ","),
+        ], storage: storage)
+    }
+}

@@ -146,3 +146,37 @@ public struct LesionDatasetBuilder: Sendable {
         return try? JSONDecoder().decode(LesionBox.self, from: data)
     }
 }
+
+extension LesionDatasetBuilder {
+    /// The run configuration (and so the signature) of this builder's dataset: the source and its cases, the seed,
+    /// the lesions per case (or the settings' count range), the allowed labels, the method, sub-regions, the median
+    /// radius and, with a placement mask, its path and a hash of its voxels (another mask is another dataset),
+    /// stored as `storage` says.
+    /// - Parameter maskPath: where `placementMask` was read from.
+    public func runConfiguration(maskPath: String? = nil,
+                                 storage: [String: String] = DatasetRunConfiguration.storageValues()) -> DatasetRunConfiguration {
+        var values = [
+            "command": "lesions", "input": source.standardizedFileURL.path, "seed": String(seed),
+            "allowed_labels": allowedLabels.sorted().map(String.init).joined(separator: ","),
+            "method": method.rawValue, "sub_regions": String(settings.subRegions),
+            "lesion_radius_mm": String(settings.radiusMedianMM), "input_cases": caseIDs.joined(separator: ","),
+        ]
+        if let perCase {
+            values["per_case"] = String(perCase)
+        } else {
+            values["lesions"] = "\(settings.countRange.lowerBound)...\(settings.countRange.upperBound)"
+        }
+        if let placementMask {
+            if let maskPath { values["mask"] = URL(fileURLWithPath: maskPath).standardizedFileURL.path }
+            values["mask_voxels"] = Self.voxelHash(placementMask.voxels)
+        }
+        return DatasetRunConfiguration(values, storage: storage)
+    }
+
+    /// `fnv1a64:` and the FNV-1a hash of the voxels' float32 bit patterns (little-endian), in order.
+    public static func voxelHash(_ voxels: [Float]) -> String {
+        var hash = FNV1a64()
+        voxels.map(\.bitPattern.littleEndian).withUnsafeBytes { hash.add($0) }
+        return hash.signature
+    }
+}

@@ -110,20 +110,18 @@ extension PhantomDatasetBuilder {
                       seed: arguments.seed, caseCount: arguments.cases, commandLine: commandLine)
     }
 
-    /// The run configuration (and so the signature) of the dataset `arguments` describe, stored with `storage`
-    /// (how chunks are compressed).
+    /// The run configuration (and so the signature) of the dataset `arguments` describe, stored as `storage` says
+    /// (`DatasetRunConfiguration.storageValues`).
     public static func runConfiguration(_ arguments: Arguments,
-                                        deflateLevel: Int = HDF5VolumeStore.defaultDeflateLevel,
-                                        deflateStrategy: DeflateStrategy = .runLength) -> DatasetRunConfiguration {
+                                        storage: [String: String] = DatasetRunConfiguration.storageValues()) -> DatasetRunConfiguration {
         let shape = arguments.shape
         var values = [
             "command": "phantom", "cases": String(arguments.cases), "shape": "\(shape.depth) \(shape.height) \(shape.width)",
             "seed": String(arguments.seed), "lesions": String(arguments.lesions), "sub_regions": String(arguments.subRegions),
             "lesion_radius_mm": String(arguments.lesionRadiusMM),
-            "deflate_level": String(deflateLevel), "deflate_strategy": deflateStrategy.rawValue,
         ]
         if let settings = arguments.settings { values["phantom_settings_yaml"] = settings.yaml }
-        return DatasetRunConfiguration(values)
+        return DatasetRunConfiguration(values, storage: storage)
     }
 
     /// The builder and run configuration of `medsynth phantom --cases N --shape D H W --seed S --lesions K` with

@@ -32,7 +32,7 @@ public struct LesionAppearance: Codable, Sendable, Equatable {
     /// The lesion part's tissue properties, given the host's (for a `PhantomInclusion`). Proton density is capped
     /// at 1.5 and attenuation floored at −1024 HU, the limits `TissueProperties.validate` accepts.
     public func properties(relativeTo host: TissueProperties) -> TissueProperties {
-        TissueProperties(ctHU: max(-1024, host.ctHU + ctDeltaHU),
+        TissueProperties(ctHU: max(Modality.ctFloorHU, host.ctHU + ctDeltaHU),
                          protonDensity: min(1.5, host.protonDensity * protonDensityFactor),
                          t1MS: host.t1MS * t1Factor, t2MS: host.t2MS * t2Factor, suv: host.suv * suvRatio)
     }

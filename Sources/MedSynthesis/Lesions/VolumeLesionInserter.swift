@@ -75,7 +75,7 @@ public struct VolumeLesionInserter: Sendable {
                 let changes = lesion.parameters.appearances.map {
                     (region: $0.region, delta: Float($0.appearance.intensityChange(for: modality, hostMean: hostMean, host: self.host, mr: mr) ?? 0))
                 }
-                let floor: Float = modality == .ct ? -1024 : 0
+                let floor = modality.background
                 c.box.forEachVoxel(on: grid) { b, g, _, _, _ in
                     guard c.outer[b] > 0 else { return }
                     var delta: Float = 0

@@ -1,11 +1,12 @@
 import MedCore
+import MedIO
 
 /// How the phantom's CT is rendered: partial-volume-mixed tissue HU plus white Gaussian noise.
 public struct CTAcquisitionSettings: Codable, Sendable, Equatable {
     /// Standard deviation of the additive Gaussian noise (HU). Head CT at ≈ 1 mm has ≈ 5–15 HU.
     public var noiseStdHU: Double = 8
     /// Values are clamped below at this (HU); −1024 is the usual lower limit of stored CT.
-    public var minimumHU: Double = -1024
+    public var minimumHU: Double = Modality.ctFloorHU
 
     /// The default CT settings.
     public init() {}

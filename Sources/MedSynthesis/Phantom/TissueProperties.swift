@@ -1,4 +1,5 @@
 import MedCore
+import MedIO
 
 /// The physical properties of one tissue in one phantom case: what every modality's forward model needs.
 ///
@@ -36,7 +37,7 @@ public struct TissueProperties: Codable, Sendable, Equatable {
     /// - Throws: `MedSynthError(.invalidArgument)` quoting the first bad value.
     public func validate(subject: String) throws {
         let checks: [(String, Double, Bool, String)] = [
-            ("ctHU", ctHU, ctHU.isFinite && ctHU >= -1024, "a finite value >= -1024"),
+            ("ctHU", ctHU, ctHU.isFinite && ctHU >= Modality.ctFloorHU, "a finite value >= -1024"),
             ("protonDensity", protonDensity, protonDensity >= 0 && protonDensity <= 1.5, "0...1.5"),
             ("t1MS", t1MS, t1MS > 0 && t1MS.isFinite, "> 0"),
             ("t2MS", t2MS, t2MS > 0 && t2MS.isFinite, "> 0"),

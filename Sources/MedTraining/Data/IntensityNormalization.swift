@@ -43,7 +43,7 @@ public enum IntensityNormalization: Equatable, Sendable, CustomStringConvertible
     case suvScaling(maxSUV: Double)
 
     /// The default CT window, −1024…2000 HU (see the type's documentation).
-    public static let defaultCTWindowHU: ClosedRange<Double> = -1024...2000
+    public static let defaultCTWindowHU: ClosedRange<Double> = Modality.ctFloorHU...2000
     /// The default MR percentiles, 0.5…99.9.
     public static let defaultPercentiles: ClosedRange<Double> = 0.5...99.9
     /// The default z-score clip, 3 standard deviations.

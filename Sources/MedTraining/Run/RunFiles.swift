@@ -2,8 +2,8 @@ import Foundation
 import MedCore
 import Yams
 
-/// The file chores of a run folder, shared by `TranslationRun` and `SegmentationRun`: atomic
-/// text writes, appends, CSV reading and truncation on resume, and configuration comparison.
+/// The file chores of a run folder (`TrainingRun`) and of the validation experiment: atomic text writes, appends,
+/// CSV reading and truncation on resume, and configuration comparison.
 public enum RunFiles {
     /// A new run must not overwrite one (a folder with `marker`, by default `checkpoints/latest.h5`); a resumed run
     /// needs it.
@@ -30,30 +30,15 @@ public enum RunFiles {
         }
     }
 
-    /// Writes `text` to a temporary file beside `url`, then renames it over `url`.
+    /// Writes `text` (UTF-8) atomically: a temporary file beside `url`, renamed over it (`AtomicFile`).
     /// - Throws: `MedSynthError(.writeFailed)` naming `url`.
     public static func writeAtomically(_ text: String, to url: URL) throws {
         try writeAtomically(Data(text.utf8), to: url)
     }
 
-    /// Writes `data` to a temporary file beside `url`, then renames it over `url`.
+    /// Writes `data` atomically (`AtomicFile`).
     public static func writeAtomically(_ data: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
-        do {
-            try data.write(to: temporary)
-        } catch {
-            throw MedSynthError(.writeFailed, url.path, "cannot be written: \(error.localizedDescription)")
-        }
-        try replace(url, with: temporary)
-    }
-
-    /// Renames `temporary` over `url` (atomic on one file system).
-    static func replace(_ url: URL, with temporary: URL) throws {
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw MedSynthError(.writeFailed, url.path, "cannot be replaced: \(reason)")
-        }
+        try AtomicFile.write(data, to: url)
     }
 
     /// Appends to a log file (nothing for empty text).

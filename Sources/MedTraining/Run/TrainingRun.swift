@@ -100,8 +100,10 @@ extension TrainingLoopConfig: RunLoopSettings {}
 extension SegmentationTrainingConfig: RunLoopSettings {}
 
 /// What a run has recorded so far, kept in every checkpoint: the step, the best and last validation, and the open
-/// loss window. It also holds the run folder's `OutputLock` for the run's life.
+/// loss window. It also holds the run folder and its `OutputLock` for the run's life.
 public final class RunRecord<Validation: RunValidation> {
+    /// The run folder.
+    public let folder: RunFolder
     /// Steps completed.
     public internal(set) var step = 0
     /// The best validation so far (highest `score`).
@@ -112,9 +114,10 @@ public final class RunRecord<Validation: RunValidation> {
     var lossCount = 0
     private let folderLock: OutputLock
 
-    /// Claims `folder` for this run (`RunFiles.claimRunFolder`).
-    init(claiming folder: RunFolder, resume: Bool) throws {
-        folderLock = try RunFiles.claimRunFolder(folder.directory, resume: resume)
+    /// Claims the folder `directory` for this run (`RunFiles.claimRunFolder`).
+    init(claiming directory: URL, resume: Bool) throws {
+        folder = RunFolder(directory)
+        folderLock = try RunFiles.claimRunFolder(directory, resume: resume)
     }
 }
 
@@ -170,7 +173,7 @@ public protocol TrainingRun: AnyObject {
     associatedtype Summary: Codable & Sendable
     associatedtype LoopSettings: RunLoopSettings
 
-    var folder: RunFolder { get }
+    /// The run's record, which holds its folder.
     var record: RunRecord<Validation> { get }
     /// The resolved configuration as written to `config.yaml`.
     var configYAML: String { get }
@@ -207,6 +210,8 @@ public protocol TrainingRun: AnyObject {
 extension TrainingRun {
     public func runWillStart(phase: (TrainingProgress.Phase) -> Void) throws {}
 
+    /// The run folder's files.
+    public var folder: RunFolder { record.folder }
     /// The run folder.
     public var directory: URL { folder.directory }
     /// The run's name (the folder's name).
@@ -365,11 +370,11 @@ extension TrainingRun {
                 }
             }
         }
-        let url = folder.sampleImage(step: record.step)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
-        try PNGFile.write(Volume(shape: VolumeShape(depth: 1, height: height, width: width), voxels: pixels), to: temporary,
-                          bitDepth: 8, window: try IntensityWindow(lowerValue: 0, upperValue: 1))
-        try RunFiles.replace(url, with: temporary)
+        let image = Volume(shape: VolumeShape(depth: 1, height: height, width: width), voxels: pixels)
+        let window = try IntensityWindow(lowerValue: 0, upperValue: 1)
+        try AtomicFile.write(to: folder.sampleImage(step: record.step)) { temporary in
+            try PNGFile.write(image, to: temporary, bitDepth: 8, window: window)
+        }
     }
 
     // MARK: - Checkpoints

@@ -64,9 +64,10 @@ public struct TrainingSummary: Codable, Sendable {
 ///
 /// Resuming also restores the trainer's pools and random streams and the slice sampler.
 public final class TranslationRun<Network: TranslatorOptions>: TrainingRun {
-    public let config: TranslationRunConfig<Network>
-    public let configYAML: String
-    public let folder: RunFolder
+    /// The resolved configuration.
+    public let configuration: ResolvedConfiguration<TranslationRunConfig<Network>>
+    public var config: TranslationRunConfig<Network> { configuration.value }
+    public var configYAML: String { configuration.yaml }
     public let record: RunRecord<ValidationResult>
     public let dataset: SliceDataset
     public let trainer: any TranslatorTrainer
@@ -83,14 +84,12 @@ public final class TranslationRun<Network: TranslatorOptions>: TrainingRun {
     ///   differing keys), data and checkpoint errors.
     public init(configuration: ResolvedConfiguration<TranslationRunConfig<Network>>, files: [URL], directory: URL,
                 resume: Bool) throws {
-        config = configuration.value
-        configYAML = configuration.yaml
-        folder = RunFolder(directory)
-        record = try RunRecord(claiming: folder, resume: resume)
-        let root = SeededGenerator(seed: config.seed)
-        dataset = try SliceDataset(files: files, options: config.data.slices, generator: root.split(SeedStream.sampling))
+        self.configuration = configuration
+        record = try RunRecord(claiming: directory, resume: resume)
+        let root = SeededGenerator(seed: configuration.value.seed)
+        dataset = try SliceDataset(files: files, options: configuration.value.data.slices, generator: root.split(SeedStream.sampling))
         var weights = root.split(SeedStream.weights)
-        trainer = try config.network.makeTrainer(seed: weights.next())
+        trainer = try configuration.value.network.makeTrainer(seed: weights.next())
         outputMapping = dataset.typicalMapping(.b)
         try checkSizes()
         try openFolder(resume: resume)

@@ -43,9 +43,10 @@ public struct SegmentationSummary: Codable, Sendable {
 ///
 /// Resuming also restores the patch sampler.
 public final class SegmentationRun: TrainingRun {
-    public let config: SegmentationRunConfig
-    public let configYAML: String
-    public let folder: RunFolder
+    /// The resolved configuration.
+    public let configuration: ResolvedConfiguration<SegmentationRunConfig>
+    public var config: SegmentationRunConfig { configuration.value }
+    public var configYAML: String { configuration.yaml }
     public let record: RunRecord<SegmentationValidation>
     public let dataset: SegmentationDataset
     public let trainer: SegmentationTrainer
@@ -61,14 +62,12 @@ public final class SegmentationRun: TrainingRun {
     ///   data and checkpoint errors.
     public init(configuration: ResolvedConfiguration<SegmentationRunConfig>, files: [URL], directory: URL,
                 resume: Bool) throws {
-        config = configuration.value
-        configYAML = configuration.yaml
-        folder = RunFolder(directory)
-        record = try RunRecord(claiming: folder, resume: resume)
-        let root = SeededGenerator(seed: config.seed)
-        dataset = try SegmentationDataset(files: files, config: config, generator: root.split(SeedStream.sampling))
+        self.configuration = configuration
+        record = try RunRecord(claiming: directory, resume: resume)
+        let root = SeededGenerator(seed: configuration.value.seed)
+        dataset = try SegmentationDataset(files: files, config: configuration.value, generator: root.split(SeedStream.sampling))
         var weights = root.split(SeedStream.weights)
-        trainer = Self.makeTrainer(config, seed: weights.next())
+        trainer = Self.makeTrainer(configuration.value, seed: weights.next())
         try openFolder(resume: resume)
     }
 

@@ -53,13 +53,26 @@ public struct AugmentationPipeline: Sendable {
     /// - Throws: `MedSynthError(.unreadable)` when the file cannot be read; the errors of `init(yaml:)` with the
     ///   path prefixed.
     public init(contentsOf url: URL) throws {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+        let text = try Self.text(of: url)
+        do { try self.init(yaml: text) } catch let e as MedSynthError { throw Self.located(e, in: url) }
+    }
+
+    /// The pipeline in a YAML file, and the file's text (a dataset's run configuration records the text).
+    /// - Throws: `MedSynthError` naming the file: `.unreadable`, or the pipeline's errors.
+    public static func read(_ url: URL) throws -> (pipeline: AugmentationPipeline, yaml: String) {
+        let text = try text(of: url)
+        do { return (try AugmentationPipeline(yaml: text), text) } catch let e as MedSynthError { throw located(e, in: url) }
+    }
+
+    private static func text(of url: URL) throws -> String {
+        do { return try String(contentsOf: url, encoding: .utf8) } catch {
             throw MedSynthError(.unreadable, url.path, "cannot read the augmentation pipeline: \(error.localizedDescription)")
         }
-        do { try self.init(yaml: text) } catch let e as MedSynthError {
-            throw MedSynthError(e.kind, "\(url.path): \(e.subject ?? "")", e.message)
-        }
+    }
+
+    /// `error` with the file's path before its subject.
+    private static func located(_ error: MedSynthError, in url: URL) -> MedSynthError {
+        MedSynthError(error.kind, "\(url.path): \(error.subject ?? "")", error.message)
     }
 
     /// Runs the pipeline on a case.
