@@ -54,14 +54,7 @@ struct SegmentTrainCommand: ParsableCommand {
         if options.resume { progress.message("segment train: resuming \(directory.path) at step \(run.step) of \(resolved.value.training.steps)") }
         progress.message("segment train: \(run.dataset.trainingCaseCount) training cases, \(run.dataset.validationCases.count) held-out cases; patch \(run.dataset.patch.map(String.init).joined(separator: "×")); run folder \(directory.path)")
 
-        TrainingInterrupt.install()
-        let summary: SegmentationSummary
-        do {
-            defer { progress.finish() }
-            summary = try run.run(progress: { progress.update($0, logEvery: resolved.value.training.logEvery) },
-                                  shouldStop: { TrainingInterrupt.requested })
-        }
-        TrainingInterrupt.uninstall()
+        let summary = try progress.run(run, logEvery: resolved.value.training.logEvery)
         if options.json {
             print(try PrettyJSON.string(summary))
         } else {

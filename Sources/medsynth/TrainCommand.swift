@@ -41,14 +41,7 @@ struct TrainCommand: ParsableCommand {
         if options.resume { progress.message("train: resuming \(directory.path) at step \(run.step) of \(resolved.value.training.steps)") }
         progress.message("train: \(run.dataset.trainingCases.count) training cases (\(run.dataset.trainingSliceCountA) slices), \(run.dataset.validationCases.count) held-out cases (\(run.dataset.validationSliceCount) slices); run folder \(directory.path)")
 
-        TrainingInterrupt.install()
-        let summary: TrainingSummary
-        do {
-            defer { progress.finish() }
-            summary = try run.run(progress: { progress.update($0, logEvery: resolved.value.training.logEvery) },
-                                  shouldStop: { TrainingInterrupt.requested })
-        }
-        TrainingInterrupt.uninstall()
+        let summary = try progress.run(run, logEvery: resolved.value.training.logEvery)
         if options.json {
             print(try PrettyJSON.string(summary))
         } else {
@@ -62,6 +55,16 @@ struct TrainCommand: ParsableCommand {
             print(line)
         }
         if summary.interrupted { throw ExitCode(130) }
+    }
+}
+
+extension TrainingProgressDisplay {
+    /// Runs `run` to its end with this display, Ctrl-C asking it to save and stop (`TrainingInterrupt`).
+    func run<Run: TrainingRun>(_ run: Run, logEvery: Int) throws -> Run.Summary {
+        TrainingInterrupt.install()
+        defer { TrainingInterrupt.uninstall() }
+        defer { finish() }
+        return try run.run(progress: { self.update($0, logEvery: logEvery) }, shouldStop: { TrainingInterrupt.requested })
     }
 }
 

@@ -49,21 +49,12 @@ extension SliceDataset {
         guard !files.isEmpty else {
             throw MedSynthError(.invalidArgument, "files", "no dataset files given; expected one or more MedSynth HDF5 datasets")
         }
-        var seen: Set<String> = []
         var listings: [CaseListing] = []
         let nameA = HDF5VolumeStore.datasetName(for: options.modalityA)
         let nameB = HDF5VolumeStore.datasetName(for: options.modalityB)
         let nameLabel = HDF5VolumeStore.datasetName(for: .label)
         let needsLabels = options.foregroundSource == .labels && options.minimumForegroundFraction > 0
-        for (fileIndex, url) in files.enumerated() {
-            let path = url.standardizedFileURL.path
-            guard seen.insert(path).inserted else {
-                throw MedSynthError(.invalidArgument, url.path, "is listed twice; expected each dataset file once")
-            }
-            let ids = try MedSynthDataset.caseIDs(in: url)
-            guard !ids.isEmpty else {
-                throw MedSynthError(.notFound, url.path, "has no cases under /\(MedSynthDataset.casesGroup); expected a MedSynth dataset with at least one case")
-            }
+        for (fileIndex, (url, ids)) in try zip(files, caseIDs(of: files)).enumerated() {
             let file = try HDF5File.open(url)
             for id in ids {
                 let group = try file.root.group("/\(MedSynthDataset.casesGroup)/\(id)")
@@ -170,5 +161,22 @@ extension SliceDataset {
             for v in voxels[(k * n)..<((k + 1) * n)] where isForeground(v) { count += 1 }
             return Double(count) >= threshold * Double(n)
         }
+    }
+}
+
+/// The case ids of each dataset file of a run, in order.
+/// - Throws: `MedSynthError` naming the file: `.invalidArgument` when it is listed twice, `.notFound` when it has
+///   no cases, errors of `MedSynthDataset.caseIDs`.
+func caseIDs(of files: [URL]) throws -> [[String]] {
+    var seen: Set<String> = []
+    return try files.map { url in
+        guard seen.insert(url.standardizedFileURL.path).inserted else {
+            throw MedSynthError(.invalidArgument, url.path, "is listed twice in data.files; expected each dataset file once")
+        }
+        let ids = try MedSynthDataset.caseIDs(in: url)
+        guard !ids.isEmpty else {
+            throw MedSynthError(.notFound, url.path, "has no cases under /\(MedSynthDataset.casesGroup); expected a MedSynth dataset with at least one case")
+        }
+        return ids
     }
 }

@@ -96,6 +96,19 @@ public protocol RunLoopSettings: Sendable {
     func learningRateFactor(step: Int) -> Float
 }
 
+extension RunLoopSettings {
+    /// Checks the cadence: steps, logEvery and validateEvery at least 1, checkpointEvery 0 or more.
+    /// - Throws: `MedSynthError(.invalidArgument)` naming the key (`training.…`) and its value.
+    public func validateCadence() throws {
+        for (key, value) in [("steps", steps), ("logEvery", logEvery), ("validateEvery", validateEvery)] where value < 1 {
+            throw MedSynthError(.invalidArgument, "training.\(key)", "is \(value); expected at least 1")
+        }
+        guard checkpointEvery >= 0 else {
+            throw MedSynthError(.invalidArgument, "training.checkpointEvery", "is \(checkpointEvery); expected 0 (only latest and best) or a positive step count")
+        }
+    }
+}
+
 extension TrainingLoopConfig: RunLoopSettings {}
 extension SegmentationTrainingConfig: RunLoopSettings {}
 

@@ -77,16 +77,9 @@ public struct TrainingLoopConfig: Codable, Equatable, Sendable {
 
     /// Checks every value.
     public func validate() throws {
-        func positive(_ key: String, _ v: Int) throws {
-            guard v >= 1 else { throw MedSynthError(.invalidArgument, "training.\(key)", "is \(v); expected at least 1") }
-        }
-        try positive("steps", steps)
-        try positive("logEvery", logEvery)
-        try positive("validateEvery", validateEvery)
-        try positive("validationBatchSize", validationBatchSize)
-        try positive("sampleRows", sampleRows)
-        guard checkpointEvery >= 0 else {
-            throw MedSynthError(.invalidArgument, "training.checkpointEvery", "is \(checkpointEvery); expected 0 (only latest and best) or a positive step count")
+        try validateCadence()
+        for (key, value) in [("validationBatchSize", validationBatchSize), ("sampleRows", sampleRows)] where value < 1 {
+            throw MedSynthError(.invalidArgument, "training.\(key)", "is \(value); expected at least 1")
         }
         guard decayFraction.isFinite, (0...1).contains(decayFraction) else {
             throw MedSynthError(.invalidArgument, "training.decayFraction", "is \(decayFraction); expected a fraction in 0...1")

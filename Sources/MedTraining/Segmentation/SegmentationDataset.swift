@@ -54,15 +54,7 @@ public final class SegmentationDataset {
         let modalities = data.inputModalities
         // List every case with its source (for the split).
         var listings: [(file: Int, id: String, source: String)] = []
-        var seen: Set<String> = []
-        for (f, url) in files.enumerated() {
-            guard seen.insert(url.standardizedFileURL.path).inserted else {
-                throw MedSynthError(.invalidArgument, url.path, "is listed twice in data.files; expected each dataset file once")
-            }
-            let ids = try MedSynthDataset.caseIDs(in: url)
-            guard !ids.isEmpty else {
-                throw MedSynthError(.notFound, url.path, "has no cases under /\(MedSynthDataset.casesGroup); expected a MedSynth dataset with at least one case")
-            }
+        for (f, (url, ids)) in try zip(files, caseIDs(of: files)).enumerated() {
             let file = try HDF5File.open(url)
             for id in ids {
                 let group = try file.root.group("/\(MedSynthDataset.casesGroup)/\(id)")

@@ -194,15 +194,9 @@ public struct SegmentationTrainingConfig: Codable, Equatable, Sendable {
 
     /// Checks every value.
     public func validate() throws {
-        func positive(_ key: String, _ v: Int) throws {
-            guard v >= 1 else { throw MedSynthError(.invalidArgument, "training.\(key)", "is \(v); expected at least 1") }
-        }
-        try positive("steps", steps)
-        try positive("logEvery", logEvery)
-        try positive("validateEvery", validateEvery)
-        try positive("inferenceBatchSize", inferenceBatchSize)
-        guard checkpointEvery >= 0 else {
-            throw MedSynthError(.invalidArgument, "training.checkpointEvery", "is \(checkpointEvery); expected 0 (only latest and best) or a positive step count")
+        try validateCadence()
+        guard inferenceBatchSize >= 1 else {
+            throw MedSynthError(.invalidArgument, "training.inferenceBatchSize", "is \(inferenceBatchSize); expected at least 1")
         }
         guard learningRate.isFinite, learningRate > 0 else {
             throw MedSynthError(.invalidArgument, "training.learningRate", "is \(learningRate); expected a positive learning rate such as 0.001")
