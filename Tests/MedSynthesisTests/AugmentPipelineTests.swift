@@ -31,6 +31,24 @@ import MedTestSupport
         #expect(p.steps[0].settingsJSON.contains("\"isotropicScale\" : true"))
     }
 
+    /// Every transform named alone gets exactly its `Settings()` (TransformSettings supplies each absent key's
+    /// default), and one key set leaves the others at their defaults.
+    @Test func everyTransformAloneTakesItsDefaultSettings() throws {
+        func defaults<T: AugmentationTransform>(_: T.Type) throws -> String {
+            try AugmentationStep(T(settings: T.Settings())).settingsJSON
+        }
+        #expect(AugmentationRegistry.names.count >= 15)
+        for name in AugmentationRegistry.names {
+            let type = try #require(AugmentationRegistry.transform(named: name))
+            let parsed = try AugmentationPipeline(yaml: "transforms:\n  - transform: \(name)\n")
+            #expect(parsed.steps[0].settingsJSON == (try defaults(type)), "\(name)")
+        }
+        var expected = ContrastAugmentation.Settings()
+        expected.modalities = [.t1]
+        let one = try AugmentationPipeline(yaml: "transforms:\n  - transform: contrast\n    modalities: [T1]\n")
+        #expect(one.steps[0].settingsJSON == (try AugmentationStep(ContrastAugmentation(settings: expected)).settingsJSON))
+    }
+
     /// Unknown keys, unknown transforms, out-of-range and mistyped values are errors naming entry, key and value.
     @Test func yamlErrorsNameTheKeyAndValue() throws {
         let typo = Self.error("transforms:\n  - transform: affine\n    rotationDegree: [-5, 5]\n")

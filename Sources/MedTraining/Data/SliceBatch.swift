@@ -19,11 +19,12 @@ public struct SliceBatch {
     public var paired: PairedBatch { PairedBatch(realA: a, realB: b) }
 }
 
-/// An unpaired pair of batches: images of domain A and of domain B, each [N, C, H, W] in [−1, 1].
-public struct UnpairedBatch {
-    /// Domain A images.
+/// The images of one translator step: A [N, C_A, H, W] and B [N, C_B, H, W], in [−1, 1].
+public struct TranslationBatch {
+    /// Domain A: CycleGAN's A images, pix2pix's inputs, the conditional GAN's CT.
     public var realA: Tensor
-    /// Domain B images.
+    /// Domain B: CycleGAN's B images (unrelated to A), or the targets co-registered with `realA` (pix2pix's B, the
+    /// conditional GAN's PET).
     public var realB: Tensor
 
     /// Pairs two batches.
@@ -33,16 +34,7 @@ public struct UnpairedBatch {
     }
 }
 
-/// A paired batch: inputs A and their targets B, [N, C_A, H, W] and [N, C_B, H, W], in [−1, 1].
-public struct PairedBatch {
-    /// The inputs (pix2pix's A; the CT of the conditional GAN).
-    public var realA: Tensor
-    /// The targets, co-registered with `realA` (pix2pix's B; the PET of the conditional GAN).
-    public var realB: Tensor
-
-    /// Pairs two batches.
-    public init(realA: Tensor, realB: Tensor) {
-        self.realA = realA
-        self.realB = realB
-    }
-}
+/// CycleGAN's input: images of A and of B, not related to each other.
+public typealias UnpairedBatch = TranslationBatch
+/// pix2pix's and the conditional GAN's input: inputs A and their co-registered targets B.
+public typealias PairedBatch = TranslationBatch

@@ -198,7 +198,9 @@ private struct PipelineEntry: Decodable {
         }
         let probability = try c.decodeIfPresent(Double.self, forKey: AnyCodingKey("probability")) ?? 1
         func build<T: AugmentationTransform>(_: T.Type) throws -> AugmentationStep {
-            try AugmentationStep(T(settings: T.Settings(from: decoder)), probability: probability)
+            try AugmentationStep(T(settings: T.Settings.decodingWithDefaults(from: decoder, transform: T.name,
+                                                                             alsoAllowed: AugmentationPipeline.entryKeys)),
+                                 probability: probability)
         }
         do {
             step = try build(type)

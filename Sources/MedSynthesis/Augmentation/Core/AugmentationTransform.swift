@@ -9,7 +9,7 @@ import MedIO
 /// transforms change images only, optionally restricted to some modalities, and never the label map.
 public protocol AugmentationTransform: Sendable {
     /// The YAML/Codable settings: ranges and options, validated by `init(settings:)`.
-    associatedtype Settings: Codable, Sendable, Equatable
+    associatedtype Settings: TransformSettings
     /// The drawn values: everything `apply` needs, recorded in the provenance.
     associatedtype Parameters: AugmentationParameterValue, Equatable
 
@@ -28,21 +28,21 @@ public protocol AugmentationTransform: Sendable {
     ///   - geometry: the case's grid (for physical units and extents).
     func draw(using generator: inout SeededGenerator, geometry: AugmentationGeometry) -> Parameters
 
-    /// Applies drawn parameters to a case.
+    /// Applies drawn parameters to a case (by default through `apply(_:in:)`).
     /// - Throws: `MedSynthError` when the parameters do not fit the case (a record replayed on another grid).
     func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase
 
     /// Applies drawn parameters inside a pipeline's workspace, changing the arrays the workspace owns in place
-    /// where the kernel allows it. Gives the same voxels as `apply(_:to:)`.
+    /// where the kernel allows it.
     /// - Throws: as `apply(_:to:)`.
     func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws
 }
 
 extension AugmentationTransform {
-    /// The default for transforms without an in-place kernel: `apply(_:to:)`, whose new arrays the workspace
-    /// then owns.
-    public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {
-        workspace.adopt(try apply(parameters, to: workspace.augmentationCase))
+    /// `apply(_:in:)` on a workspace made for the case: every transform works in a workspace, so a transform on
+    /// its own and the same transform in a pipeline give the same voxels.
+    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
+        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 }
 

@@ -78,16 +78,6 @@ public struct AugmentationWorkspace: Sendable {
     /// The case's grid.
     public var geometry: AugmentationGeometry { augmentationCase.geometry }
 
-    /// Replaces the whole case by the output of an out-of-place transform (`AugmentationTransform`'s default
-    /// `apply(_:in:)`): arrays that are new are this workspace's from now on.
-    mutating func adopt(_ result: AugmentationCase) {
-        for name in result.imageNames where !Self.sameArray(result.images[name]?.voxels, augmentationCase.images[name]?.voxels) {
-            writableImages.insert(name)
-        }
-        if !Self.sameArray(result.labels?.voxels, augmentationCase.labels?.voxels) { writableLabels = result.labels != nil }
-        augmentationCase = result
-    }
-
     /// Rewrites image `name` with `body(source, destination)`. Destination is source when the workspace owns the
     /// array, else a new array (source is then the original, left unchanged). `body` must write every voxel and
     /// give the same result in both cases.
@@ -146,11 +136,5 @@ public struct AugmentationWorkspace: Sendable {
             if writableLabels { spares.append(fresh) }
             writableLabels = true
         }
-    }
-
-    /// True when both arrays exist and share storage (or both are absent).
-    private static func sameArray(_ a: [Float]?, _ b: [Float]?) -> Bool {
-        guard let a, let b else { return a == nil && b == nil }
-        return a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in pa.baseAddress == pb.baseAddress } }
     }
 }

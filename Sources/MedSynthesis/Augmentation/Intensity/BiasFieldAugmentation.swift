@@ -8,7 +8,7 @@ import MedKernels
 /// MR images only by default. The field is `BiasField`, the phantom's own model, evaluated with Horner's rule.
 public struct BiasFieldAugmentation: AugmentationTransform {
     /// Bias-field settings (defaults are TorchIO's: order 3, coefficients in [−0.5, 0.5]).
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// Total polynomial degree, 0…3. Default 3.
         public var order = 3
         /// Range of each coefficient. Default [−0.5, 0.5].
@@ -18,15 +18,6 @@ public struct BiasFieldAugmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: BiasFieldAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            let defaults = Settings()
-            order = try r.value("order", default: defaults.order)
-            coefficients = try r.value("coefficients", default: defaults.coefficients)
-            modalities = try r.value("modalities", default: defaults.modalities)
-            try r.finish()
-        }
     }
 
     /// The drawn field.
@@ -48,11 +39,6 @@ public struct BiasFieldAugmentation: AugmentationTransform {
             let c = settings.coefficients.draw(using: &generator)
             return $0 == .zero ? 0 : c
         })
-    }
-
-    /// - Throws: `MedSynthError(.invalidArgument)` for a record with the wrong number of coefficients.
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     /// - Throws: `MedSynthError(.invalidArgument)` for a record with the wrong number of coefficients.

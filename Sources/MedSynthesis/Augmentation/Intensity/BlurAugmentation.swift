@@ -5,7 +5,7 @@ import MedIO
 /// (`PaddedBlur`). Images only.
 public struct BlurAugmentation: AugmentationTransform {
     /// Blur settings.
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// σ in mm along x, y, z. Default [0, 2] (TorchIO's).
         public var sigmaMM = AxisRanges(all: ValueRange(0, 2))
         /// The modalities changed (all images when nil, the default).
@@ -13,13 +13,6 @@ public struct BlurAugmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: BlurAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            sigmaMM = try r.value("sigmaMM", default: Settings().sigmaMM)
-            modalities = try r.optional("modalities")
-            try r.finish()
-        }
     }
 
     /// The drawn widths.
@@ -41,10 +34,6 @@ public struct BlurAugmentation: AugmentationTransform {
 
     public func draw(using generator: inout SeededGenerator, geometry: AugmentationGeometry) -> Parameters {
         Parameters(sigmaMM: settings.sigmaMM.draw(using: &generator))
-    }
-
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {

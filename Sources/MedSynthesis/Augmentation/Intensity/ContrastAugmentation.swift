@@ -5,7 +5,7 @@ import MedIO
 /// factor and b the brightness shift as a fraction of the image's intensity range.
 public struct ContrastAugmentation: AugmentationTransform {
     /// Contrast settings.
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// Contrast factor c. Default [0.75, 1.25].
         public var contrastFactor = ValueRange(0.75, 1.25)
         /// Brightness shift b, a fraction of (max − min). Default [−0.05, 0.05].
@@ -15,15 +15,6 @@ public struct ContrastAugmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: ContrastAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            let defaults = Settings()
-            contrastFactor = try r.value("contrastFactor", default: defaults.contrastFactor)
-            brightnessShiftFraction = try r.value("brightnessShiftFraction", default: defaults.brightnessShiftFraction)
-            modalities = try r.optional("modalities")
-            try r.finish()
-        }
     }
 
     /// The drawn factors.
@@ -52,10 +43,6 @@ public struct ContrastAugmentation: AugmentationTransform {
     public func draw(using generator: inout SeededGenerator, geometry: AugmentationGeometry) -> Parameters {
         let c = settings.contrastFactor.draw(using: &generator)
         return Parameters(contrastFactor: c, brightnessShiftFraction: settings.brightnessShiftFraction.draw(using: &generator))
-    }
-
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {

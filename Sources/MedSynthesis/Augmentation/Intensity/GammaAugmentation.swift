@@ -6,7 +6,7 @@ import MedIO
 /// raised to γ = exp(logγ), and scaled back, so the range is kept and the transform is meaningful in HU too.
 public struct GammaAugmentation: AugmentationTransform {
     /// Gamma settings.
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// The range of log γ. Default [−0.3, 0.3] (TorchIO's), γ ≈ 0.74…1.35.
         public var logGamma = ValueRange(-0.3, 0.3)
         /// The modalities changed (all images when nil, the default).
@@ -14,13 +14,6 @@ public struct GammaAugmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: GammaAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            logGamma = try r.value("logGamma", default: Settings().logGamma)
-            modalities = try r.optional("modalities")
-            try r.finish()
-        }
     }
 
     /// The drawn exponent.
@@ -42,10 +35,6 @@ public struct GammaAugmentation: AugmentationTransform {
 
     public func draw(using generator: inout SeededGenerator, geometry: AugmentationGeometry) -> Parameters {
         Parameters(gamma: exp(settings.logGamma.draw(using: &generator)))
-    }
-
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {

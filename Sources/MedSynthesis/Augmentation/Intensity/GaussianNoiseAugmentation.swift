@@ -5,7 +5,7 @@ import MedIO
 /// (HU for CT). Restrict it with `modalities` and give each modality its own entry when units differ.
 public struct GaussianNoiseAugmentation: AugmentationTransform {
     /// Noise settings.
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// σ in the image's unit. Default [0, 10].
         public var standardDeviation = ValueRange(0, 10)
         /// The modalities changed (all images when nil, the default).
@@ -13,13 +13,6 @@ public struct GaussianNoiseAugmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: GaussianNoiseAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            standardDeviation = try r.value("standardDeviation", default: Settings().standardDeviation)
-            modalities = try r.optional("modalities")
-            try r.finish()
-        }
     }
 
     /// The drawn σ and the seed of the per-voxel noise (see `NoiseStreams`).
@@ -47,10 +40,6 @@ public struct GaussianNoiseAugmentation: AugmentationTransform {
     public func draw(using generator: inout SeededGenerator, geometry: AugmentationGeometry) -> Parameters {
         let sigma = settings.standardDeviation.draw(using: &generator)
         return Parameters(standardDeviation: sigma, noiseSeed: generator.next())
-    }
-
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {

@@ -6,7 +6,7 @@ import MedIO
 /// linearly onto the original grid. Images only; the label map keeps the full resolution it is the truth for.
 public struct LowResolutionAugmentation: AugmentationTransform {
     /// Low-resolution settings.
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// The axes to choose from, uniformly. Default all three.
         public var axes: [SpatialAxis] = [.width, .height, .depth]
         /// The downsampling factor f ≥ 1. Default [1.5, 4].
@@ -18,16 +18,6 @@ public struct LowResolutionAugmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: LowResolutionAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            let defaults = Settings()
-            axes = try r.value("axes", default: defaults.axes)
-            factor = try r.value("factor", default: defaults.factor)
-            antialias = try r.value("antialias", default: defaults.antialias)
-            modalities = try r.optional("modalities")
-            try r.finish()
-        }
     }
 
     /// The drawn axis and factor.
@@ -59,10 +49,6 @@ public struct LowResolutionAugmentation: AugmentationTransform {
     public func draw(using generator: inout SeededGenerator, geometry: AugmentationGeometry) -> Parameters {
         let pick = min(settings.axes.count - 1, Int(generator.nextUnitDouble() * Double(settings.axes.count)))
         return Parameters(axis: settings.axes[pick], factor: settings.factor.draw(using: &generator), antialias: settings.antialias)
-    }
-
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {

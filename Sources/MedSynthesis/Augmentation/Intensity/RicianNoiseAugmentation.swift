@@ -5,7 +5,7 @@ import MedIO
 /// unit. MR images only by default.
 public struct RicianNoiseAugmentation: AugmentationTransform {
     /// Noise settings.
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// σ in the image's unit. Default [0, 20] (the phantom's MR receiver gain is 1000).
         public var standardDeviation = ValueRange(0, 20)
         /// The modalities changed. Default T1, T2, FLAIR.
@@ -13,14 +13,6 @@ public struct RicianNoiseAugmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: RicianNoiseAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            let defaults = Settings()
-            standardDeviation = try r.value("standardDeviation", default: defaults.standardDeviation)
-            modalities = try r.value("modalities", default: defaults.modalities)
-            try r.finish()
-        }
     }
 
     /// The drawn σ and noise seed.
@@ -38,10 +30,6 @@ public struct RicianNoiseAugmentation: AugmentationTransform {
     public func draw(using generator: inout SeededGenerator, geometry: AugmentationGeometry) -> Parameters {
         let sigma = settings.standardDeviation.draw(using: &generator)
         return Parameters(standardDeviation: sigma, noiseSeed: generator.next())
-    }
-
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {

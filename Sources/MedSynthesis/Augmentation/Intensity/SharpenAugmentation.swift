@@ -5,7 +5,7 @@ import MedIO
 /// amount. Images only.
 public struct SharpenAugmentation: AugmentationTransform {
     /// Sharpening settings.
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// σ of the blur in mm. Default [0.5, 1.5].
         public var sigmaMM = ValueRange(0.5, 1.5)
         /// The amount a. Default [0, 1].
@@ -15,15 +15,6 @@ public struct SharpenAugmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: SharpenAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            let defaults = Settings()
-            sigmaMM = try r.value("sigmaMM", default: defaults.sigmaMM)
-            amount = try r.value("amount", default: defaults.amount)
-            modalities = try r.optional("modalities")
-            try r.finish()
-        }
     }
 
     /// The drawn width and amount.
@@ -52,10 +43,6 @@ public struct SharpenAugmentation: AugmentationTransform {
     public func draw(using generator: inout SeededGenerator, geometry: AugmentationGeometry) -> Parameters {
         let sigma = settings.sigmaMM.draw(using: &generator)
         return Parameters(sigmaMM: sigma, amount: settings.amount.draw(using: &generator))
-    }
-
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {

@@ -13,7 +13,7 @@ import MedIO
 /// transform of the imaginary part).
 public struct GhostingAugmentation: AugmentationTransform {
     /// Ghosting settings (defaults are TorchIO's).
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// The number of ghosts n, an integer range. Default [4, 10].
         public var ghostCount = ValueRange(4, 10)
         /// The line attenuation, 0 (none) … 1 (lines removed). Default [0.5, 1].
@@ -27,17 +27,6 @@ public struct GhostingAugmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: GhostingAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            let defaults = Settings()
-            ghostCount = try r.value("ghostCount", default: defaults.ghostCount)
-            intensity = try r.value("intensity", default: defaults.intensity)
-            axes = try r.value("axes", default: defaults.axes)
-            restoreFraction = try r.value("restoreFraction", default: defaults.restoreFraction)
-            modalities = try r.value("modalities", default: defaults.modalities)
-            try r.finish()
-        }
     }
 
     /// The drawn artifact.
@@ -83,11 +72,6 @@ public struct GhostingAugmentation: AugmentationTransform {
         let intensity = settings.intensity.draw(using: &generator)
         let pick = min(settings.axes.count - 1, Int(generator.nextUnitDouble() * Double(settings.axes.count)))
         return Parameters(ghostCount: n, intensity: intensity, axis: settings.axes[pick], restoreFraction: settings.restoreFraction)
-    }
-
-    /// - Throws: `MedSynthError(.invalidArgument)` for a depth axis or a ghost count below 1 in the record.
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     /// - Throws: `MedSynthError(.invalidArgument)` for a depth axis or a ghost count below 1 in the record.

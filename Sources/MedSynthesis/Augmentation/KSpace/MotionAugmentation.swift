@@ -18,7 +18,7 @@ import MedIO
 /// height) and shared by every slice, the physics of a 2D multi-slice scan; TorchIO moves a 3D volume.
 public struct MotionAugmentation: AugmentationTransform {
     /// Motion settings (defaults follow TorchIO: two movements, ±10°, ±10 mm).
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// The number of movements, an integer range. Default [2, 2].
         public var movementCount = ValueRange(2, 2)
         /// In-plane rotation per movement in degrees. Default [−10, 10].
@@ -30,16 +30,6 @@ public struct MotionAugmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: MotionAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            let defaults = Settings()
-            movementCount = try r.value("movementCount", default: defaults.movementCount)
-            rotationDegrees = try r.value("rotationDegrees", default: defaults.rotationDegrees)
-            translationMM = try r.value("translationMM", default: defaults.translationMM)
-            modalities = try r.value("modalities", default: defaults.modalities)
-            try r.finish()
-        }
     }
 
     /// One movement: from `startFraction` of the acquisition on, the head holds this pose.
@@ -89,11 +79,6 @@ public struct MotionAugmentation: AugmentationTransform {
             let tx = settings.translationMM.draw(using: &generator), ty = settings.translationMM.draw(using: &generator)
             return Movement(startFraction: t, rotationDegrees: angle, translationMM: SIMD2(tx, ty))
         })
-    }
-
-    /// - Throws: `MedSynthError(.invalidArgument)` when the record's start times are not sorted within [0, 1].
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     /// - Throws: `MedSynthError(.invalidArgument)` when the record's start times are not sorted within [0, 1].

@@ -7,7 +7,7 @@ import MedIO
 /// record replays on any grid. Per-slice 2D FFTs (`SliceFFT`); MR only by default.
 public struct SpikeAugmentation: AugmentationTransform {
     /// Spike settings (defaults are TorchIO's).
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// The number of spikes, an integer range. Default [1, 1].
         public var spikeCount = ValueRange(1, 1)
         /// The stripe amplitude relative to the slice mean. Default [1, 3].
@@ -17,15 +17,6 @@ public struct SpikeAugmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: SpikeAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            let defaults = Settings()
-            spikeCount = try r.value("spikeCount", default: defaults.spikeCount)
-            intensity = try r.value("intensity", default: defaults.intensity)
-            modalities = try r.value("modalities", default: defaults.modalities)
-            try r.finish()
-        }
     }
 
     /// One spike's position in k-space, as fractions of the extents.
@@ -75,10 +66,6 @@ public struct SpikeAugmentation: AugmentationTransform {
             return Spike(kyFraction: ky, kxFraction: 0.5 * generator.nextUnitDouble())
         }
         return Parameters(spikes: spikes, intensity: settings.intensity.draw(using: &generator))
-    }
-
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {

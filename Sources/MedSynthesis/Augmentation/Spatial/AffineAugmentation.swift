@@ -10,7 +10,7 @@ import MedIO
 /// Z the scale); output voxel o reads the input at S⁻¹·T⁻¹(S(o − c)) + c.
 public struct AffineAugmentation: AugmentationTransform {
     /// Affine settings (defaults follow TorchIO's RandomAffine, except a 10 mm translation range instead of 0).
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// Rotation about x, y, z in degrees. Default [−10, 10] on every axis.
         public var rotationDegrees = AxisRanges(all: ValueRange(-10, 10))
         /// Scale factor per axis. Default [0.9, 1.1].
@@ -24,17 +24,6 @@ public struct AffineAugmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: AffineAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            let defaults = Settings()
-            rotationDegrees = try r.value("rotationDegrees", default: defaults.rotationDegrees)
-            scale = try r.value("scale", default: defaults.scale)
-            isotropicScale = try r.value("isotropicScale", default: defaults.isotropicScale)
-            shear = try r.value("shear", default: defaults.shear)
-            translationMM = try r.value("translationMM", default: defaults.translationMM)
-            try r.finish()
-        }
     }
 
     /// The drawn transform.
@@ -90,11 +79,6 @@ public struct AffineAugmentation: AugmentationTransform {
                           settings.shear.draw(using: &generator))
         let translation = settings.translationMM.draw(using: &generator)
         return Parameters(rotationDegrees: rotation, scale: scale, shear: shear, translationMM: translation)
-    }
-
-    /// - Throws: `MedSynthError(.invalidArgument)` for a singular (non-invertible) transform.
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     /// - Throws: `MedSynthError(.invalidArgument)` for a singular (non-invertible) transform.

@@ -10,7 +10,7 @@ import MedIO
 /// clamped to the grid, with the cubic B-spline weights B. Output voxel o reads the input at o + u(o)/spacing.
 public struct ElasticAugmentation: AugmentationTransform {
     /// Elastic settings (defaults follow TorchIO: 7 control points per axis, displacements up to 7.5 mm).
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// Control points per axis (x, y, z), each 4…64. Default 7.
         public var controlPoints: [Int] = [7, 7, 7]
         /// Displacement range in mm per axis, drawn independently at every control point. Default [−7.5, 7.5].
@@ -20,15 +20,6 @@ public struct ElasticAugmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: ElasticAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            let defaults = Settings()
-            controlPoints = try r.value("controlPoints", default: defaults.controlPoints)
-            displacementMM = try r.value("displacementMM", default: defaults.displacementMM)
-            lockBorders = try r.value("lockBorders", default: defaults.lockBorders)
-            try r.finish()
-        }
     }
 
     /// The drawn control-point displacements.
@@ -75,11 +66,6 @@ public struct ElasticAugmentation: AugmentationTransform {
             }
         } } }
         return Parameters(controlPoints: n, displacementsMM: values)
-    }
-
-    /// - Throws: `MedSynthError(.invalidArgument)` for a record whose control grid is malformed.
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     /// - Throws: `MedSynthError(.invalidArgument)` for a record whose control grid is malformed.

@@ -5,7 +5,7 @@ import MedIO
 /// probability. Exact (a permutation of voxels), so images and labels keep their values.
 public struct FlipAugmentation: AugmentationTransform {
     /// Flip settings.
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// The axes that may be flipped. Default: width (left–right, the usual symmetry of a head).
         public var axes: [SpatialAxis] = [.width]
         /// The probability of flipping each listed axis, independently. Default 0.5.
@@ -13,14 +13,6 @@ public struct FlipAugmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: FlipAugmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            let defaults = Settings()
-            axes = try r.value("axes", default: defaults.axes)
-            probabilityPerAxis = try r.value("probabilityPerAxis", default: defaults.probabilityPerAxis)
-            try r.finish()
-        }
     }
 
     /// The drawn flips.
@@ -45,10 +37,6 @@ public struct FlipAugmentation: AugmentationTransform {
         var flipped: Set<SpatialAxis> = []
         for axis in settings.axes where generator.nextUnitDouble() < settings.probabilityPerAxis { flipped.insert(axis) }
         return Parameters(flippedAxes: flipped.sorted())
-    }
-
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     public func apply(_ parameters: Parameters, in workspace: inout AugmentationWorkspace) throws {

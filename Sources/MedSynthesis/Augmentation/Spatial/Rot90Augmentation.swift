@@ -6,7 +6,7 @@ import MedIO
 /// grid and its affine then stay valid); otherwise only k = 0 or 2 are drawn.
 public struct Rot90Augmentation: AugmentationTransform {
     /// Rot90 settings.
-    public struct Settings: Codable, Sendable, Equatable {
+    public struct Settings: TransformSettings {
         /// The rotation plane, two distinct axes; turning goes from the first towards the second. Default
         /// width → height (in the axial plane).
         public var plane: [SpatialAxis] = [.width, .height]
@@ -15,14 +15,6 @@ public struct Rot90Augmentation: AugmentationTransform {
 
         /// The defaults.
         public init() {}
-
-        public init(from decoder: Decoder) throws {
-            let r = try SettingsReader(decoder, transform: Rot90Augmentation.name, alsoAllowed: AugmentationPipeline.entryKeys)
-            let defaults = Settings()
-            plane = try r.value("plane", default: defaults.plane)
-            quarterTurns = try r.value("quarterTurns", default: defaults.quarterTurns)
-            try r.finish()
-        }
     }
 
     /// The drawn rotation.
@@ -59,11 +51,6 @@ public struct Rot90Augmentation: AugmentationTransform {
         let allowed = square ? settings.quarterTurns : settings.quarterTurns.filter { $0 % 2 == 0 }
         let pick = Int(generator.nextUnitDouble() * Double(max(1, allowed.count)))
         return Parameters(plane: settings.plane, quarterTurns: allowed.isEmpty ? 0 : allowed[pick])
-    }
-
-    /// - Throws: `MedSynthError(.mismatch)` for an odd turn count on a non-square plane.
-    public func apply(_ parameters: Parameters, to augmentationCase: AugmentationCase) throws -> AugmentationCase {
-        try AugmentationWorkspace.applying(to: augmentationCase) { try apply(parameters, in: &$0) }
     }
 
     /// - Throws: `MedSynthError(.mismatch)` for an odd turn count on a non-square plane.
