@@ -178,29 +178,10 @@ public final class ConditionalGANTrainer: Trainer {
 
     public func optimizeParameters() {
         guard let batch else { preconditionFailure("ConditionalGANTrainer.optimizeParameters() before setInput(_:)") }
-        let (ct, pet) = (batch.realA, batch.realB)
-        let fakePET = generator(generatorInput(ct, noiseGenerator: &noiseGenerator))
-        let fakePair = Tensor.concatenate([ct, fakePET], axis: 1)
-
-        // Discriminator, on this step's (or the pool's) fake pair and the real pair.
-        optimizerD.zeroGrad()
-        let d = conditionalDiscriminatorBackward(discriminator, gan: gan, fake: fakePool.query(fakePair),
-                                                 real: Tensor.concatenate([ct, pet], axis: 1),
-                                                 penalty: penalty, generator: &penaltyGenerator)
-        optimizerD.step()
-
-        // Generator, with D frozen (its weight gradients are not computed) and already updated.
-        discriminator.setRequiresGrad(false)
-        optimizerG.zeroGrad()
-        let lossGAN = gan(discriminator(fakePair), targetIsReal: true)
-        let lossL1 = l1Loss(fakePET, pet) * options.lambdaL1
-        (lossGAN + lossL1).backward()
-        optimizerG.step()
-        discriminator.setRequiresGrad(true)
-
-        losses = ["G_GAN": lossGAN.item, "G_L1": lossL1.item, "D_real": d.real, "D_fake": d.fake]
-        if penalty != nil { losses["D_GP"] = d.penalty }
-        visuals = ["real_A": ct, "fake_B": fakePET.detached(), "real_B": pet]
+        let fakePET = generator(generatorInput(batch.realA, noiseGenerator: &noiseGenerator))
+        (losses, visuals) = pairedStep(realA: batch.realA, realB: batch.realB, fakeB: fakePET, discriminator: discriminator,
+                                       gan: gan, pool: &fakePool, penalty: penalty, penaltyGenerator: &penaltyGenerator,
+                                       optimizerG: optimizerG, optimizerD: optimizerD, lambdaL1: options.lambdaL1)
     }
 
     public func currentLosses() -> [String: Float] { losses }

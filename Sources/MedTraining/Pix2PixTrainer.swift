@@ -141,29 +141,10 @@ public final class Pix2PixTrainer: Trainer {
 
     public func optimizeParameters() {
         guard let batch else { preconditionFailure("Pix2PixTrainer.optimizeParameters() before setInput(_:)") }
-        let (realA, realB) = (batch.realA, batch.realB)
-        let fakeB = generator(realA)
-        let fakeAB = Tensor.concatenate([realA, fakeB], axis: 1)
-
-        // Discriminator, on this step's (or the pool's) fake pair and the real pair.
-        optimizerD.zeroGrad()
-        let d = conditionalDiscriminatorBackward(discriminator, gan: gan, fake: fakePool.query(fakeAB),
-                                                 real: Tensor.concatenate([realA, realB], axis: 1),
-                                                 penalty: penalty, generator: &penaltyGenerator)
-        optimizerD.step()
-
-        // Generator, with D frozen (its weight gradients are not computed) and already updated.
-        discriminator.setRequiresGrad(false)
-        optimizerG.zeroGrad()
-        let lossGAN = gan(discriminator(fakeAB), targetIsReal: true)
-        let lossL1 = l1Loss(fakeB, realB) * options.lambdaL1
-        (lossGAN + lossL1).backward()
-        optimizerG.step()
-        discriminator.setRequiresGrad(true)
-
-        losses = ["G_GAN": lossGAN.item, "G_L1": lossL1.item, "D_real": d.real, "D_fake": d.fake]
-        if penalty != nil { losses["D_GP"] = d.penalty }
-        visuals = ["real_A": realA, "fake_B": fakeB.detached(), "real_B": realB]
+        let fakeB = generator(batch.realA)
+        (losses, visuals) = pairedStep(realA: batch.realA, realB: batch.realB, fakeB: fakeB, discriminator: discriminator,
+                                       gan: gan, pool: &fakePool, penalty: penalty, penaltyGenerator: &penaltyGenerator,
+                                       optimizerG: optimizerG, optimizerD: optimizerD, lambdaL1: options.lambdaL1)
     }
 
     public func currentLosses() -> [String: Float] { losses }
@@ -179,6 +160,38 @@ public final class Pix2PixTrainer: Trainer {
         defer { generator.setTraining(wasTraining) }
         return withNoGrad { generator(a) }
     }
+}
+
+/// The rest of a pix2pix or conditional-GAN step once G has made `fakeB` from `realA` (the reference's
+/// `optimize_parameters`): D one Adam step on 0.5·(GAN(D(A, pooled fake B), fake) + GAN(D(A, B), real)) (+ the
+/// penalty), then G one Adam step on GAN(D(A, fake B), real) + λ_L1·mean|fake B − B| with D frozen (its weight
+/// gradients are not computed) and already updated.
+/// - Returns: the step's losses (G_GAN, G_L1, D_real, D_fake, and D_GP with a penalty) and visuals.
+func pairedStep(realA: Tensor, realB: Tensor, fakeB: Tensor, discriminator: NLayerDiscriminator, gan: GANLoss,
+                pool: inout ImagePool, penalty: GradientPenalty?, penaltyGenerator: inout SeededGenerator,
+                optimizerG: Optimizer<Adam>, optimizerD: Optimizer<Adam>, lambdaL1: Float)
+    -> (losses: [String: Float], visuals: [String: Tensor]) {
+    let fakeAB = Tensor.concatenate([realA, fakeB], axis: 1)
+
+    // Discriminator, on this step's (or the pool's) fake pair and the real pair.
+    optimizerD.zeroGrad()
+    let d = conditionalDiscriminatorBackward(discriminator, gan: gan, fake: pool.query(fakeAB),
+                                             real: Tensor.concatenate([realA, realB], axis: 1),
+                                             penalty: penalty, generator: &penaltyGenerator)
+    optimizerD.step()
+
+    // Generator, with D frozen and already updated.
+    discriminator.setRequiresGrad(false)
+    optimizerG.zeroGrad()
+    let lossGAN = gan(discriminator(fakeAB), targetIsReal: true)
+    let lossL1 = l1Loss(fakeB, realB) * lambdaL1
+    (lossGAN + lossL1).backward()
+    optimizerG.step()
+    discriminator.setRequiresGrad(true)
+
+    var losses = ["G_GAN": lossGAN.item, "G_L1": lossL1.item, "D_real": d.real, "D_fake": d.fake]
+    if penalty != nil { losses["D_GP"] = d.penalty }
+    return (losses, ["real_A": realA, "fake_B": fakeB.detached(), "real_B": realB])
 }
 
 /// The discriminator half of a conditional-GAN step, shared by pix2pix and the conditional GAN: back-propagates

@@ -45,7 +45,7 @@ public struct IntensityMapping: Equatable, Sendable, Codable, CustomStringConver
 
     /// Decodes, rejecting invalid windows.
     public init(from decoder: Decoder) throws {
-        let r = try DataOptionsReader(decoder, what: "intensity mapping")
+        let r = try StrictKeyReader(decoder, what: "intensity mapping")
         guard let modality: Modality = try r.optional("modality"), let unit: IntensityUnit = try r.optional("unit"),
               let lower: Double = try r.optional("lowerValue"), let upper: Double = try r.optional("upperValue"),
               let normalization: IntensityNormalization = try r.optional("normalization") else {

@@ -289,7 +289,7 @@ extension IntensityNormalization: Codable {
 
     /// Decodes the flat form; nil for method `standard` when `allowStandard`.
     static func decodeSetting(_ decoder: Decoder, allowStandard: Bool) throws -> IntensityNormalization? {
-        let r = try DataOptionsReader(decoder, what: "a normalization")
+        let r = try StrictKeyReader(decoder, what: "a normalization")
         let methods = (allowStandard ? [standardMethodName] : []) + ["ctWindow", "percentiles", "zScore", "suvScaling"]
         guard let method: String = try r.optional("method") else {
             throw MedSynthError(.invalidArgument, r.subject("method"), "is missing; expected one of \(methods.joined(separator: ", "))")
@@ -318,11 +318,11 @@ extension IntensityNormalization: Codable {
 
     /// Encodes the flat form of `rule`; nil encodes method `standard` with every parameter at its default.
     static func encodeSetting(_ rule: IntensityNormalization?, to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: DataCodingKey.self)
-        try c.encode(rule?.methodName ?? standardMethodName, forKey: DataCodingKey("method"))
+        var c = encoder.container(keyedBy: AnyCodingKey.self)
+        try c.encode(rule?.methodName ?? standardMethodName, forKey: AnyCodingKey("method"))
         let own = rule?.parameters ?? [:]
         for (key, _) in parameterMethods {
-            try c.encode(own[key] ?? parameterDefaults[key]!, forKey: DataCodingKey(key))
+            try c.encode(own[key] ?? parameterDefaults[key]!, forKey: AnyCodingKey(key))
         }
     }
 }

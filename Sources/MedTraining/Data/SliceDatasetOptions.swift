@@ -128,7 +128,7 @@ extension SliceDatasetOptions: Codable {
     /// `method: standard` the modality's standard rule (nil in Swift).
     /// - Throws: `MedSynthError(.invalidArgument)` naming the dotted path of an unknown key or a bad value.
     public init(from decoder: Decoder) throws {
-        let r = try DataOptionsReader(decoder, what: "the data options")
+        let r = try StrictKeyReader(decoder, what: "the data options")
         let d = SliceDatasetOptions()
         modalityA = try r.modality("modalityA", default: d.modalityA)
         modalityB = try r.modality("modalityB", default: d.modalityB)

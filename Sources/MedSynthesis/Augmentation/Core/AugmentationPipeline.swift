@@ -171,7 +171,7 @@ private struct PipelineFile: Decodable {
     var transforms: [PipelineEntry]
 
     init(from decoder: Decoder) throws {
-        let r = try SettingsReader(decoder, transform: "pipeline")
+        let r = try StrictKeyReader(decoder, what: "'pipeline'")
         let _: String? = try r.optional("description")
         guard let list: [PipelineEntry] = try r.optional("transforms") else {
             throw MedSynthError(.invalidArgument, "transforms", "is missing; expected a list of steps")
