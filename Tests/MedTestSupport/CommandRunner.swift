@@ -12,6 +12,10 @@ public enum CommandRunner {
         public var stdout: String
         /// Standard error.
         public var stderr: String
+
+        public init(status: Int32, signaled: Bool, stdout: String, stderr: String) {
+            (self.status, self.signaled, self.stdout, self.stderr) = (status, signaled, stdout, stderr)
+        }
     }
 
     /// The `medsynth` binary beside the test binary (same build folder), or nil if it was not built.

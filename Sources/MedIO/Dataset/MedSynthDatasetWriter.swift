@@ -54,6 +54,11 @@ public final class MedSynthDatasetWriter {
     private var lock: OutputLock?
     private let faultInjection: FaultInjection?
     private var isClosed = false
+    /// Set by a failed write (`abandon`): the file is detached and takes no more cases.
+    private var isAbandoned = false
+    /// Files detached after a failed write, never closed (see `close`).
+    nonisolated(unsafe) private static var abandonedFiles: [HDF5File] = []
+    private static let abandonedLock = NSLock()
     /// Background `fdatasync` calls started after each volume (`startWriteback`), waited for before each commit
     /// sync and before closing.
     private let writeback = DispatchGroup()
@@ -111,7 +116,8 @@ public final class MedSynthDatasetWriter {
 
     /// Writes one case and commits it (see the type's documentation for the steps).
     /// - Throws: `MedSynthError` naming the file: `.invalidArgument` (bad id, repeated modality, a case that is
-    ///   already there), `.writeFailed` (HDF5 or disk failure; the case is then absent, earlier ones intact).
+    ///   already there), `.writeFailed` (HDF5 or disk failure; the case is then absent, earlier ones intact, and
+    ///   the writer takes no more cases — see `abandon`).
     public func write(_ c: DatasetCase) throws {
         HDF5Library.prepareThread()
         precondition(!isClosed, "write after close")
@@ -119,6 +125,23 @@ public final class MedSynthDatasetWriter {
         guard !caseIDs.contains(c.id) else {
             throw MedSynthError(.invalidArgument, url.path, "already holds case '\(c.id)'")
         }
+        guard !isAbandoned else {
+            throw MedSynthError(.writeFailed, url.path, "accepts no more cases after a failed write; run the command again to resume from the last complete case")
+        }
+        do {
+            try commit(c)
+        } catch let error as MedSynthError {
+            abandon()
+            let kept = caseIDs.count == 1 ? "the case written before is" : "the \(caseIDs.count) cases written before are"
+            throw MedSynthError(error.kind, error.subject, "\(error.message); \(kept) intact: make room (or raise the limit) and run the same command again to resume")
+        } catch {
+            abandon()
+            throw error
+        }
+    }
+
+    /// Steps 1–4 of the type's documentation for one case.
+    private func commit(_ c: DatasetCase) throws {
         let context = file.context
         let target = "/\(MedSynthDataset.casesGroup)/\(c.id)"
         let gcpl = try context.handle(H5Pcreate(ms_h5p_group_create()), .propertyList, .writeFailed, "cannot create a property list")
@@ -142,6 +165,23 @@ public final class MedSynthDatasetWriter {
         caseIDs.insert(c.id)
     }
 
+    /// After a failed write (a full disk, a file-size limit, an I/O error) the file on disk is the last commit's: the
+    /// failed case was never linked. HDF5, though, still holds that case's objects and would write them, and a new
+    /// superblock, when the file is flushed or closed; with the disk still full that leaves a file that no longer
+    /// opens (and libhdf5 1.10 may crash on the way). So HDF5's descriptor is pointed at /dev/null: whatever it
+    /// writes from now on goes nowhere, the file stays as a killed run would leave it, and the next run resumes it.
+    private func abandon() {
+        writeback.wait()
+        if let fd = fileDescriptor() {
+            let null = open("/dev/null", O_RDWR)
+            if null >= 0 {
+                _ = dup2(null, fd)
+                _ = Glibc.close(null)
+            }
+        }
+        isAbandoned = true
+    }
+
     /// Flushes and closes the file (calling it twice does nothing).
     /// - Throws: `MedSynthError(.writeFailed)` naming the file.
     public func close() throws {
@@ -150,6 +190,14 @@ public final class MedSynthDatasetWriter {
         writeback.wait()
         casesGroup.handle.close()
         defer { lock = nil }
+        if isAbandoned {
+            // Detached from the file (`abandon`): nothing HDF5 does with it matters any more, and closing a file whose
+            // write failed is where libhdf5 1.10 goes wrong, so the handle is kept open until the process ends.
+            Self.abandonedLock.lock()
+            Self.abandonedFiles.append(file)
+            Self.abandonedLock.unlock()
+            return
+        }
         try file.closeCompletely()
     }
 

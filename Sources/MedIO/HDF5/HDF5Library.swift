@@ -43,7 +43,12 @@ public enum HDF5Library {
     /// The pthread key whose per-thread value marks "error printing already off on this thread". Creating it
     /// also initialises the library; Swift runs this initialiser exactly once, thread-safely.
     /// Nil when the process ran out of pthread keys: then printing is switched off before every call instead.
+    ///
+    /// HDF5's exit handler (`H5close` through `atexit`) is turned off first: every MedIO file is closed explicitly,
+    /// and a file detached after a failed write (`MedSynthDatasetWriter`) must never be flushed — libhdf5 1.10
+    /// crashes closing a file whose write failed, and a flush with the disk still full would damage the file.
     private static let silencedKey: pthread_key_t? = {
+        _ = H5dont_atexit()
         _ = H5open()
         var key = pthread_key_t()
         return pthread_key_create(&key, nil) == 0 ? key : nil
