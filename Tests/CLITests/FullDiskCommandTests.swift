@@ -64,4 +64,30 @@ import Testing
             }
         }
     }
+
+    /// Whole-file outputs (a NIfTI volume, an HDF5 checkpoint) are written to a temporary file and renamed: a full
+    /// disk ends the command with an error naming the output, and leaves neither a partial output nor the
+    /// temporary file.
+    @Test func aFullDiskLeavesNoPartialNIfTIOrCheckpoint() throws {
+        let folder = try Fixtures.temporaryFolder("full-disk-files")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let arguments = ["bench", "translate", "--prepare-only", "--size", "32", "--depth", "16", "--ngf", "8", "--blocks", "1",
+                         "--dir", "out"]
+        let full = try CommandRunner.run(arguments, in: folder)
+        #expect(full.status == 0, "\(full.stderr)")
+        func size(_ name: String) throws -> Int {
+            try #require(try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("out/\(name)").path)[.size] as? Int)
+        }
+        let volume = try size("input_ct.nii.gz"), checkpoint = try size("cyclegan_ct2t1.h5")
+        try #require(checkpoint > volume + 4096, "the checkpoint (\(checkpoint) B) must be the larger file (volume \(volume) B)")
+        for (limitKiB, failing) in [(volume / 2 / 1024, "input_ct.nii.gz"), ((volume + checkpoint) / 2 / 1024, "cyclegan_ct2t1.h5")] {
+            try FileManager.default.removeItem(at: folder.appendingPathComponent("out"))
+            let r = try Self.runLimited(arguments, in: folder, limitKiB: max(1, limitKiB))
+            #expect(r.status == 1 && !r.signaled, "limit \(limitKiB) KiB: status \(r.status): \(r.stderr)")
+            #expect(r.stderr.contains("out/\(failing)"), "limit \(limitKiB) KiB: \(r.stderr)")
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("out").path)) ?? []
+            #expect(!left.contains(failing) && !left.contains { $0.contains(AtomicFile.temporaryMarker) },
+                    "limit \(limitKiB) KiB left \(left)")
+        }
+    }
 }
