@@ -12,6 +12,8 @@
 #include <gdcmTransferSyntax.h>
 
 #include <algorithm>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -140,6 +142,18 @@ double fileTimeoutSeconds() {
         if (end != text && v > 0) return v;
     }
     return 120;
+}
+
+/// In a forked child: closes every descriptor above stderr. The child opens its own files; an inherited
+/// descriptor would otherwise keep the parent's files open, and their locks held (HDF5's file lock, OutputLock's
+/// flock), for as long as the child runs.
+static void closeInheritedDescriptors() {
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0) return;
+#endif
+    long limit = sysconf(_SC_OPEN_MAX);
+    if (limit < 0 || limit > 65536) limit = 65536;
+    for (int fd = 3; fd < limit; ++fd) close(fd);
 }
 
 /// Items [0, count) worked on by up to `workers` forked child processes (child w takes w, w+W, …, in order), each
@@ -294,6 +308,7 @@ private:
             dup2(devnull, 2);
             close(devnull);
         }
+        closeInheritedDescriptors();
         prepare_();
         // Tests: a file that never finishes. "NAME" hangs in every pool, "decode:NAME" only where pixels are decoded.
         const char *hang = std::getenv("MEDSYNTH_FAULT_DICOM_HANG");
