@@ -100,7 +100,7 @@ public final class ValidationExperiment: @unchecked Sendable {
         self.workers = max(1, workers)
         self.log = log
         arms = ValidationArm.enabled(in: config)
-        folderLock = try RunFiles.claimRunFolder(directory, resume: resume, marker: "config.yaml")
+        folderLock = try RunFiles.claimRunFolder(directory, resume: resume, marker: directory.appendingPathComponent("config.yaml"))
         if resume {
             let saved = try String(contentsOf: configFile, encoding: .utf8)
             guard RunFiles.canonical(saved) == RunFiles.canonical(configYAML) else {

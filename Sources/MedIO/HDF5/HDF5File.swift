@@ -33,20 +33,6 @@ public final class HDF5File {
         let rootHandle = try context.handle(H5Gopen2(handle.id, "/", ms_h5p_default()), .group, .corrupt,
                                             "cannot open the root group")
         root = HDF5Group(handle: rootHandle, path: "/", context: context)
-        Self.closeOnExec(handle)
-    }
-
-    /// Marks the file's descriptor close-on-exec: a process started meanwhile (`Process`, `posix_spawn`) must not
-    /// inherit it, or HDF5's lock on the file would outlive this process's close, and a reopen would be refused.
-    private static func closeOnExec(_ handle: HDF5Handle) {
-        var pointer: UnsafeMutableRawPointer? = nil
-        guard H5Fget_vfd_handle(handle.id, ms_h5p_default(), &pointer) >= 0, let pointer else {
-            _ = HDF5Context.drainErrorStack()
-            return
-        }
-        let fd = pointer.load(as: Int32.self)
-        let flags = fcntl(fd, F_GETFD)
-        if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
     }
 
     /// Creates a new, empty HDF5 file.

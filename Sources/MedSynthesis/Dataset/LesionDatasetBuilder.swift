@@ -174,7 +174,7 @@ extension LesionDatasetBuilder {
     }
 
     /// `fnv1a64:` and the FNV-1a hash of the voxels' float32 bit patterns (little-endian), in order.
-    public static func voxelHash(_ voxels: [Float]) -> String {
+    static func voxelHash(_ voxels: [Float]) -> String {
         var hash = FNV1a64()
         voxels.map(\.bitPattern.littleEndian).withUnsafeBytes { hash.add($0) }
         return hash.signature

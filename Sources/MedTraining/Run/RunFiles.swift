@@ -5,40 +5,31 @@ import Yams
 /// The file chores of a run folder (`TrainingRun`) and of the validation experiment: atomic text writes, appends,
 /// CSV reading and truncation on resume, and configuration comparison.
 public enum RunFiles {
-    /// A new run must not overwrite one (a folder with `marker`, by default `checkpoints/latest.h5`); a resumed run
-    /// needs it.
-    /// - Throws: `MedSynthError(.invalidArgument)` suggesting `--resume`, or `.notFound` naming the checkpoint.
-    /// Takes the run folder for this run: its `OutputLock` (a second run on the folder is refused, naming the first),
-    /// then `checkRunFolder`. Keep the lock for the length of the run.
-    public static func claimRunFolder(_ directory: URL, resume: Bool,
-                                      marker: String = "checkpoints/latest.h5") throws -> OutputLock {
+    /// Takes the run folder `directory` for this run: its `OutputLock` (a second run on the folder is refused,
+    /// naming the first), then checks that a new run does not overwrite one (a folder holding `marker`) and that a
+    /// resumed run has one. Keep the lock for the length of the run.
+    /// - Parameter marker: the file whose presence means the folder holds a run (`RunFolder.latestCheckpoint`, the
+    ///   validation experiment's `config.yaml`).
+    /// - Throws: `MedSynthError(.invalidArgument)` suggesting `--resume`, `.notFound` naming `marker`, or the lock's
+    ///   refusal.
+    public static func claimRunFolder(_ directory: URL, resume: Bool, marker: URL) throws -> OutputLock {
         try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
         let lock = try OutputLock(for: directory)
-        try checkRunFolder(directory, resume: resume, marker: marker)
-        return lock
-    }
-
-    public static func checkRunFolder(_ directory: URL, resume: Bool, marker: String = "checkpoints/latest.h5") throws {
-        let latest = directory.appendingPathComponent(marker)
-        let exists = FileManager.default.fileExists(atPath: latest.path)
+        let exists = FileManager.default.fileExists(atPath: marker.path)
         if resume && !exists {
-            throw MedSynthError(.notFound, latest.path, "does not exist, so there is nothing to resume; start the run without --resume")
+            throw MedSynthError(.notFound, marker.path, "does not exist, so there is nothing to resume; start the run without --resume")
         }
         if !resume && exists {
             throw MedSynthError(.invalidArgument, directory.path,
-                                "already holds a run (\(latest.path)); continue it with --resume, or choose another --name")
+                                "already holds a run (\(marker.path)); continue it with --resume, or choose another --name")
         }
+        return lock
     }
 
     /// Writes `text` (UTF-8) atomically: a temporary file beside `url`, renamed over it (`AtomicFile`).
     /// - Throws: `MedSynthError(.writeFailed)` naming `url`.
     public static func writeAtomically(_ text: String, to url: URL) throws {
-        try writeAtomically(Data(text.utf8), to: url)
-    }
-
-    /// Writes `data` atomically (`AtomicFile`).
-    public static func writeAtomically(_ data: Data, to url: URL) throws {
-        try AtomicFile.write(data, to: url)
+        try AtomicFile.write(Data(text.utf8), to: url)
     }
 
     /// Appends to a log file (nothing for empty text).

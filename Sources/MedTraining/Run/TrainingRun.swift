@@ -130,7 +130,7 @@ public final class RunRecord<Validation: RunValidation> {
     /// Claims the folder `directory` for this run (`RunFiles.claimRunFolder`).
     init(claiming directory: URL, resume: Bool) throws {
         folder = RunFolder(directory)
-        folderLock = try RunFiles.claimRunFolder(directory, resume: resume)
+        folderLock = try RunFiles.claimRunFolder(directory, resume: resume, marker: folder.latestCheckpoint)
     }
 }
 

@@ -1,11 +1,9 @@
-import Dispatch
 import Foundation
 import MedCore
 import MedIO
 import MedMetrics
 import MedNN
 import MedTensor
-import Yams
 
 /// One validation pass: A→B on the held-out slices, compared with the real B in physical units, inside the head
 /// (label > 0) where the case has a label map.
