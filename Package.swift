@@ -66,7 +66,9 @@ let package = Package(
         .target(
             name: "MedSynthesis",
             dependencies: ["MedCore", "MedIO", "MedKernels", "MedKernelsV3", "MedKernelsV4", "CFFTW",
-                           .product(name: "Yams", package: "Yams")]
+                           .product(name: "Yams", package: "Yams")],
+            // The MNI ICBM152 2009a brain template the phantom is built on (scripts/make_brain_template.py, NOTICE).
+            resources: [.copy("Resources/BrainTemplate")]
         ),
         .target(name: "MedMetrics", dependencies: ["MedCore", "MedIO"]),
         // Self-contained HTML reports with inline SVG charts (line charts, box plots) and embedded PNG figures.

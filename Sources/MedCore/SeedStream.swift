@@ -15,6 +15,8 @@ public enum SeedStream {
     public static let phantomNoise: UInt64 = 3
     /// The acquisition's variation (`acquisitionVariation`).
     public static let phantomAcquisition: UInt64 = 4
+    /// The template brain's variation (size, deformation, atrophy, ventricles, asymmetry).
+    public static let phantomTemplateBrain: UInt64 = 5
     /// Synthetic lesions: apart from the phantom's streams above, so that adding lesions leaves the head alone.
     public static let phantomLesions: UInt64 = 64
 

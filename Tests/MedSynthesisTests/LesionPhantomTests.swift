@@ -13,10 +13,10 @@ import MedIO
         }
     }
 
-    @Test func phantomLesionsLieInTheAllowedTissues() {
+    @Test func phantomLesionsLieInTheAllowedTissues() throws {
         let inserter = LesionFixture.phantomInserter()
         let c = LesionFixture.phantomCase
-        let model = inserter.phantom.anatomyModel(for: c.phantomCase.parameters)
+        let model = try inserter.phantom.anatomyModel(for: c.phantomCase.parameters)
         let allowed = inserter.model.settings.allowedTissues
         let s = c.phantomCase.labels.shape
         for k in 0..<s.depth {

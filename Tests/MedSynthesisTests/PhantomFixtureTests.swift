@@ -31,16 +31,17 @@ enum PhantomFixture {
     static let fineCase: HeadPhantomCase = try! HeadPhantom(settings: fineSettings).makeCase(seed: seed, index: 0)
     static let plainCase: HeadPhantomCase = try! HeadPhantom(settings: plainSettings).makeCase(seed: seed, index: 0)
 
-    /// Per voxel: the label of a tissue whose fraction is ≥ 0.999, or −1 for mixed voxels.
-    static func pureLabels(settings: HeadPhantomSettings, parameters: HeadPhantomCaseParameters) -> [Int] {
-        let model = HeadAnatomyModel(parameters: parameters.anatomy, settings: settings)
+    /// Per voxel: the label of a tissue whose fraction is ≥ `threshold`, or −1 for mixed voxels.
+    static func pureLabels(settings: HeadPhantomSettings, parameters: HeadPhantomCaseParameters,
+                           threshold: Float = 0.999) -> [Int] {
+        let model = try! HeadPhantom(settings: settings).anatomyModel(for: parameters)
         let shape = settings.shape
         var out = [Int](repeating: -1, count: shape.voxelCount)
         for k in 0..<shape.depth { for j in 0..<shape.height { for i in 0..<shape.width {
             let w = settings.affine.apply(SIMD3(Double(i), Double(j), Double(k)))
             let f = model.fractions(head: model.headPoint(world: SIMD3<Float>(w)))
             let t = HeadAnatomyModel.dominantLabel(f)
-            if f[t] >= 0.999 { out[(k * shape.height + j) * shape.width + i] = t }
+            if f[t] >= threshold { out[(k * shape.height + j) * shape.width + i] = t }
         } } }
         return out
     }

@@ -90,7 +90,7 @@ import MedTestSupport
     @Test func fractionsArePartitionsOfUnity() throws {
         let s = PhantomFixture.smallSettings
         let phantom = try HeadPhantom(settings: s)
-        let model = phantom.anatomyModel(for: PhantomFixture.smallCase.parameters)
+        let model = try phantom.anatomyModel(for: PhantomFixture.smallCase.parameters)
         var g = SeededGenerator(seed: 4)
         var mixed = 0
         for _ in 0..<3000 {
@@ -111,7 +111,7 @@ import MedTestSupport
         let s = PhantomFixture.smallSettings
         let phantom = try HeadPhantom(settings: s)
         let parameters = phantom.drawParameters(seed: PhantomFixture.seed, index: 0)
-        let model = phantom.anatomyModel(for: parameters)
+        let model = try phantom.anatomyModel(for: parameters)
         // A 5-voxel cube of lesion in white matter near the centre, fully covering its inner 3³ voxels.
         var centre = (k: 36, j: 64, i: 80)
         search: for k in 30..<40 { for i in 70..<100 where model.dominantTissue(k: k, j: 64, i: i) == .whiteMatter

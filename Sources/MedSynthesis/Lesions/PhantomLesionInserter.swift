@@ -62,7 +62,7 @@ public struct PhantomLesionInserter: Sendable {
     public func render(_ parameters: HeadPhantomCaseParameters, lesionStream: SeededGenerator,
                        count: Int? = nil, existing: [LesionRecord] = []) throws -> LesionedPhantomCase {
         let settings = model.settings
-        let anatomy = phantom.anatomyModel(for: parameters)
+        let anatomy = try phantom.anatomyModel(for: parameters)
         let mask = PhantomLesionMask(model: anatomy, allowedTissues: settings.allowedTissues, hostTissue: settings.hostTissue)
         var earlier: [PlacedLesion] = []
         for record in existing {

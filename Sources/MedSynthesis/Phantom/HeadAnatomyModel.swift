@@ -45,6 +45,10 @@ public final class HeadAnatomyModel: @unchecked Sendable {
     let structures: UnsafeMutablePointer<PackedEllipsoid>
     let structureCount: Int
     let deepBoxLow: SIMD3<Float>, deepBoxHigh: SIMD3<Float>
+    /// The template brain of the case (settings `brain: template`); nil for the procedural brain.
+    let templateBrain: TemplateBrainMapping?
+    /// Upper bound (mm) of the scalp, skull and CSF layers' total thickness over all directions.
+    let maxLayersMM: Float
 
     /// An ellipsoid prepared for the approximate signed distance d = k0·(k0 − 1)/k1 with k0 = |q/s|, k1 = |q/s²|.
     struct PackedEllipsoid {
@@ -76,9 +80,20 @@ public final class HeadAnatomyModel: @unchecked Sendable {
         }
     }
 
+    /// Builds the procedural-brain model (including its direction table) for one case on the settings' grid
+    /// (`HeadPhantom.anatomyModel(for:)` builds either kind).
+    public convenience init(parameters: HeadAnatomyParameters, settings: HeadPhantomSettings) {
+        self.init(parameters: parameters, settings: settings, templateBrain: nil)
+    }
+
     /// Builds the model (including its direction table) for one case on the settings' grid.
-    public init(parameters: HeadAnatomyParameters, settings: HeadPhantomSettings) {
+    /// - Parameters:
+    ///   - parameters: the drawn anatomy (in template mode its scalp and skull layers and the head's pose).
+    ///   - settings: the grid.
+    ///   - templateBrain: the case's template brain; nil draws the procedural brain.
+    init(parameters: HeadAnatomyParameters, settings: HeadPhantomSettings, templateBrain: TemplateBrainMapping?) {
         self.parameters = parameters
+        self.templateBrain = templateBrain
         affine = settings.affine
         shape = settings.shape
         let p = parameters
@@ -146,6 +161,10 @@ public final class HeadAnatomyModel: @unchecked Sendable {
         }
         deepBoxLow = low
         deepBoxHigh = high
+        func bound(_ bumps: [SphericalBump], floor: Double) -> Double { max(floor, 1 + bumps.reduce(0) { $0 + abs($1.amplitude) }) }
+        maxLayersMM = Float((p.skinThicknessMM + p.fatThicknessMM) * bound(p.scalpModulation, floor: 0.2)
+            + (p.outerTableThicknessMM + p.diploeThicknessMM + p.innerTableThicknessMM) * bound(p.skullModulation, floor: 0.2)
+            + p.csfThicknessMM * bound(p.csfModulation, floor: 0.2))
     }
 
     deinit {
@@ -192,6 +211,7 @@ public final class HeadAnatomyModel: @unchecked Sendable {
     /// lesion label and above are 0. The lanes sum to 1.
     @inline(__always)
     func fractions(head x: SIMD3<Float>) -> SIMD16<Float> {
+        if let templateBrain { return templateFractions(head: x, brain: templateBrain) }
         let p = x * invSemi
         let rho2 = (p * p).sum()
         if rho2 >= backgroundRho2 { return HeadAnatomyModel.pureBackground }
@@ -266,6 +286,75 @@ public final class HeadAnatomyModel: @unchecked Sendable {
         f[Tissue.greyMatter.rawValue] = fBrain - fWhite
         f[Tissue.whiteMatter.rawValue] = fWhite - fVentricle - fDeep
         f[Tissue.deepGreyMatter.rawValue] = fDeep
+        return f
+    }
+
+    /// Tissue fractions at head-frame point `x` for the template brain: the brain's tissues from the template's
+    /// probability maps at the case's template point, the remainder of the intracranial volume CSF, and the CSF,
+    /// skull and scalp layers built outwards from the template's brain envelope with this case's thicknesses
+    /// (modulated by direction as in the procedural head). Atrophy a turns brain-tissue probability p into
+    /// (p − a)/(1 − a); the volume freed becomes CSF (ventricular where the template has ventricles).
+    @inline(__always)
+    func templateFractions(head x: SIMD3<Float>, brain: TemplateBrainMapping) -> SIMD16<Float> {
+        guard let y = brain.templatePoint(head: x) else { return HeadAnatomyModel.pureBackground }
+        let phiEnvelope = brain.template.envelopeDistance(at: y) * brain.meanScale
+        if phiEnvelope - maxLayersMM >= halfRampWidth { return HeadAnatomyModel.pureBackground }
+        let ch = table.lookup(x * invSemi)
+        let c1 = skin * ch[1]
+        let c2 = c1 + fat * ch[1]
+        let c3 = c2 + outerTable * ch[2]
+        let c4 = c3 + diploe * ch[2]
+        let c5 = c4 + innerTable * ch[2]
+        let phi0 = phiEnvelope - (c5 + csf * ch[3])
+        let fHead = ramp(phi0)
+        if fHead == 0 { return HeadAnatomyModel.pureBackground }
+        let fFatInner = min(ramp(phi0 + c1), fHead)
+        let fBoneOuter = min(ramp(phi0 + c2), fFatInner)
+        let fDiploe = min(ramp(phi0 + c3), fBoneOuter)
+        let fInnerTable = min(ramp(phi0 + c4), fDiploe)
+        let fIntracranial = min(ramp(phi0 + c5), fInnerTable)
+
+        var f = SIMD16<Float>(repeating: 0)
+        if fIntracranial > 0 {
+            // (cortical grey, deep grey, white, ventricles); their sum is ≤ 1 by construction of the maps.
+            var m = brain.template.tissueProbabilities(at: y)
+            if brain.sharpening > 1 {
+                // Sharpen (grey, white, ventricles, other CSF) as pᵞ/Σpᵞ; grey keeps its cortical/deep split.
+                let grey = m.x + m.y
+                let other = max(1 - grey - m.z - m.w, 0)
+                var q = SIMD4<Float>(grey, m.z, m.w, other)
+                let p = q
+                for _ in 1..<brain.sharpening { q *= p }
+                let total = q.sum()
+                if total > 0 {
+                    q *= 1 / total
+                    let split = grey > 0 ? m.x / grey : 1
+                    m = SIMD4(q.x * split, q.x * (1 - split), q.y, q.z)
+                }
+            }
+            let atrophy = Float(brain.parameters.atrophy)
+            if atrophy > 0 {
+                let tissue = m.x + m.y + m.z
+                if tissue > 0 {
+                    let kept = min(max((tissue - atrophy) / (1 - atrophy), 0), 1)
+                    let freed = tissue - kept
+                    let factor = kept / tissue
+                    m.x *= factor; m.y *= factor; m.z *= factor
+                    if m.w > 0.01 { m.w += freed }
+                }
+            }
+            m *= fIntracranial
+            f[Tissue.greyMatter.rawValue] = m.x
+            f[Tissue.deepGreyMatter.rawValue] = m.y
+            f[Tissue.whiteMatter.rawValue] = m.z
+            f[Tissue.ventricles.rawValue] = m.w
+            f[Tissue.csf.rawValue] = max(fIntracranial - (m.x + m.y + m.z + m.w), 0)
+        }
+        f[Tissue.background.rawValue] = 1 - fHead
+        f[Tissue.skin.rawValue] = fHead - fFatInner
+        f[Tissue.fat.rawValue] = fFatInner - fBoneOuter
+        f[Tissue.corticalBone.rawValue] = (fBoneOuter - fDiploe) + (fInnerTable - fIntracranial)
+        f[Tissue.diploe.rawValue] = fDiploe - fInnerTable
         return f
     }
 

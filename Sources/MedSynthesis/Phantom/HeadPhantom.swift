@@ -14,13 +14,17 @@ import MedIO
 public struct HeadPhantom: Sendable {
     /// The validated settings.
     public let settings: HeadPhantomSettings
+    /// The brain template (read once per process) when `settings.brain` is `template`.
+    public let template: BrainTemplate?
 
     /// Creates a phantom.
     /// - Parameter settings: grid, variation, tissue table and acquisition models.
-    /// - Throws: `MedSynthError(.invalidArgument)` (or `.tooLarge`) naming the first invalid setting.
+    /// - Throws: `MedSynthError(.invalidArgument)` (or `.tooLarge`) naming the first invalid setting; the
+    ///   template's error when `settings.brain` is `template` and the bundled template cannot be read.
     public init(settings: HeadPhantomSettings = HeadPhantomSettings()) throws {
         try settings.validate()
         self.settings = settings
+        template = settings.brain == .template ? try BrainTemplate.shared() : nil
     }
 
     /// Draws every random parameter of case `index` of the dataset `seed`.
@@ -43,6 +47,9 @@ public struct HeadPhantom: Sendable {
         let bias = BiasField.draw(degree: settings.mr.biasFieldDegree, strength: settings.mr.biasFieldStrength,
                                   using: &biasStream)
         let acquisition = settings.acquisitionVariation.map { $0.draw(around: settings, using: &acquisitionStream) }
+        var templateStream = caseStream.split(SeedStream.phantomTemplateBrain)
+        let templateBrain = settings.brain == .template
+            ? TemplateBrainParameters.draw(from: settings.templateVariation, using: &templateStream) : nil
         let mr = settings.applying(acquisition).mr
         let csf = tissues[Tissue.csf.rawValue]
         let ti = mr.flair.inversionTimeMS
@@ -59,13 +66,27 @@ public struct HeadPhantom: Sendable {
         return HeadPhantomCaseParameters(
             seed: seed, index: index, anatomy: anatomy, tissues: tissues, biasField: bias, flairInversionTimeMS: ti,
             t1NoiseSigma: t1Sigma, t2NoiseSigma: t2Sigma, flairNoiseSigma: flairSigma, noiseSeed: noiseStream.next(),
-            acquisition: acquisition)
+            acquisition: acquisition, templateBrain: templateBrain)
     }
 
     /// The anatomy model of a drawn case: tissue fractions at any voxel, e.g. for a lesion model to choose where
     /// to place inclusions before rendering.
-    public func anatomyModel(for parameters: HeadPhantomCaseParameters) -> HeadAnatomyModel {
-        HeadAnatomyModel(parameters: parameters.anatomy, settings: settings)
+    /// - Throws: `MedSynthError(.mismatch)` when the parameters were drawn for the other kind of brain than the
+    ///   settings' (`brain`).
+    public func anatomyModel(for parameters: HeadPhantomCaseParameters) throws -> HeadAnatomyModel {
+        switch (parameters.templateBrain, template) {
+        case (nil, nil):
+            return HeadAnatomyModel(parameters: parameters.anatomy, settings: settings, templateBrain: nil)
+        case (let drawn?, let template?):
+            return HeadAnatomyModel(parameters: parameters.anatomy, settings: settings,
+                                    templateBrain: TemplateBrainMapping(template: template, parameters: drawn))
+        case (nil, _?):
+            throw MedSynthError(.mismatch, "case parameters",
+                                "were drawn for the procedural brain; the settings draw the template brain (set brain: procedural to render them)")
+        case (_?, nil):
+            throw MedSynthError(.mismatch, "case parameters",
+                                "were drawn for the template brain; the settings draw the procedural brain (set brain: template to render them)")
+        }
     }
 
     /// Draws and renders case `index` of the dataset `seed`.
@@ -99,10 +120,10 @@ public struct HeadPhantom: Sendable {
         try parameters.validate()
         for (n, inclusion) in inclusions.enumerated() { try inclusion.validate(index: n) }
         if let model, model.parameters != parameters.anatomy || model.shape != settings.shape
-            || model.affine != settings.affine {
+            || model.affine != settings.affine || model.templateBrain?.parameters != parameters.templateBrain {
             throw MedSynthError(.mismatch, "anatomy model", "was built for other parameters or another grid than this case")
         }
-        let anatomy = model ?? anatomyModel(for: parameters)
+        let anatomy = try model ?? anatomyModel(for: parameters)
         return HeadPhantomRenderer(settings: settings.applying(parameters.acquisition), model: anatomy, parameters: parameters,
                                    inclusions: inclusions, serial: serial).render()
     }

@@ -27,6 +27,9 @@ public struct HeadPhantomCaseParameters: Codable, Sendable, Equatable {
     /// uses in place of the fixed settings; nil for settings without `acquisitionVariation` and for records
     /// written before MedSynth drew it (those cases were rendered with the fixed settings).
     public var acquisition: CaseAcquisition? = nil
+    /// The case's template brain (size, deformation, atrophy, ventricles, asymmetry) when the settings draw the
+    /// template brain; nil for the procedural brain (and for every record written before the template brain).
+    public var templateBrain: TemplateBrainParameters? = nil
 
     /// The drawn properties of an anatomical tissue.
     /// - Precondition: `tissue != .lesion`.
@@ -44,6 +47,7 @@ public struct HeadPhantomCaseParameters: Codable, Sendable, Equatable {
         for (n, t) in tissues.enumerated() { try t.validate(subject: "case parameters tissue \(n)") }
         guard index >= 0 else { throw MedSynthError(.invalidArgument, "case parameters", "index is \(index); expected >= 0") }
         try acquisition?.validate()
+        try templateBrain?.validate()
         // A bias field read from a file bypasses `BiasField.init`'s preconditions: check them here.
         guard (0...3).contains(biasField.degree) else {
             throw MedSynthError(.invalidArgument, "case parameters", "bias field degree is \(biasField.degree); expected 0...3")

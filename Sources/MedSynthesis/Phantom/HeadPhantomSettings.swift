@@ -10,7 +10,14 @@ public struct HeadPhantomSettings: Codable, Sendable, Equatable {
     public var shape = VolumeShape(depth: 128, height: 256, width: 256)
     /// Voxel size along width (i), height (j) and depth (k) in mm.
     public var spacingMM = SIMD3<Double>(0.9, 0.9, 1.6)
-    /// Per-case anatomical variation.
+    /// Which brain: the MNI ICBM152 template deformed per case (the default) or the procedural brain of earlier
+    /// versions (what settings recorded without this key read as).
+    public var brain = PhantomBrain.template
+    /// Per-case variation of the template brain (size, shape, atrophy, ventricles, asymmetry); used when `brain`
+    /// is `template`.
+    public var templateVariation = TemplateBrainVariation()
+    /// Per-case anatomical variation: the head's pose, scalp and skull layers, and (procedural brain only) the
+    /// brain's shape.
     public var anatomy = HeadAnatomyVariation()
     /// Tissue property ranges (3 T by default).
     public var tissues = TissueParameterTable.literature3T
@@ -29,6 +36,23 @@ public struct HeadPhantomSettings: Codable, Sendable, Equatable {
 
     /// The default settings.
     public init() {}
+
+    /// Reads settings; `brain` and `templateVariation` may be absent (settings recorded before the template brain
+    /// read as `procedural`, which is what they were rendered with); every other key is required.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        shape = try c.decode(VolumeShape.self, forKey: .shape)
+        spacingMM = try c.decode(SIMD3<Double>.self, forKey: .spacingMM)
+        brain = try c.decodeIfPresent(PhantomBrain.self, forKey: .brain) ?? .procedural
+        templateVariation = try c.decodeIfPresent(TemplateBrainVariation.self, forKey: .templateVariation) ?? TemplateBrainVariation()
+        anatomy = try c.decode(HeadAnatomyVariation.self, forKey: .anatomy)
+        tissues = try c.decode(TissueParameterTable.self, forKey: .tissues)
+        ct = try c.decode(CTAcquisitionSettings.self, forKey: .ct)
+        mr = try c.decode(MRAcquisitionSettings.self, forKey: .mr)
+        pet = try c.decode(PETAcquisitionSettings.self, forKey: .pet)
+        acquisitionVariation = try c.decodeIfPresent(AcquisitionVariation.self, forKey: .acquisitionVariation)
+        directionTableResolution = try c.decode(Int.self, forKey: .directionTableResolution)
+    }
 
     /// These settings on another grid with the same field of view (the spacing is scaled per axis).
     /// - Parameter newShape: the new extents.
@@ -62,6 +86,7 @@ public struct HeadPhantomSettings: Codable, Sendable, Equatable {
                                 "is \(directionTableResolution); expected 8...1024")
         }
         try anatomy.validate()
+        try templateVariation.validate()
         try tissues.validate()
         try ct.validate()
         try mr.validate()
