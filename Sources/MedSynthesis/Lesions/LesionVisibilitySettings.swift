@@ -32,7 +32,7 @@ public struct LesionVisibilitySettings: Codable, Sendable, Equatable {
         func fail(_ field: String, _ value: Any, _ expected: String) -> MedSynthError {
             MedSynthError(.invalidArgument, "lesion settings", "visibility.\(field) is \(value); expected \(expected)")
         }
-        guard minimumCNR >= 0, minimumCNR <= 100 else { throw fail("minimumCNR", minimumCNR, "within 0...100") }
+        guard minimumCNR >= 0, minimumCNR <= 1_000_000 else { throw fail("minimumCNR", minimumCNR, "within 0...1000000") }
         guard voxelChangeFraction >= 0, voxelChangeFraction <= 1 else {
             throw fail("voxelChangeFraction", voxelChangeFraction, "within 0...1")
         }

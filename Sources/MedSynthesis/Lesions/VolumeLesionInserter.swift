@@ -137,14 +137,19 @@ public struct VolumeLesionInserter: Sendable {
                     }
                 }
                 let labelled = LesionComponents.largest(candidates, shape: box.shape)
+                // With no voxel passing the voxel rule the lesion is invisible; its CNR is then measured where it
+                // would have been labelled (coverage ≥ ½), so the reason quotes a meaningful value.
+                let anyLabelled = labelled.contains(true)
+                let measuredOn = anyLabelled ? labelled : LesionComponents.largest(c.outer.map { $0 >= 0.5 }, shape: box.shape)
+                let measuredCount = measuredOn.reduce(0) { $0 + ($1 ? 1 : 0) }
                 var measured: [String: LesionVisibility] = [:]
-                let labelledCount = labelled.reduce(0) { $0 + ($1 ? 1 : 0) }
                 for n in out.indices {
                     var sum = 0.0
-                    for b in labelled.indices where labelled[b] { sum += Double(deltas[n][b]) }
-                    measured[out[n].modality.rawValue] = LesionVisibility(
-                        insertedChange: labelledCount > 0 ? sum / Double(labelledCount) : 0, noiseSigma: sigmas[n],
-                        threshold: visibility.minimumCNR)
+                    for b in measuredOn.indices where measuredOn[b] { sum += Double(deltas[n][b]) }
+                    var v = LesionVisibility(insertedChange: measuredCount > 0 ? sum / Double(measuredCount) : 0,
+                                             noiseSigma: sigmas[n], threshold: visibility.minimumCNR)
+                    v.visible = v.visible && anyLabelled
+                    measured[out[n].modality.rawValue] = v
                 }
                 return Trial(parameters: parameters, deltas: deltas, candidates: candidates, labelled: labelled, visibility: measured)
             }
@@ -170,7 +175,8 @@ public struct VolumeLesionInserter: Sendable {
                 // Labelled wherever it changes an image at all.
                 let kept = attempt(best.parameters, voxelThresholds: sigmas.map { _ in 0 })
                 if kept.labelled.contains(true) {
-                    inserted.append((lesion, kept, redraws, "kept although invisible (allowInvisible): \(why)"))
+                    let keptWhy = Self.belowThreshold(kept.visibility, threshold: visibility.minimumCNR)
+                    inserted.append((lesion, kept, redraws, "kept although invisible (allowInvisible): \(keptWhy)"))
                     continue
                 }
             }
