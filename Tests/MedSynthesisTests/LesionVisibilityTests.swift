@@ -116,6 +116,23 @@ import MedIO
         #expect(abs(s / sigma - 1) < 0.15, "phantom T1: \(s) vs \(sigma)")
     }
 
+    /// The phantom path: every rendered lesion differs from the lesion-free render of the same case (same noise)
+    /// by at least the threshold's CNR against the phantom's own noise σ in at least one MR image, and is one
+    /// connected component.
+    @Test func phantomLesionsAreVisibleAgainstTheLesionFreeRender() throws {
+        for (lesioned, seed, index) in [(LesionFixture.phantomCase, UInt64(31), 0), (LesionFixture.phantomSubRegionCase, 32, 1)] {
+            let plain = try LesionFixture.phantom.makeCase(seed: seed, index: index)
+            let c = lesioned.phantomCase, p = c.parameters
+            #expect(!lesioned.lesions.isEmpty)
+            for l in lesioned.lesions {
+                let cnrs = [(c.t1, plain.t1, p.t1NoiseSigma), (c.t2, plain.t2, p.t2NoiseSigma), (c.flair, plain.flair, p.flairNoiseSigma)]
+                    .map { after, before, sigma in abs(Self.meanChange(after, before, labels: c.labels, box: l.box).0) / sigma }
+                #expect(cnrs.contains { $0 >= LesionVisibilitySettings().minimumCNR }, "seed \(seed) lesion \(l.index): CNR T1, T2, FLAIR \(cnrs)")
+            }
+            #expect(LesionComponentsReference.count(c.labels) == lesioned.lesions.count)
+        }
+    }
+
     @Test func invalidVisibilitySettingsNameTheField() throws {
         var s = LesionSettings()
         s.visibility.minimumCNR = -1
