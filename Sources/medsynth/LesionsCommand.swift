@@ -19,6 +19,8 @@ struct LesionsCommand: ParsableCommand {
 
         Lesion labels: 10, or with --sub-regions 11 necrotic core, 12 oedema, 13 enhancing rim.
 
+        Visible where labelled (blended lesions): each lesion's contrast-to-noise ratio, CNR = |mean change over its labelled voxels| / the host's noise sigma estimated from the image around it, is measured in every image and recorded (visibility in the lesion records). A lesion below --minimum-cnr (default 1) in every image gets its appearance drawn again up to 8 times and is then dropped; the summary says which and why. --allow-invisible keeps such lesions, labelled wherever they change the image, and says so. Only voxels whose change is real are labelled, one connected piece per lesion.
+
         Examples: the first three make a small dataset and its first case's FLAIR image and label map as NIfTI, the others add lesions to them:
           medsynth phantom --cases 2 --shape 32 64 64 --seed 2 --out Outputs/small.h5
           medsynth convert Outputs/small.h5 Outputs/small_label.nii.gz --dataset /cases/case000/label
@@ -28,6 +30,7 @@ struct LesionsCommand: ParsableCommand {
           medsynth lesions --in Outputs/small.h5 --carvemix Outputs/small_lesions.h5 --out Outputs/small_mixed.h5
           medsynth lesions --in Outputs/small_FLAIR.nii.gz --mask Outputs/small_label.nii.gz --modality FLAIR --out Outputs/small_FLAIR_lesion.nii.gz
           medsynth lesions --in Outputs/small_FLAIR.nii.gz --mask Outputs/small_label.nii.gz --label Outputs/small_label.nii.gz --out Outputs/small_FLAIR_lesions.nii.gz --json
+          medsynth lesions --in Outputs/small_FLAIR.nii.gz --mask Outputs/small_label.nii.gz --modality FLAIR --minimum-cnr 1000 --allow-invisible --out Outputs/small_FLAIR_faint.nii.gz
         """
     )
 
@@ -67,6 +70,12 @@ struct LesionsCommand: ParsableCommand {
     @Option(help: "Median lesion radius in mm (log-normal, sigma of ln R 0.4); radii are clamped to 0.42-2.5 times it (never narrower than 2.5-15 mm, at most 100 mm).")
     var lesionRadius: Double = LesionSettings().radiusMedianMM
 
+    @Option(help: "Drawn lesions: the contrast-to-noise ratio a lesion needs in at least one image (|mean inserted change| / host noise sigma); below it in every image, its appearance is drawn again, then it is dropped.")
+    var minimumCnr: Double = LesionVisibilitySettings().minimumCNR
+
+    @Flag(help: "Drawn lesions: keep lesions below --minimum-cnr in every image (labelled where they change the image at all) instead of dropping them; the records and the summary say so.")
+    var allowInvisible = false
+
     @Flag(help: "Dataset mode: replace an existing output instead of resuming it.")
     var overwrite = false
 
@@ -80,8 +89,11 @@ struct LesionsCommand: ParsableCommand {
         guard (1...100).contains(perCase) else { throw ValidationError("--per-case must be 1…100, got \(perCase)") }
         guard seed <= UInt64(Int64.max) else { throw ValidationError("--seed must be at most \(Int64.max), got \(seed)") }
         guard lesionRadius > 0 && lesionRadius.isFinite else { throw ValidationError("--lesion-radius must be positive, got \(lesionRadius)") }
-        if carvemix != nil && (subRegions || method != .auto) {
-            throw ValidationError("--carvemix copies lesions as they are; --sub-regions and --method are for drawn lesions")
+        if carvemix != nil && (subRegions || method != .auto || allowInvisible || minimumCnr != LesionVisibilitySettings().minimumCNR) {
+            throw ValidationError("--carvemix copies lesions as they are; --sub-regions, --method, --minimum-cnr and --allow-invisible are for drawn lesions")
+        }
+        guard minimumCnr >= 0 && minimumCnr <= 1e6 && minimumCnr.isFinite else {
+            throw ValidationError("--minimum-cnr must be within 0…1000000, got \(minimumCnr)")
         }
     }
 
@@ -90,6 +102,8 @@ struct LesionsCommand: ParsableCommand {
         s.countRange = perCase...perCase
         s.subRegions = subRegions
         s.setRadiusMedian(lesionRadius)
+        s.visibility.minimumCNR = minimumCnr
+        s.visibility.allowInvisible = allowInvisible
         return s
     }
 
@@ -205,13 +219,23 @@ struct LesionsCommand: ParsableCommand {
         let maxLabel = result.labels.voxels.max() ?? 0
         try VolumeIO.write(result.labels, to: labelURL,
                            options: VolumeWriteOptions(niftiDataType: maxLabel <= 255 && (result.labels.voxels.min() ?? 0) >= 0 ? .uint8 : .int16))
-        let report = VolumeLesionReport(input: self.in, output: out, labels: labelURL.path, seed: seed, lesions: result.lesions)
+        let report = VolumeLesionReport(input: self.in, output: out, labels: labelURL.path, seed: seed, lesions: result.lesions,
+                                        dropped: result.dropped)
         if json {
             print(try PrettyJSON.string(report))
         } else {
             let volume = result.lesions.reduce(0) { $0 + $1.volumeMM3 }
             print(String(format: "medsynth lesions: %d lesion(s), %.0f mm³ in all, added to %@ → %@ (labels %@)",
                          result.lesions.count, volume, self.in, out, labelURL.path))
+            for lesion in result.lesions {
+                let cnr = (lesion.visibility ?? [:]).sorted { $0.key < $1.key }
+                    .map { String(format: "%@ %.2f", $0.key, $0.value.cnr) }.joined(separator: ", ")
+                print(String(format: "  lesion %d: %.0f mm³, CNR %@", lesion.index, lesion.volumeMM3, cnr)
+                      + (lesion.keptInvisible.map { " — \($0)" } ?? ""))
+            }
+            for d in result.dropped {
+                print("  dropped (drawn lesion \(d.drawIndex)): \(d.reason)")
+            }
         }
     }
 
@@ -239,4 +263,6 @@ struct VolumeLesionReport: Codable {
     var labels: String
     var seed: UInt64
     var lesions: [LesionRecord]
+    /// Lesions placed but not inserted: invisible in every image (`--minimum-cnr`), with the reason.
+    var dropped: [DroppedLesion]
 }

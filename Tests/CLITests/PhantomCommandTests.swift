@@ -317,4 +317,49 @@ import MedTestSupport
         let inside = lesionVoxels.map { Double(image.voxels[$0]) }.reduce(0, +) / Double(lesionVoxels.count)
         #expect(inside > 560, "FLAIR inside the lesions \(inside), host 500")   // FLAIR hyperintense
     }
+
+    /// A lesion below --minimum-cnr in every image is dropped and the summary says why; --allow-invisible keeps it
+    /// and says so; the JSON records the inserted change, σ and CNR per image.
+    @Test func lesionsBelowTheVisibilityThresholdAreDroppedOrKeptAndSaid() throws {
+        let scratch = try Fixtures.temporaryFolder("lesions-visibility")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let grid = VolumeShape(depth: 32, height: 48, width: 48)
+        let affine = Affine(spacingMM: SIMD3(1, 1, 1))
+        var g = SeededGenerator(seed: 2)
+        let t1 = Volume(shape: grid, voxels: (0..<grid.voxelCount).map { _ in Float(184 + 8 * g.nextNormal()) }, affine: affine, modality: .t1)
+        var mask = Volume(shape: grid, filledWith: 0, affine: affine, modality: .label)
+        for k in 4..<28 { for j in 4..<44 { for i in 4..<44 { mask[k, j, i] = 1 } } }
+        let input = scratch.appendingPathComponent("t1.nii.gz"), maskURL = scratch.appendingPathComponent("mask.nii.gz")
+        try VolumeIO.write(t1, to: input)
+        try VolumeIO.write(mask, to: maskURL, options: VolumeWriteOptions(niftiDataType: .uint8))
+        let base = ["lesions", "--in", input.path, "--mask", maskURL.path, "--modality", "T1", "--per-case", "2", "--seed", "4"]
+        // Default threshold: every lesion visible, its record says by how much.
+        let r = try CommandRunner.run(base + ["--out", scratch.appendingPathComponent("a.nii.gz").path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let lesions = try #require(json["lesions"] as? [[String: Any]])
+        #expect(!lesions.isEmpty && (json["dropped"] as? [Any])?.isEmpty == true, "\(r.stdout)")
+        for l in lesions {
+            let v = try #require((l["visibility"] as? [String: Any])?["T1"] as? [String: Any], "\(l)")
+            let cnr = try #require(v["cnr"] as? Double), change = try #require(v["insertedChange"] as? Double)
+            let sigma = try #require(v["noiseSigma"] as? Double)
+            #expect(cnr >= 1 && v["visible"] as? Bool == true && abs(abs(change) / sigma - cnr) < 1e-9, "\(v)")
+            #expect(abs(sigma / 8 - 1) < 0.15, "estimated σ \(sigma), made with 8")
+        }
+        // A threshold no lesion reaches: all dropped, with the values.
+        let strict = try CommandRunner.run(base + ["--out", scratch.appendingPathComponent("b.nii.gz").path, "--minimum-cnr", "1000"])
+        #expect(strict.status == 0, "\(strict.stderr)")
+        #expect(strict.stdout.contains("0 lesion(s)") && strict.stdout.contains("dropped (drawn lesion 0): CNR T1")
+                && strict.stdout.contains("< 1000 in every image after 8 redraw(s)"), "\(strict.stdout)")
+        let none = try VolumeIO.read(scratch.appendingPathComponent("b_label.nii.gz")).volume
+        #expect(!none.voxels.contains { $0 >= 10 })
+        // --allow-invisible keeps them, labelled only where the image changed, and says so.
+        let out = scratch.appendingPathComponent("c.nii.gz")
+        let kept = try CommandRunner.run(base + ["--out", out.path, "--minimum-cnr", "1000", "--allow-invisible"])
+        #expect(kept.status == 0 && kept.stdout.contains("kept although invisible (allowInvisible): CNR T1"), "\(kept.stdout) \(kept.stderr)")
+        let labels = try VolumeIO.read(scratch.appendingPathComponent("c_label.nii.gz")).volume
+        let image = try VolumeIO.read(out).volume
+        let labelled = labels.voxels.indices.filter { labels.voxels[$0] >= 10 }
+        #expect(!labelled.isEmpty && labelled.allSatisfy { image.voxels[$0] != t1.voxels[$0] })
+    }
 }

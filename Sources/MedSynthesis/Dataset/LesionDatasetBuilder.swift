@@ -150,7 +150,8 @@ public struct LesionDatasetBuilder: Sendable {
 extension LesionDatasetBuilder {
     /// The run configuration (and so the signature) of this builder's dataset: the source and its cases, the seed,
     /// the lesions per case (or the settings' count range), the allowed labels, the method, sub-regions, the median
-    /// radius and, with a placement mask, its path and a hash of its voxels (another mask is another dataset),
+    /// radius, the visibility rule (`lesion_visibility`: datasets written before it was measured are refused, naming
+    /// it) and, with a placement mask, its path and a hash of its voxels (another mask is another dataset),
     /// stored as `storage` says.
     /// - Parameter maskPath: where `placementMask` was read from.
     public func runConfiguration(maskPath: String? = nil,
@@ -160,6 +161,7 @@ extension LesionDatasetBuilder {
             "allowed_labels": allowedLabels.sorted().map(String.init).joined(separator: ","),
             "method": method.rawValue, "sub_regions": String(settings.subRegions),
             "lesion_radius_mm": String(settings.radiusMedianMM), "input_cases": caseIDs.joined(separator: ","),
+            "lesion_visibility": settings.visibility.signature,
         ]
         if let perCase {
             values["per_case"] = String(perCase)

@@ -10,8 +10,9 @@ enum LesionMeasurement {
     ///   - box: the lesion's box (no other lesion's voxels lie in it).
     ///   - labels: the final label map.
     ///   - images: co-registered images.
+    ///   - before: the images without the lesion, for the inserted change; nil compares with the host instead.
     ///   - isHost: whether a non-lesion voxel (box index, grid index) is host tissue for the contrast.
-    static func measure(index: Int, method: String, box: LesionBox, labels: Volume, images: [Volume],
+    static func measure(index: Int, method: String, box: LesionBox, labels: Volume, images: [Volume], before: [Volume]? = nil,
                         isHost: (Int, Int) -> Bool) -> LesionRecord {
         let grid = labels.shape
         var lesionVoxels: [Int] = [], hostVoxels: [Int] = []
@@ -37,12 +38,12 @@ enum LesionMeasurement {
                 guard let region = LesionSubRegion(label: label), let voxels = byLabel[label] else { return nil }
                 return LesionSubRegionRecord(region: region, label: label, voxelCount: voxels.count,
                                              volumeMM3: Double(voxels.count) * voxelMM3,
-                                             contrast: contrast(images, lesion: voxels, host: hostVoxels))
+                                             contrast: contrast(images, before: before, lesion: voxels, host: hostVoxels))
             }
         return LesionRecord(index: index, method: method, labels: usedLabels, voxelCount: count,
                             volumeMM3: Double(count) * voxelMM3, centroidVoxel: [centroid.x, centroid.y, centroid.z],
                             centroidWorldMM: [world.x, world.y, world.z], box: box,
-                            contrast: contrast(images, lesion: lesionVoxels, host: hostVoxels), subRegions: parts,
+                            contrast: contrast(images, before: before, lesion: lesionVoxels, host: hostVoxels), subRegions: parts,
                             parameters: nil, sourceCaseID: nil, offsetVoxels: nil)
     }
 
@@ -53,14 +54,20 @@ enum LesionMeasurement {
         return abs(det)
     }
 
-    /// CT: mean difference (HU); others: mean ratio − 1. Modalities without host voxels or with a zero host
-    /// mean are left out.
-    static func contrast(_ images: [Volume], lesion: [Int], host: [Int]) -> [String: Double] {
+    /// With `before`, the inserted change: CT mean(new − old) in HU, others mean(new − old) / host mean. Without,
+    /// CT: mean difference from the host (HU); others: mean ratio − 1. Modalities without host voxels or with a
+    /// zero host mean are left out.
+    static func contrast(_ images: [Volume], before: [Volume]? = nil, lesion: [Int], host: [Int]) -> [String: Double] {
         guard !lesion.isEmpty, !host.isEmpty else { return [:] }
         var out: [String: Double] = [:]
-        for image in images where imageModalities.contains(image.modality) {
-            let l = lesion.reduce(0.0) { $0 + Double(image.voxels[$1]) } / Double(lesion.count)
-            let h = host.reduce(0.0) { $0 + Double(image.voxels[$1]) } / Double(host.count)
+        for (n, image) in images.enumerated() where imageModalities.contains(image.modality) {
+            let old = before?[n]
+            let l = lesion.reduce(0.0) { sum, g in sum + Double(image.voxels[g]) - (old.map { Double($0.voxels[g]) } ?? 0) } / Double(lesion.count)
+            let h = host.reduce(0.0) { $0 + Double((old ?? image).voxels[$1]) } / Double(host.count)
+            if let old, old.modality == image.modality {
+                out[image.modality.rawValue] = image.modality == .ct ? l : (abs(h) > 1e-12 ? l / h : nil)
+                continue
+            }
             if image.modality == .ct {
                 out[image.modality.rawValue] = l - h
             } else if abs(h) > 1e-12 {

@@ -11,6 +11,8 @@ public struct PlacedLesion: Sendable {
     public var attempts: Int
     /// The fraction of its core inside the mask before clipping.
     public var insideFraction: Double
+    /// Its position in the draw: lesion n drew from `stream.split(n + 1)` (0 for lesions rendered again).
+    public var drawIndex: Int = 0
 }
 
 /// The synthetic lesion model: draws lesion shapes, sizes and appearances and places them where a mask allows.
@@ -21,7 +23,8 @@ public struct PlacedLesion: Sendable {
 /// ```
 /// Streams: `stream.split(0)` draws the count; lesion n uses `stream.split(n + 1)`, whose split 0 draws its
 /// shape and appearance and split 1 its placement, so a lesion's shape does not depend on how many centres
-/// were tried, and adding a lesion leaves the earlier ones unchanged.
+/// were tried, and adding a lesion leaves the earlier ones unchanged; split 2 draws its appearance again when it is
+/// invisible (`redrawStream`).
 public struct LesionModel: Sendable {
     /// The validated settings.
     public let settings: LesionSettings
@@ -55,11 +58,18 @@ public struct LesionModel: Sendable {
             let lesionStream = stream.split(UInt64(index) + 1)
             var drawStream = lesionStream.split(0), placeStream = lesionStream.split(1)
             let parameters = LesionParameters.draw(settings: settings, using: &drawStream)
-            if let lesion = placeOne(parameters, on: mask, avoiding: existing + placed.map(\.coverage.box), using: &placeStream) {
+            if var lesion = placeOne(parameters, on: mask, avoiding: existing + placed.map(\.coverage.box), using: &placeStream) {
+                lesion.drawIndex = index
                 placed.append(lesion)
             }
         }
         return placed
+    }
+
+    /// The stream an invisible lesion's appearance is drawn again from: split 2 of lesion `drawIndex`'s stream (its
+    /// splits 0 and 1 drew its shape, appearance and place), so redraws change nothing else.
+    public static func redrawStream(_ stream: SeededGenerator, drawIndex: Int) -> SeededGenerator {
+        stream.split(UInt64(drawIndex) + 1).split(2)
     }
 
     /// The box half-extents (k, j, i voxels) that hold the lesion and its soft edge on a grid of `affine`.

@@ -43,10 +43,16 @@ public struct LesionParameters: Codable, Sendable, Equatable {
         let necrotic = g.uniform(settings.necroticFraction.lowerBound, settings.necroticFraction.upperBound)
         let margin = g.uniform(settings.oedemaMargin.lowerBound, settings.oedemaMargin.upperBound)
         let regions: [LesionSubRegion] = settings.subRegions ? [.oedema, .enhancingRim, .necroticCore] : [.whole]
-        let appearances = regions.map { LesionRegionAppearance(region: $0, appearance: settings.appearanceRanges($0).draw(using: &g)) }
+        let appearances = drawAppearances(regions, settings: settings, using: &g)
         return LesionParameters(shape: shape, centerVoxel: [0, 0, 0], subRegions: settings.subRegions,
                                 necroticFraction: settings.subRegions ? necrotic : 0,
                                 oedemaMargin: settings.subRegions ? margin : 0, edgeWidthMM: settings.edgeWidthMM,
                                 appearances: appearances)
+    }
+
+    /// Draws one appearance per part of `regions`, in that order, from the settings' ranges.
+    public static func drawAppearances(_ regions: [LesionSubRegion], settings: LesionSettings,
+                                       using g: inout SeededGenerator) -> [LesionRegionAppearance] {
+        regions.map { LesionRegionAppearance(region: $0, appearance: settings.appearanceRanges($0).draw(using: &g)) }
     }
 }

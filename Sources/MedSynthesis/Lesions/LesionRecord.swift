@@ -4,9 +4,10 @@ import MedIO
 ///
 /// Measured on the final label map and images: `voxelCount` counts the voxels of the lesion's box whose label is
 /// a lesion label (10…13); `volumeMM3` = voxelCount × voxel volume; the centroid is the mean voxel index
-/// (k, j, i) of those voxels and its world position (x, y, z) in mm through the affine. `contrast` compares
-/// the mean over those voxels with the mean over the host tissue around the lesion (its box minus the lesion's
-/// reach): CT as a difference in HU, the other modalities as a relative difference (mean / host mean − 1).
+/// (k, j, i) of those voxels and its world position (x, y, z) in mm through the affine. `contrast` is the inserted
+/// change over those voxels (the mean of new − old; old: the image before the lesion, or the phantom rendered
+/// without it): CT in HU, the other modalities relative to the host's mean around the lesion (its box minus the
+/// lesion's reach). CarveMix, which has no "before", compares the lesion's mean with the host's (mean / host mean − 1).
 /// `medsynth augment` measures the geometry again after its transforms and keeps `contrast` as inserted
 /// (`AugmentLesionTracking`).
 public struct LesionRecord: Codable, Sendable, Equatable {
@@ -40,6 +41,13 @@ public struct LesionRecord: Codable, Sendable, Equatable {
     /// are summed (nil in records written before it was recorded: the default 8, 7, 9), so the lesion can be
     /// rendered again exactly.
     public var allowedLabels: [Int]?
+    /// Per modality name: the inserted change, the host's noise σ, their ratio (CNR) and whether it reaches the
+    /// threshold (`LesionVisibilitySettings`); nil in records written before it was measured, and for CarveMix.
+    public var visibility: [String: LesionVisibility]?
+    /// How many times the appearance was drawn again before the lesion was visible (nil: not measured).
+    public var appearanceRedraws: Int?
+    /// Set when the lesion is below the threshold in every image and was kept anyway (`allowInvisible`): why.
+    public var keptInvisible: String?
 }
 
 /// One part of a lesion with sub-regions.

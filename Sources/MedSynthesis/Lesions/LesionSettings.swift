@@ -63,6 +63,8 @@ public struct LesionSettings: Codable, Sendable, Equatable {
     public var allowedTissues: [Tissue] = [.whiteMatter, .greyMatter, .deepGreyMatter]
     /// Phantoms: tissue the lesion centre must lie in; its properties are the appearance's reference.
     public var hostTissue: Tissue = .whiteMatter
+    /// When a lesion is visible enough to be inserted and labelled (default: CNR ≥ 1 in at least one image).
+    public var visibility = LesionVisibilitySettings()
 
     /// The defaults.
     public init() {}
@@ -104,6 +106,7 @@ public struct LesionSettings: Codable, Sendable, Equatable {
         guard hostTissue != .lesion, allowedTissues.contains(hostTissue) else {
             throw fail("hostTissue", hostTissue.name, "one of the allowed tissues \(allowedTissues.map(\.name))")
         }
+        try visibility.validate()
         try wholeAppearance.validate(subject: "lesion settings wholeAppearance")
         try oedemaAppearance.validate(subject: "lesion settings oedemaAppearance")
         try enhancingAppearance.validate(subject: "lesion settings enhancingAppearance")
