@@ -71,8 +71,7 @@ public final class BrainTemplate: Sendable {
     /// Reads a template folder (the layout `scripts/make_brain_template.py` writes).
     /// - Throws: `MedSynthError` naming the file: `.notFound` for a missing map, `.mismatch` when the tissue maps'
     ///   grids differ or a grid is not axis-aligned with positive spacing.
-    public init(directory: URL) throws {
-        self.directory = directory
+    public convenience init(directory: URL) throws {
         func read(_ name: String) throws -> Volume {
             let url = directory.appendingPathComponent(name + ".nii.gz")
             guard FileManager.default.fileExists(atPath: url.path) else {
@@ -102,12 +101,8 @@ public final class BrainTemplate: Sendable {
             throw MedSynthError(.mismatch, directory.appendingPathComponent(BrainTemplate.tissueFiles[0] + ".nii.gz").path,
                                 "has \(firstGrid.spacing) mm voxels; expected 1 mm")
         }
-        tissueShape = first.shape
-        tissueOriginMM = firstGrid.origin
         let levels = BrainTemplate.probabilityLevels
         var packed = [SIMD4<UInt8>](repeating: .zero, count: first.shape.voxelCount)
-        var weighted = SIMD3<Double>.zero, ventricleTotal = 0.0
-        let w = first.shape.width, h = first.shape.height
         for n in packed.indices {
             var v = SIMD4<UInt8>.zero
             for c in 0..<4 {
@@ -119,27 +114,50 @@ public final class BrainTemplate: Sendable {
                 v[c] = UInt8((min(max(p, 0), 1) * levels).rounded())
             }
             packed[n] = v
-            if v[3] > 0 {
-                let p = Double(v[3])
-                weighted += p * SIMD3(Double(n % w), Double((n / w) % h), Double(n / (w * h)))
-                ventricleTotal += p
-            }
         }
-        tissues = packed
-        let extent = SIMD3<Float>(Float(first.shape.width - 1), Float(first.shape.height - 1), Float(first.shape.depth - 1))
-        centreMM = tissueOriginMM + 0.5 * extent
-        ventricleCentroidMM = ventricleTotal > 0 ? tissueOriginMM + SIMD3<Float>(weighted / ventricleTotal) : centreMM
-
         let distance = try read(BrainTemplate.envelopeFile)
         let envelopeGrid = try grid(distance, BrainTemplate.envelopeFile)
-        envelopeShape = distance.shape
-        envelopeOriginMM = envelopeGrid.origin
-        envelopeSpacingMM = envelopeGrid.spacing
-        envelope = distance.voxels
-        guard envelope.allSatisfy(\.isFinite) else {
+        guard distance.voxels.allSatisfy(\.isFinite) else {
             throw MedSynthError(.corrupt, directory.appendingPathComponent(BrainTemplate.envelopeFile + ".nii.gz").path,
                                 "holds a non-finite distance; expected millimetres")
         }
+        self.init(tissueShape: first.shape, tissueOriginMM: firstGrid.origin, tissues: packed,
+                  envelopeShape: distance.shape, envelopeOriginMM: envelopeGrid.origin,
+                  envelopeSpacingMM: envelopeGrid.spacing, envelope: distance.voxels, directory: directory)
+    }
+
+    /// A template from maps in memory (e.g. built from a user's label map).
+    /// - Parameters:
+    ///   - tissueShape: extents of the 1 mm tissue grid.
+    ///   - tissueOriginMM: position (mm) of tissue voxel (0, 0, 0) in the template's RAS frame.
+    ///   - tissues: per voxel (x fastest) cortical grey, deep grey, white matter, ventricles, each 0…63.
+    ///   - envelopeShape: extents of the envelope grid.
+    ///   - envelopeOriginMM: position (mm) of envelope voxel (0, 0, 0).
+    ///   - envelopeSpacingMM: the envelope grid's isotropic spacing (mm).
+    ///   - envelope: signed distance (mm, negative inside) to the brain envelope, x fastest.
+    ///   - directory: where the maps came from (for messages and the T1), if anywhere.
+    /// - Precondition: the arrays' counts match the shapes; the envelope spacing is positive.
+    init(tissueShape: VolumeShape, tissueOriginMM: SIMD3<Float>, tissues: [SIMD4<UInt8>], envelopeShape: VolumeShape,
+         envelopeOriginMM: SIMD3<Float>, envelopeSpacingMM: Float, envelope: [Float], directory: URL) {
+        precondition(tissues.count == tissueShape.voxelCount && envelope.count == envelopeShape.voxelCount && envelopeSpacingMM > 0)
+        self.tissueShape = tissueShape
+        self.tissueOriginMM = tissueOriginMM
+        self.tissues = tissues
+        self.envelopeShape = envelopeShape
+        self.envelopeOriginMM = envelopeOriginMM
+        self.envelopeSpacingMM = envelopeSpacingMM
+        self.envelope = envelope
+        self.directory = directory
+        var weighted = SIMD3<Double>.zero, ventricleTotal = 0.0
+        let w = tissueShape.width, h = tissueShape.height
+        for (n, v) in tissues.enumerated() where v[3] > 0 {
+            let p = Double(v[3])
+            weighted += p * SIMD3(Double(n % w), Double((n / w) % h), Double(n / (w * h)))
+            ventricleTotal += p
+        }
+        let extent = SIMD3<Float>(Float(tissueShape.width - 1), Float(tissueShape.height - 1), Float(tissueShape.depth - 1))
+        centreMM = tissueOriginMM + 0.5 * extent
+        ventricleCentroidMM = ventricleTotal > 0 ? tissueOriginMM + SIMD3<Float>(weighted / ventricleTotal) : centreMM
     }
 
     /// The template's own T1 average on the tissue grid (read on each call; for likeness measurements).
