@@ -34,21 +34,49 @@ import MedIO
         }
     }
 
+    /// Where a lesion replaces its host (voxels that are white matter in the lesion-free render), the rendered change
+    /// has the configured direction in every image; the recorded CT contrast is the inserted change over all of the
+    /// lesion's voxels (mean with − without, HU), not a difference from the surroundings.
+    /// PET is checked on the same case rendered without the PSF: blurred, a lesion's PET change on its white-matter
+    /// voxels also carries the uptake it removed from grey matter next to it.
     @Test func phantomContrastFollowsTheConfiguredDirection() throws {
-        for record in LesionFixture.phantomCase.lesions where record.voxelCount >= 20 {
-            let c = record.contrast
-            #expect(try #require(c["CT"]) < 0, "CT: \(c)")
-            #expect(try #require(c["T1"]) < 0, "T1: \(c)")
-            #expect(try #require(c["T2"]) > 0, "T2: \(c)")
-            #expect(try #require(c["FLAIR"]) > 0, "FLAIR: \(c)")
-            #expect(try #require(c["PET"]) > 0, "PET: \(c)")
+        var sharpSettings = LesionFixture.phantomSettings
+        sharpSettings.pet.psfFWHMMM = 0
+        let sharpPhantom = try HeadPhantom(settings: sharpSettings)
+        let sharp = try PhantomLesionInserter(phantom: sharpPhantom, settings: LesionFixture.phantomInserter().model.settings)
+            .makeCase(seed: 31, index: 0)
+        let sharpPlain = try sharpPhantom.render(sharp.phantomCase.parameters)
+        #expect(sharp.phantomCase.labels == LesionFixture.phantomCase.phantomCase.labels)
+        let c = LesionFixture.phantomCase
+        let plain = try LesionFixture.phantom.render(c.phantomCase.parameters)
+        let with = [c.phantomCase.ct, c.phantomCase.t1, c.phantomCase.t2, c.phantomCase.flair, c.phantomCase.pet]
+        let without = [plain.ct, plain.t1, plain.t2, plain.flair, plain.pet]
+        for record in c.lesions where record.voxelCount >= 20 {
+            var inHost: [Int] = [], all: [Int] = []
+            record.box.forEachVoxel(on: plain.labels.shape) { _, g, _, _, _ in
+                guard c.phantomCase.labels.voxels[g] >= 10 else { return }
+                all.append(g)
+                if plain.labels.voxels[g] == Tissue.whiteMatter.label { inHost.append(g) }
+            }
+            try #require(inHost.count >= 10, "lesion \(record.index) replaces \(inHost.count) white-matter voxels")
+            func change(_ n: Int, _ voxels: [Int]) -> Double {
+                voxels.reduce(0.0) { $0 + Double(with[n].voxels[$1] - without[n].voxels[$1]) } / Double(voxels.count)
+            }
+            #expect(change(0, inHost) < 0, "CT")
+            #expect(change(1, inHost) < 0, "T1")
+            #expect(change(2, inHost) > 0, "T2")
+            #expect(change(3, inHost) > 0, "FLAIR")
+            let petChange = inHost.reduce(0.0) { $0 + Double(sharp.phantomCase.pet.voxels[$1] - sharpPlain.pet.voxels[$1]) }
+            #expect(petChange > 0, "PET (no PSF)")
+            #expect(abs(try #require(record.contrast["CT"]) - change(0, all)) < 1e-3, "\(record.contrast)")
+            #expect(abs(try #require(record.visibility?["CT"]).insertedChange - change(0, all)) < 1e-3)
         }
         // Hyperdense and PET-cold when configured so.
         var s = LesionFixture.settings(count: 2, radius: 7)
         s.wholeAppearance.ctDeltaHU = 50...70
         s.wholeAppearance.suvRatio = 0.2...0.4
-        let c = try PhantomLesionInserter(phantom: LesionFixture.phantom, settings: s).makeCase(seed: 31, index: 0)
-        for record in c.lesions where record.voxelCount >= 20 {
+        let hot = try PhantomLesionInserter(phantom: LesionFixture.phantom, settings: s).makeCase(seed: 31, index: 0)
+        for record in hot.lesions where record.voxelCount >= 20 {
             #expect(try #require(record.contrast["CT"]) > 10, "\(record.contrast)")
             #expect(try #require(record.contrast["PET"]) < 0, "\(record.contrast)")
         }

@@ -7,6 +7,8 @@ public struct LesionedPhantomCase: Sendable {
     public var phantomCase: HeadPhantomCase
     /// One record per lesion, measured on the rendered case.
     public var lesions: [LesionRecord]
+    /// Lesions placed but not rendered: below the visibility threshold in every image.
+    public var dropped: [DroppedLesion] = []
 }
 
 /// Puts lesions into head-phantom cases through `PhantomInclusion`, so that partial volume, the bias field,
@@ -16,6 +18,12 @@ public struct LesionedPhantomCase: Sendable {
 /// partial-volume fraction of `allowedTissues`); each part becomes an inclusion whose properties are the case's
 /// drawn host-tissue properties changed by the part's appearance. The renderer labels lesion voxels 10; with
 /// sub-regions each is then relabelled 11, 12 or 13 by its largest share.
+///
+/// Visible where labelled: the case is also rendered without the new lesions (same noise draws), so each lesion's
+/// inserted change per image is mean(with − without) over its labelled voxels, and its CNR that change over the
+/// host's noise σ estimated from the lesion-free image around it (`HostNoise`). `contrast` records that inserted
+/// change. A lesion below `visibility.minimumCNR` in every image is dropped and the case rendered again without
+/// it (`dropped` says which and why), or kept and flagged with `allowInvisible`.
 public struct PhantomLesionInserter: Sendable {
     /// The phantom.
     public let phantom: HeadPhantom
@@ -77,37 +85,90 @@ public struct PhantomLesionInserter: Sendable {
         }
         let placed = model.place(on: mask, using: lesionStream, count: count, avoiding: existing.map(\.box))
         let host = parameters.properties(of: settings.hostTissue)
-        var inclusions: [PhantomInclusion] = []
-        for lesion in earlier + placed {
-            let box = lesion.coverage.box
-            for part in lesion.parameters.appearances {
-                inclusions.append(PhantomInclusion(
-                    label: .lesion, properties: part.appearance.properties(relativeTo: host),
-                    originK: box.originK, originJ: box.originJ, originI: box.originI, boxShape: box.shape,
-                    fractions: lesion.coverage.paintingFractions(part.region)))
-            }
-        }
-        var rendered = try phantom.render(parameters, model: anatomy, inclusions: inclusions)
-        let grid = rendered.labels.shape
-        for lesion in earlier + placed where lesion.parameters.subRegions {
-            lesion.coverage.box.forEachVoxel(on: grid) { b, g, _, _, _ in
-                if rendered.labels.voxels[g] == Tissue.lesion.label {
-                    rendered.labels.voxels[g] = Float(lesion.coverage.dominantRegion(at: b).label)
+        func inclusions(of lesions: [PlacedLesion]) -> [PhantomInclusion] {
+            lesions.flatMap { lesion -> [PhantomInclusion] in
+                let box = lesion.coverage.box
+                return lesion.parameters.appearances.map { part in
+                    PhantomInclusion(label: .lesion, properties: part.appearance.properties(relativeTo: host),
+                                     originK: box.originK, originJ: box.originJ, originI: box.originI, boxShape: box.shape,
+                                     fractions: lesion.coverage.paintingFractions(part.region))
                 }
             }
         }
-        let images = [rendered.ct, rendered.t1, rendered.t2, rendered.flair, rendered.pet]
+        func render(_ lesions: [PlacedLesion]) throws -> HeadPhantomCase {
+            var rendered = try phantom.render(parameters, model: anatomy, inclusions: inclusions(of: lesions))
+            let grid = rendered.labels.shape
+            for lesion in lesions where lesion.parameters.subRegions {
+                lesion.coverage.box.forEachVoxel(on: grid) { b, g, _, _, _ in
+                    if rendered.labels.voxels[g] == Tissue.lesion.label {
+                        rendered.labels.voxels[g] = Float(lesion.coverage.dominantRegion(at: b).label)
+                    }
+                }
+            }
+            return rendered
+        }
+        guard !placed.isEmpty else { return LesionedPhantomCase(phantomCase: try render(earlier), lesions: []) }
+
+        // The same case without the new lesions: the noise draws are the same, so with − without is the change.
+        let before = try render(earlier)
+        let beforeImages = [before.ct, before.t1, before.t2, before.flair, before.pet]
         let hostLabel = settings.hostTissue.label
         let allowed = settings.allowedTissues.map(\.rawValue)
-        let records = placed.enumerated().map { n, lesion -> LesionRecord in
-            var record = LesionMeasurement.measure(index: existing.count + n, method: "phantom_inclusion", box: lesion.coverage.box,
-                                                   labels: rendered.labels, images: images) { b, g in
-                lesion.coverage.outer[b] == 0 && rendered.labels.voxels[g] == hostLabel
+        let visibility = settings.visibility
+        var kept = placed
+        var dropped: [DroppedLesion] = []
+        while true {
+            let rendered = try render(earlier + kept)
+            let images = [rendered.ct, rendered.t1, rendered.t2, rendered.flair, rendered.pet]
+            var records: [LesionRecord] = []
+            var invisible: [Int] = []
+            for (n, lesion) in kept.enumerated() {
+                let box = lesion.coverage.box
+                let isHost: (Int, Int) -> Bool = { b, g in lesion.coverage.outer[b] == 0 && rendered.labels.voxels[g] == hostLabel }
+                var record = LesionMeasurement.measure(index: existing.count + n, method: "phantom_inclusion", box: box,
+                                                       labels: rendered.labels, images: images, before: beforeImages,
+                                                       isHost: isHost)
+                record.parameters = lesion.parameters
+                record.allowedLabels = allowed
+                record.visibility = Self.visibility(box: box, labels: rendered.labels, images: images, before: beforeImages,
+                                                    isHost: isHost, settings: visibility)
+                if !(record.visibility ?? [:]).values.contains(where: \.visible) {
+                    let why = VolumeLesionInserter.belowThreshold(record.visibility ?? [:], threshold: visibility.minimumCNR)
+                    if visibility.allowInvisible {
+                        record.keptInvisible = "\(why) in every image; kept (allowInvisible)"
+                    } else {
+                        invisible.append(n)
+                        dropped.append(DroppedLesion(drawIndex: lesion.drawIndex, box: box, parameters: lesion.parameters,
+                                                     visibility: record.visibility ?? [:], reason: "\(why) in every image"))
+                    }
+                }
+                records.append(record)
             }
-            record.parameters = lesion.parameters
-            record.allowedLabels = allowed
-            return record
+            if invisible.isEmpty {
+                return LesionedPhantomCase(phantomCase: rendered, lesions: records, dropped: dropped)
+            }
+            // Render again without them (the other lesions' records are measured again on that render).
+            kept = kept.enumerated().filter { !invisible.contains($0.offset) }.map(\.element)
+            if kept.isEmpty { return LesionedPhantomCase(phantomCase: before, lesions: [], dropped: dropped) }
         }
-        return LesionedPhantomCase(phantomCase: rendered, lesions: records)
+    }
+
+    /// Per image: the inserted change over the lesion's labelled voxels in `box` against the noise σ of the
+    /// lesion-free image around it (host voxels of the box; σ floored at `noiseFloorFraction` of the host mean).
+    static func visibility(box: LesionBox, labels: Volume, images: [Volume], before: [Volume], isHost: (Int, Int) -> Bool,
+                           settings: LesionVisibilitySettings) -> [String: LesionVisibility] {
+        var lesion: [Int] = [], host: [Int] = []
+        box.forEachVoxel(on: labels.shape) { b, g, _, _, _ in
+            if LesionSubRegion.isLesionLabel(labels.voxels[g]) { lesion.append(g) } else if isHost(b, g) { host.append(g) }
+        }
+        guard !lesion.isEmpty else { return [:] }
+        var out: [String: LesionVisibility] = [:]
+        for (image, old) in zip(images, before) {
+            let change = lesion.reduce(0.0) { $0 + Double(image.voxels[$1]) - Double(old.voxels[$1]) } / Double(lesion.count)
+            let hostMean = host.isEmpty ? 0 : host.reduce(0.0) { $0 + Double(old.voxels[$1]) } / Double(host.count)
+            let sigma = max(HostNoise.sigma(old, box: box, isHost: isHost) ?? 0, settings.noiseFloorFraction * abs(hostMean), 1e-12)
+            out[image.modality.rawValue] = LesionVisibility(insertedChange: change, noiseSigma: sigma, threshold: settings.minimumCNR)
+        }
+        return out
     }
 }
