@@ -318,6 +318,19 @@ public final class HeadAnatomyModel: @unchecked Sendable {
         if fIntracranial > 0 {
             // (cortical grey, deep grey, white, ventricles); their sum is ≤ 1 by construction of the maps.
             var m = brain.template.tissueProbabilities(at: y)
+            // Atrophy first, on the template's soft probabilities (so sulci widen where tissue is partial), then
+            // sharpening.
+            let atrophy = Float(brain.parameters.atrophy)
+            if atrophy > 0 {
+                let tissue = m.x + m.y + m.z
+                if tissue > 0 {
+                    let kept = min(max((tissue - atrophy) / (1 - atrophy), 0), 1)
+                    let freed = tissue - kept
+                    let factor = kept / tissue
+                    m.x *= factor; m.y *= factor; m.z *= factor
+                    if m.w > 0.01 { m.w += freed }
+                }
+            }
             if brain.sharpening > 1 {
                 // Sharpen (grey, white, ventricles, other CSF) as pᵞ/Σpᵞ; grey keeps its cortical/deep split.
                 let grey = m.x + m.y
@@ -330,17 +343,6 @@ public final class HeadAnatomyModel: @unchecked Sendable {
                     q *= 1 / total
                     let split = grey > 0 ? m.x / grey : 1
                     m = SIMD4(q.x * split, q.x * (1 - split), q.y, q.z)
-                }
-            }
-            let atrophy = Float(brain.parameters.atrophy)
-            if atrophy > 0 {
-                let tissue = m.x + m.y + m.z
-                if tissue > 0 {
-                    let kept = min(max((tissue - atrophy) / (1 - atrophy), 0), 1)
-                    let freed = tissue - kept
-                    let factor = kept / tissue
-                    m.x *= factor; m.y *= factor; m.z *= factor
-                    if m.w > 0.01 { m.w += freed }
                 }
             }
             m *= fIntracranial

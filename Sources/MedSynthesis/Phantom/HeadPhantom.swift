@@ -89,6 +89,35 @@ public struct HeadPhantom: Sendable {
         }
     }
 
+    /// The template's own T1 average seen through a case's map (its pose and, for the template brain, its
+    /// deformation), on the case's grid: what the case's T1 should look like if the phantom were the template.
+    /// 0 outside the template's brain. For a procedural-brain case the undeformed template is placed at the head's
+    /// pose (the likeness baseline of the procedural brain).
+    /// - Throws: the template's error when it cannot be read.
+    public func templateT1(for parameters: HeadPhantomCaseParameters) throws -> Volume {
+        let template = try self.template ?? BrainTemplate.shared()
+        let t1 = try template.t1().voxels
+        let mapping = TemplateBrainMapping(template: template, parameters: parameters.templateBrain ?? .identity)
+        let pose = HeadAnatomyModel(parameters: parameters.anatomy, settings: settings, templateBrain: nil)
+        let shape = settings.shape, affine = settings.affine
+        var out = [Float](repeating: 0, count: shape.voxelCount)
+        out.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            Parallel.forEachChunk(count: shape.depth) { slices in
+                for k in slices {
+                    for j in 0..<shape.height {
+                        for i in 0..<shape.width {
+                            let world = SIMD3<Float>(affine.apply(SIMD3(Double(i), Double(j), Double(k))))
+                            guard let y = mapping.templatePoint(head: pose.headPoint(world: world)) else { continue }
+                            base[(k * shape.height + j) * shape.width + i] = template.sampleTissueGrid(t1, atMNI: y)
+                        }
+                    }
+                }
+            }
+        }
+        return Volume(shape: shape, voxels: out, affine: affine, modality: .t1)
+    }
+
     /// Draws and renders case `index` of the dataset `seed`.
     /// - Parameters:
     ///   - seed: the dataset seed.

@@ -219,6 +219,23 @@ public final class BrainTemplate: Sendable {
         }
     }
 
+    /// A scalar map on the tissue grid (e.g. `t1()`'s voxels) at MNI point `y`, trilinear; 0 outside the grid.
+    /// - Precondition: `values.count == tissueShape.voxelCount`.
+    public func sampleTissueGrid(_ values: [Float], atMNI y: SIMD3<Float>) -> Float {
+        precondition(values.count == tissueShape.voxelCount, "\(values.count) values for a \(tissueShape) grid")
+        let u = y - tissueOriginMM
+        let f = u.rounded(.down)
+        let i = Int(f.x), j = Int(f.y), k = Int(f.z)
+        let w = tissueShape.width, h = tissueShape.height
+        guard i >= 0, j >= 0, k >= 0, i < w - 1, j < h - 1, k < tissueShape.depth - 1 else { return 0 }
+        let t = u - f
+        let n = (k * h + j) * w + i, plane = w * h
+        func lerp(_ a: Int) -> Float { values[a] + t.x * (values[a + 1] - values[a]) }
+        let c0 = lerp(n) + t.y * (lerp(n + w) - lerp(n))
+        let c1 = lerp(n + plane) + t.y * (lerp(n + plane + w) - lerp(n + plane))
+        return c0 + t.z * (c1 - c0)
+    }
+
     /// The MNI bounding box of the envelope grid (mm).
     public var envelopeBoundsMM: (low: SIMD3<Float>, high: SIMD3<Float>) {
         let extent = SIMD3<Float>(Float(envelopeShape.width - 1), Float(envelopeShape.height - 1),

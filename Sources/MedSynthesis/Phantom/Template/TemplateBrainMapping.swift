@@ -6,7 +6,8 @@ import MedCore
 /// The map pulls back, case → template (a case voxel reads the template where the map sends it):
 /// 1. z = x / scale (per axis);
 /// 2. petalia: z ← z · (1 − β·tanh(z.x / 15 mm)·tanh(z.y / 30 mm));
-/// 3. ventricles: z ← z − α·(z − c)·exp(−|z − c|² / 2σ²), c the ventricles' centroid;
+/// 3. ventricles: z ← z − α·(z − c)·exp(−Σᵢ (z − c)ᵢ² / 2σᵢ²), c the ventricles' centroid, σ = (σ, 1.8σ, σ)
+///    (the lateral ventricles are elongated front to back);
 /// 4. waves: z ← z + Σ aₙ·sin(kₙ·z + φₙ);
 /// 5. y = template centre + z.
 /// Steps 2–4 perturb the identity by maps with Lipschitz constant < 1, so each is a diffeomorphism and so is
@@ -20,6 +21,8 @@ final class TemplateBrainMapping: @unchecked Sendable {
     let sharpening: Int
     let latticeLow: SIMD3<Float>
     let latticeSpacingMM: Float = 4
+    /// σ_y / σ_x of the ventricular expansion.
+    static let ventricleElongation = 1.8
     let latticeShape: (nx: Int, ny: Int, nz: Int)
     /// y(x) per lattice node, x fastest (the fourth lane unused).
     let lattice: [SIMD4<Float>]
@@ -44,7 +47,9 @@ final class TemplateBrainMapping: @unchecked Sendable {
         let p = parameters
         let centre = SIMD3<Double>(template.centreMM)
         let ventricle = SIMD3<Double>(template.ventricleCentroidMM - template.centreMM)
-        let inverseTwoSigma2 = 1 / (2 * p.ventricleExpansionWidthMM * p.ventricleExpansionWidthMM)
+        // The lateral ventricles are about twice as long (anterior–posterior) as they are wide or high.
+        let widths = p.ventricleExpansionWidthMM * SIMD3<Double>(1, TemplateBrainMapping.ventricleElongation, 1)
+        let inverseTwoSigma2 = 1 / (2 * widths * widths)
         nodes.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
             Parallel.forEachChunk(count: nz) { slices in
@@ -55,7 +60,7 @@ final class TemplateBrainMapping: @unchecked Sendable {
                             var z = x / p.scale
                             z *= 1 - p.asymmetry * tanh(z.x / 15) * tanh(z.y / 30)
                             let d = z - ventricle
-                            z -= p.ventricleExpansion * exp(-(d * d).sum() * inverseTwoSigma2) * d
+                            z -= p.ventricleExpansion * exp(-(d * d * inverseTwoSigma2).sum()) * d
                             var shift = SIMD3<Double>.zero
                             for w in p.waves { shift += w.amplitudeMM * sin((w.wavevectorPerMM * z).sum() + w.phaseRad) }
                             let y = centre + z + shift

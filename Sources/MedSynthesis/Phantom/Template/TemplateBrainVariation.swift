@@ -32,9 +32,10 @@ public struct TemplateBrainVariation: Codable, Sendable, Equatable {
     /// Atrophy a: brain tissue probability p becomes (p − a)/(1 − a), so sulci widen and the cortex thins; the
     /// freed volume becomes CSF (ventricular where the template has ventricles).
     public var atrophy: ClosedRange<Double> = 0...0.2
-    /// Ventricular expansion α: points within ≈ 22 mm of the ventricles' centroid are drawn towards it by
-    /// α·exp(−r²/2σ²), which enlarges the ventricles by ≈ 1/(1 − α) linearly (negative α shrinks them).
-    public var ventricleExpansion: ClosedRange<Double> = -0.15...0.25
+    /// Ventricular expansion α: points near the ventricles' centroid are drawn towards it by α·exp(−Σ dᵢ²/2σᵢ²)
+    /// of their offset d (σ = `ventricleExpansionWidthMM`, 1.8× that front to back), which enlarges the ventricles
+    /// by up to 1/(1 − α) linearly (negative α shrinks them) and leaves the cortex and skull in place.
+    public var ventricleExpansion: ClosedRange<Double> = -0.15...0.35
     /// Extra ventricular expansion per unit of atrophy (atrophied brains have larger ventricles).
     public var ventricleExpansionPerAtrophy: Double = 1.0
     /// Width σ of the ventricular expansion (mm).
@@ -121,6 +122,11 @@ public struct TemplateBrainParameters: Codable, Sendable, Equatable {
     public var waves: [DeformationWave]
     /// Sharpening exponent γ of the tissue probabilities (from the settings).
     public var tissueSharpening: Int
+
+    /// The template as it is: scale 1, no deformation, atrophy or ventricular change (sharpening 1).
+    public static let identity = TemplateBrainParameters(template: BrainTemplate.name, scale: SIMD3(1, 1, 1), asymmetry: 0,
+                                                         atrophy: 0, ventricleExpansion: 0, ventricleExpansionWidthMM: 22,
+                                                         waves: [], tissueSharpening: 1)
 
     /// Draws a case. The order is fixed (part of the reproducibility contract): scale, axis jitter, asymmetry,
     /// atrophy, ventricular expansion, then per wave its direction, amplitude direction, amplitude, wavelength and
