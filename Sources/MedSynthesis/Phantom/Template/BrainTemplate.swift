@@ -12,8 +12,9 @@ import MedIO
 /// - Envelope grid (3 mm): signed distance (mm, negative inside) to the brain envelope, the brain mask closed over
 ///   the sulci and smoothed; the skull's CSF layer and the skull are built outwards from it.
 ///
-/// Loaded once per process (`shared()`): about 20 MB in memory, 0.3 s to read.
-public final class BrainTemplate: Sendable {
+/// Loaded once per process (`shared()`): about 40 MB in memory, 0.3 s to read. Immutable after `init` (hence
+/// `@unchecked Sendable`: the raw copies the readers use are never written again).
+public final class BrainTemplate: @unchecked Sendable {
     /// The levels a stored probability is quantised to (a voxel value v means v / levels).
     public static let probabilityLevels: Float = 63
     /// What the template is, for provenance and reports.
@@ -33,6 +34,9 @@ public final class BrainTemplate: Sendable {
     public let envelopeSpacingMM: Float
     /// Signed distance to the envelope (mm), x fastest.
     let envelope: [Float]
+    /// Copies of `tissues` and `envelope` that the per-voxel readers use (no array access on the hot path).
+    private let tissueBase: UnsafeMutablePointer<SIMD4<UInt8>>
+    private let envelopeBase: UnsafeMutablePointer<Float>
     /// The middle of the tissue grid (MNI mm): the point placed at the head centre.
     public let centreMM: SIMD3<Float>
     /// Centroid of the ventricle map (MNI mm): the centre of ventricular enlargement.
@@ -147,6 +151,10 @@ public final class BrainTemplate: Sendable {
         self.envelopeOriginMM = envelopeOriginMM
         self.envelopeSpacingMM = envelopeSpacingMM
         self.envelope = envelope
+        tissueBase = .allocate(capacity: max(1, tissues.count))
+        tissueBase.initialize(from: tissues, count: tissues.count)
+        envelopeBase = .allocate(capacity: max(1, envelope.count))
+        envelopeBase.initialize(from: envelope, count: envelope.count)
         self.directory = directory
         var weighted = SIMD3<Double>.zero, ventricleTotal = 0.0
         let w = tissueShape.width, h = tissueShape.height
@@ -158,6 +166,11 @@ public final class BrainTemplate: Sendable {
         let extent = SIMD3<Float>(Float(tissueShape.width - 1), Float(tissueShape.height - 1), Float(tissueShape.depth - 1))
         centreMM = tissueOriginMM + 0.5 * extent
         ventricleCentroidMM = ventricleTotal > 0 ? tissueOriginMM + SIMD3<Float>(weighted / ventricleTotal) : centreMM
+    }
+
+    deinit {
+        tissueBase.deallocate()
+        envelopeBase.deallocate()
     }
 
     /// The template's own T1 average on the tissue grid (read on each call; for likeness measurements).
@@ -184,17 +197,15 @@ public final class BrainTemplate: Sendable {
         let w = tissueShape.width, h = tissueShape.height
         guard i >= 0, j >= 0, k >= 0, i < w - 1, j < h - 1, k < tissueShape.depth - 1 else { return .zero }
         let t = u - f
-        return tissues.withUnsafeBufferPointer { b -> SIMD4<Float> in
-            let p = b.baseAddress! + (k * h + j) * w + i
-            let plane = w * h
-            @inline(__always) func v(_ q: UnsafePointer<SIMD4<UInt8>>) -> SIMD4<Float> { SIMD4<Float>(q.pointee) }
-            let c00 = v(p) + t.x * (v(p + 1) - v(p))
-            let c10 = v(p + w) + t.x * (v(p + w + 1) - v(p + w))
-            let c01 = v(p + plane) + t.x * (v(p + plane + 1) - v(p + plane))
-            let c11 = v(p + plane + w) + t.x * (v(p + plane + w + 1) - v(p + plane + w))
-            let c0 = c00 + t.y * (c10 - c00), c1 = c01 + t.y * (c11 - c01)
-            return (c0 + t.z * (c1 - c0)) * (1 / BrainTemplate.probabilityLevels)
-        }
+        let p = tissueBase + (k * h + j) * w + i
+        let plane = w * h
+        @inline(__always) func v(_ q: UnsafeMutablePointer<SIMD4<UInt8>>) -> SIMD4<Float> { SIMD4<Float>(q.pointee) }
+        let c00 = v(p) + t.x * (v(p + 1) - v(p))
+        let c10 = v(p + w) + t.x * (v(p + w + 1) - v(p + w))
+        let c01 = v(p + plane) + t.x * (v(p + plane + 1) - v(p + plane))
+        let c11 = v(p + plane + w) + t.x * (v(p + plane + w + 1) - v(p + plane + w))
+        let c0 = c00 + t.y * (c10 - c00), c1 = c01 + t.y * (c11 - c01)
+        return (c0 + t.z * (c1 - c0)) * (1 / BrainTemplate.probabilityLevels)
     }
 
     /// Signed distance (mm, negative inside) from MNI point `y` to the brain envelope, trilinear; `outside` when
@@ -207,16 +218,14 @@ public final class BrainTemplate: Sendable {
         let w = envelopeShape.width, h = envelopeShape.height
         guard i >= 0, j >= 0, k >= 0, i < w - 1, j < h - 1, k < envelopeShape.depth - 1 else { return outside }
         let t = u - f
-        return envelope.withUnsafeBufferPointer { b -> Float in
-            let p = b.baseAddress! + (k * h + j) * w + i
-            let plane = w * h
-            let c00 = p[0] + t.x * (p[1] - p[0])
-            let c10 = p[w] + t.x * (p[w + 1] - p[w])
-            let c01 = p[plane] + t.x * (p[plane + 1] - p[plane])
-            let c11 = p[plane + w] + t.x * (p[plane + w + 1] - p[plane + w])
-            let c0 = c00 + t.y * (c10 - c00), c1 = c01 + t.y * (c11 - c01)
-            return c0 + t.z * (c1 - c0)
-        }
+        let p = envelopeBase + (k * h + j) * w + i
+        let plane = w * h
+        let c00 = p[0] + t.x * (p[1] - p[0])
+        let c10 = p[w] + t.x * (p[w + 1] - p[w])
+        let c01 = p[plane] + t.x * (p[plane + 1] - p[plane])
+        let c11 = p[plane + w] + t.x * (p[plane + w + 1] - p[plane + w])
+        let c0 = c00 + t.y * (c10 - c00), c1 = c01 + t.y * (c11 - c01)
+        return c0 + t.z * (c1 - c0)
     }
 
     /// A scalar map on the tissue grid (e.g. `t1()`'s voxels) at MNI point `y`, trilinear; 0 outside the grid.

@@ -26,6 +26,8 @@ final class TemplateBrainMapping: @unchecked Sendable {
     let latticeShape: (nx: Int, ny: Int, nz: Int)
     /// y(x) per lattice node, x fastest (the fourth lane unused).
     let lattice: [SIMD4<Float>]
+    /// A copy of `lattice` for the per-voxel reader.
+    private let latticeBase: UnsafeMutablePointer<SIMD4<Float>>
 
     init(template: BrainTemplate, parameters: TemplateBrainParameters) {
         self.template = template
@@ -71,7 +73,11 @@ final class TemplateBrainMapping: @unchecked Sendable {
             }
         }
         lattice = nodes
+        latticeBase = .allocate(capacity: nodes.count)
+        latticeBase.initialize(from: nodes, count: nodes.count)
     }
+
+    deinit { latticeBase.deallocate() }
 
     /// The template point (MNI mm) of head-frame point `x` (mm), or nil outside the lattice (far outside the head).
     @inline(__always)
@@ -82,18 +88,16 @@ final class TemplateBrainMapping: @unchecked Sendable {
         let (nx, ny, nz) = latticeShape
         guard i >= 0, j >= 0, k >= 0, i < nx - 1, j < ny - 1, k < nz - 1 else { return nil }
         let t = u - f
-        return lattice.withUnsafeBufferPointer { b -> SIMD3<Float> in
-            let p = b.baseAddress! + (k * ny + j) * nx + i
-            let plane = nx * ny
-            let tx = t.x, ty = t.y, tz = t.z
-            let c00 = p[0] + tx * (p[1] - p[0])
-            let c10 = p[nx] + tx * (p[nx + 1] - p[nx])
-            let c01 = p[plane] + tx * (p[plane + 1] - p[plane])
-            let c11 = p[plane + nx] + tx * (p[plane + nx + 1] - p[plane + nx])
-            let c0 = c00 + ty * (c10 - c00), c1 = c01 + ty * (c11 - c01)
-            let r = c0 + tz * (c1 - c0)
-            return SIMD3(r.x, r.y, r.z)
-        }
+        let p = latticeBase + (k * ny + j) * nx + i
+        let plane = nx * ny
+        let tx = t.x, ty = t.y, tz = t.z
+        let c00 = p[0] + tx * (p[1] - p[0])
+        let c10 = p[nx] + tx * (p[nx + 1] - p[nx])
+        let c01 = p[plane] + tx * (p[plane + 1] - p[plane])
+        let c11 = p[plane + nx] + tx * (p[plane + nx + 1] - p[plane + nx])
+        let c0 = c00 + ty * (c10 - c00), c1 = c01 + ty * (c11 - c01)
+        let r = c0 + tz * (c1 - c0)
+        return SIMD3(r.x, r.y, r.z)
     }
 }
 
