@@ -12,7 +12,9 @@ import MedIO
 /// - Brain envelope: the brain mask (every label the table does not call background) on a 2 mm grid reaching
 ///   `envelopeMarginMM` beyond it, closed over the sulci by a 6 mm ball, holes filled, smoothed (Gaussian σ 2 mm,
 ///   > 0.5) and united with the mask itself (so no labelled voxel falls outside), then its exact signed Euclidean
-///   distance (`EuclideanDistanceMap`) — the recipe of `scripts/make_brain_template.py`.
+///   distance (`EuclideanDistanceMap`) — the recipe of `scripts/make_brain_template.py`. A coarse cell counts as
+///   brain when brain lies within 2 mm of it, so the envelope runs up to 2 mm outside the labelled brain (which
+///   keeps every labelled voxel wholly inside; the gap renders as CSF).
 /// - Output grid: for a label map whose axes are the RAS axes in any order and direction (FreeSurfer's LIA 256³,
 ///   RAS, LPS, …) the phantom renders on the RAS grid of the same voxel centres and `reoriented` puts the volumes
 ///   back in the label map's own voxel order, shape and affine, so they overlay it voxel for voxel. An oblique
@@ -201,36 +203,29 @@ public final class LabelMapTemplate: Sendable {
                                  tissueOrigin: SIMD3<Double>) -> (shape: VolumeShape, origin: SIMD3<Float>, distance: [Float]) {
         let (w, h) = (tissueShape.width, tissueShape.height)
         var lowIndex = SIMD3<Int>(repeating: .max), highIndex = SIMD3<Int>(repeating: .min)
-        for (n, b) in brain.enumerated() where b > 0.5 {
+        for (n, b) in brain.enumerated() where b > 0 {
             let p = SIMD3(n % w, (n / w) % h, n / (w * h))
             lowIndex = pointwiseMin(lowIndex, p)
             highIndex = pointwiseMax(highIndex, p)
-        }
-        if lowIndex.x > highIndex.x {
-            // No voxel is mostly brain (a tiny map): take any brain at all.
-            for (n, b) in brain.enumerated() where b > 0 {
-                let p = SIMD3(n % w, (n / w) % h, n / (w * h))
-                lowIndex = pointwiseMin(lowIndex, p)
-                highIndex = pointwiseMax(highIndex, p)
-            }
         }
         let s = envelopeSpacingMM, margin = envelopeMarginMM
         let low = SIMD3<Float>(tissueOrigin) + SIMD3<Float>(lowIndex) - margin
         let cells = ((SIMD3<Float>(highIndex &- lowIndex) + 2 * margin) / s).rounded(.up) + 1
         let shape = VolumeShape(depth: Int(cells.z), height: Int(cells.y), width: Int(cells.x))
         let (cw, ch) = (shape.width, shape.height)
-        // A coarse cell is brain when a 1 mm voxel within ±1 mm of its centre is mostly brain.
+        // A coarse cell is brain when any 1 mm voxel with brain in it lies within 2 mm (per axis) of its centre: then
+        // the 8 cells around every such voxel are brain, so the interpolated distance there is ≤ −1 mm and the
+        // voxel is wholly intracranial.
         var mask = [Bool](repeating: false, count: shape.voxelCount)
         let tissueOriginF = SIMD3<Float>(tissueOrigin)
-        for n in mask.indices {
-            let p = low + s * SIMD3<Float>(Float(n % cw), Float((n / cw) % ch), Float(n / (cw * ch)))
-            let u = (p - tissueOriginF).rounded(.toNearestOrAwayFromZero)
-            let ci = Int(u.x), cj = Int(u.y), ck = Int(u.z)
-            search: for dk in -1...1 { for dj in -1...1 { for di in -1...1 {
-                let (i, j, k) = (ci + di, cj + dj, ck + dk)
-                guard i >= 0, j >= 0, k >= 0, i < w, j < h, k < tissueShape.depth else { continue }
-                if brain[(k * h + j) * w + i] > 0.5 { mask[n] = true; break search }
-            } } }
+        for (n, b) in brain.enumerated() where b > 0 {
+            let t = tissueOriginF + SIMD3<Float>(Float(n % w), Float((n / w) % h), Float(n / (w * h)))
+            let from = ((t - 2 - low) / s).rounded(.up), to = ((t + 2 - low) / s).rounded(.down)
+            for k in max(0, Int(from.z))...min(shape.depth - 1, Int(to.z)) {
+                for j in max(0, Int(from.y))...min(ch - 1, Int(to.y)) {
+                    for i in max(0, Int(from.x))...min(cw - 1, Int(to.x)) { mask[(k * ch + j) * cw + i] = true }
+                }
+            }
         }
         let spacing = SIMD3<Float>(repeating: s)
         let r2 = closingRadiusMM * closingRadiusMM
