@@ -22,6 +22,10 @@ struct PhantomCommand: ParsableCommand {
           medsynth phantom --cases 20 --settings Configs/phantom-acquisition.yaml --out Outputs/phantom-1p5T.h5
           medsynth phantom --cases 100 --shape 128 256 256 --seed 1 --lesions 3 --sub-regions --out Outputs/lesions.h5
           medsynth phantom --cases 2 --shape 32 64 64 --seed 2 --out Outputs/small.h5 --overwrite --json
+          medsynth phantom --from-labels Tests/Fixtures/labels/aseg-ellipsoids.nii.gz --label-table aseg --cases 2 --out Outputs/from-labels.h5 --overwrite
+          medsynth phantom --from-labels Tests/Fixtures/labels/aseg-ellipsoids.nii.gz --label-table Configs/labels-synthseg.yaml --cases 1 --domain-randomised --out Outputs/synthseg.h5 --overwrite
+
+        From label maps (--from-labels FILE.nii.gz, or a .txt manifest with one NIfTI path per line): the brain is the label map's (FreeSurfer aseg, SynthSeg, or any segmentation whose values --label-table maps to grey_matter, deep_grey_matter, white_matter, ventricles, csf or background: the built-in tables aseg and synthseg, or a YAML file such as Configs/labels-freesurfer-aseg.yaml), undeformed; the phantom adds CSF, skull and scalp around it and renders CT, T1, T2, FLAIR and PET with drawn tissue properties, bias, noise and acquisition, --cases cases per label map, on the label map's own grid (its shape and affine, any axis order such as FreeSurfer's LIA) so they overlay it. Label values the table lacks are refused, naming them, unless --unknown-labels TISSUE maps them. --domain-randomised replaces the five images by SynthSeg-style random contrasts (random per-label intensities, resolution, bias, noise and gamma; values 0-1). --shape, --lesions and --sub-regions do not apply. Provenance names each label map by its SHA-256, and the command line recorded in the file has the --from-labels path replaced by that digest.
         """
     )
 
@@ -46,7 +50,7 @@ struct PhantomCommand: ParsableCommand {
     @Option(help: ArgumentHelp("YAML (or JSON) file overriding phantom settings: acquisition (ct, mr, pet, acquisitionVariation), tissues, anatomy; only the keys it states.", valueName: "file"))
     var settings: String?
 
-
+    @OptionGroup var fromLabels: PhantomFromLabelsOptions
 
     @OptionGroup var storage: DatasetStorageOptions
 
@@ -67,12 +71,18 @@ struct PhantomCommand: ParsableCommand {
         guard (0...100).contains(lesions) else { throw ValidationError("--lesions must be 0…100, got \(lesions)") }
         guard seed <= UInt64(Int64.max) else { throw ValidationError("--seed must be at most \(Int64.max), got \(seed)") }
         if subRegions && lesions == 0 { throw ValidationError("--sub-regions needs --lesions K with K >= 1") }
+        try fromLabels.validate(lesions: lesions)
     }
 
     func run() throws {
         let url = URL(fileURLWithPath: out)
         guard FileFormatDetector.formatFromName(url) == .hdf5 else {
             throw MedSynthError(.invalidArgument, out, "the dataset is HDF5; expected a name ending in .h5 or .hdf5")
+        }
+        if fromLabels.fromLabels != nil {
+            try fromLabels.run(cases: cases, seed: seed, settingsPath: settings, out: url, storage: storage,
+                               overwrite: overwrite, json: json)
+            return
         }
         var arguments = PhantomDatasetBuilder.Arguments(cases: cases, shape: VolumeShape(depth: shape[0], height: shape[1], width: shape[2]),
                                                         seed: seed, lesions: lesions)
