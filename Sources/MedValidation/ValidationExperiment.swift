@@ -200,8 +200,7 @@ public final class ValidationExperiment: @unchecked Sendable {
             }
             if arms.contains(.syntheticLesions) {
                 let s = config.arms.syntheticLesions
-                var settings = LesionSettings()
-                settings.countRange = 1...s.lesions
+                let settings = try s.lesionSettings()
                 let builder = try LesionDatasetBuilder(source: healthyFile, settings: settings, allowedLabels: Set(s.allowedLabels),
                                                        seed: seed, perCase: nil, method: s.method, commandLine: commandLine)
                 try write(lesionsFile(seed), builder.runConfiguration(),

@@ -115,7 +115,19 @@ public struct SyntheticLesionArmConfig: Codable, Equatable, Sendable {
     public var method: LesionDatasetBuilder.Method = .blend
     /// Label values where lesions may go (7 grey matter, 8 white matter, 9 deep grey nuclei).
     public var allowedLabels: [Int] = [7, 8, 9]
+    /// A named lesion type (`LesionType`: glioma, metastasis, haemorrhage, infarct, plaque), or "" (default) for
+    /// the generic lesion model.
+    public var type = ""
     public init() {}
+
+    /// The lesion settings of the arm: its type (if any) and 1…`lesions` lesions per case.
+    /// - Throws: `MedSynthError(.invalidArgument)` naming `arms.syntheticLesions.type` for an unknown type.
+    public func lesionSettings() throws -> LesionSettings {
+        var settings = LesionSettings()
+        if !type.isEmpty { try LesionType(name: type, subject: "arms.syntheticLesions.type").apply(to: &settings) }
+        settings.countRange = 1...lesions
+        return settings
+    }
 }
 
 /// Arm (d): the real cases plus healthy cases with lesions transplanted from the real ones (CarveMix).
@@ -266,6 +278,7 @@ public struct ValidationExperimentConfig: RunConfiguration, Equatable {
         guard (1...20).contains(a.syntheticLesions.lesions) else {
             throw MedSynthError(.invalidArgument, "arms.syntheticLesions.lesions", "is \(a.syntheticLesions.lesions); expected 1...20 lesions per case")
         }
+        _ = try a.syntheticLesions.lesionSettings()
         guard (1...20).contains(a.carveMix.perCase) else {
             throw MedSynthError(.invalidArgument, "arms.carveMix.perCase", "is \(a.carveMix.perCase); expected 1...20 transplants per case")
         }

@@ -19,6 +19,8 @@ struct LesionsCommand: ParsableCommand {
 
         Lesion labels: 10, or with --sub-regions 11 necrotic core, 12 oedema, 13 enhancing rim.
 
+        Lesion types (--lesion-type NAME, drawn lesions): glioma (infiltrative; necrotic core, enhancing rim and oedema, labels 11-13), metastasis (round; necrotic centre, enhancing ring, large oedema), haemorrhage (acute: hyperdense on CT, dark on T2 and FLAIR), infarct (hypodense on CT, dark on T1, bright on T2 and FLAIR, cold on PET) or plaque (demyelinating: small ovoid, bright on T2 and FLAIR, near isodense on CT, so a CT-only plaque is usually dropped as invisible). Each type sets its size, shape, parts, per-modality appearance ranges from the literature (docs/TISSUE_PARAMETERS.md, "Lesion types") and a smooth internal heterogeneity of blended lesions; --lesion-radius still sets the median radius. Aliases: hemorrhage, ms-plaque, stroke, gbm and others.
+
         Visible where labelled (blended lesions): each lesion's contrast-to-noise ratio, CNR = |mean change over its labelled voxels| / the host's noise sigma estimated from the image around it, is measured in every image and recorded (visibility in the lesion records). A lesion below --minimum-cnr (default 1) in every image gets its appearance drawn again up to 8 times and is then dropped; the summary says which and why. --allow-invisible keeps such lesions, labelled wherever they change the image, and says so. Only voxels whose change is real are labelled, one connected piece per lesion.
 
         Examples: the first three make a small dataset and its first case's FLAIR image and label map as NIfTI, the others add lesions to them:
@@ -31,6 +33,8 @@ struct LesionsCommand: ParsableCommand {
           medsynth lesions --in Outputs/small_FLAIR.nii.gz --mask Outputs/small_label.nii.gz --modality FLAIR --out Outputs/small_FLAIR_lesion.nii.gz
           medsynth lesions --in Outputs/small_FLAIR.nii.gz --mask Outputs/small_label.nii.gz --label Outputs/small_label.nii.gz --out Outputs/small_FLAIR_lesions.nii.gz --json
           medsynth lesions --in Outputs/small_FLAIR.nii.gz --mask Outputs/small_label.nii.gz --modality FLAIR --minimum-cnr 1000 --allow-invisible --out Outputs/small_FLAIR_faint.nii.gz
+          medsynth lesions --in Outputs/small_FLAIR.nii.gz --mask Outputs/small_label.nii.gz --modality FLAIR --lesion-type plaque --per-case 3 --out Outputs/small_FLAIR_plaques.nii.gz
+          medsynth lesions --in Outputs/small.h5 --out Outputs/small_infarcts.h5 --method blend --lesion-type infarct --seed 4
         """
     )
 
@@ -67,8 +71,11 @@ struct LesionsCommand: ParsableCommand {
     @Flag(help: "Lesions with BraTS-like sub-regions (necrotic core 11, oedema 12, enhancing rim 13).")
     var subRegions = false
 
-    @Option(help: "Median lesion radius in mm (log-normal, sigma of ln R 0.4); radii are clamped to 0.42-2.5 times it (never narrower than 2.5-15 mm, at most 100 mm).")
-    var lesionRadius: Double = LesionSettings().radiusMedianMM
+    @Option(help: "Median lesion radius in mm (log-normal, sigma of ln R 0.4; default 6, or the --lesion-type's median); radii are clamped to 0.42-2.5 times it (never narrower than the default 2.5-15 mm or the type's range, at most 100 mm).")
+    var lesionRadius: Double?
+
+    @Option(help: ArgumentHelp("Drawn lesions: a named lesion type with its own size, shape, parts and appearance: glioma, metastasis, haemorrhage, infarct or plaque.", valueName: "name"))
+    var lesionType: String?
 
     @Option(help: "Drawn lesions: the contrast-to-noise ratio a lesion needs in at least one image (|mean inserted change| / host noise sigma); below it in every image, its appearance is drawn again, then it is dropped.")
     var minimumCnr: Double = LesionVisibilitySettings().minimumCNR
@@ -88,9 +95,17 @@ struct LesionsCommand: ParsableCommand {
     func validate() throws {
         guard (1...100).contains(perCase) else { throw ValidationError("--per-case must be 1…100, got \(perCase)") }
         guard seed <= UInt64(Int64.max) else { throw ValidationError("--seed must be at most \(Int64.max), got \(seed)") }
-        guard lesionRadius > 0 && lesionRadius.isFinite else { throw ValidationError("--lesion-radius must be positive, got \(lesionRadius)") }
-        if carvemix != nil && (subRegions || method != .auto || allowInvisible || minimumCnr != LesionVisibilitySettings().minimumCNR) {
-            throw ValidationError("--carvemix copies lesions as they are; --sub-regions, --method, --minimum-cnr and --allow-invisible are for drawn lesions")
+        if let lesionRadius, !(lesionRadius > 0 && lesionRadius.isFinite) {
+            throw ValidationError("--lesion-radius must be positive, got \(lesionRadius)")
+        }
+        if carvemix != nil && (subRegions || method != .auto || allowInvisible || minimumCnr != LesionVisibilitySettings().minimumCNR || lesionType != nil) {
+            throw ValidationError("--carvemix copies lesions as they are; --sub-regions, --method, --minimum-cnr, --allow-invisible and --lesion-type are for drawn lesions")
+        }
+        if let lesionType {
+            do { _ = try LesionType(name: lesionType) } catch let e as MedSynthError { throw ValidationError(e.description) }
+            if subRegions {
+                throw ValidationError("--lesion-type sets the lesion's parts itself (glioma and metastasis have sub-regions, the others none); leave out --sub-regions")
+            }
         }
         guard minimumCnr >= 0 && minimumCnr <= 1e6 && minimumCnr.isFinite else {
             throw ValidationError("--minimum-cnr must be within 0…1000000, got \(minimumCnr)")
@@ -99,9 +114,13 @@ struct LesionsCommand: ParsableCommand {
 
     private var lesionSettings: LesionSettings {
         var s = LesionSettings()
+        if let name = lesionType, let type = try? LesionType(name: name) {   // validate() checked the name
+            type.apply(to: &s)
+        } else {
+            s.subRegions = subRegions
+        }
         s.countRange = perCase...perCase
-        s.subRegions = subRegions
-        s.setRadiusMedian(lesionRadius)
+        if let lesionRadius { s.setRadiusMedian(lesionRadius) }
         s.visibility.minimumCNR = minimumCnr
         s.visibility.allowInvisible = allowInvisible
         return s
@@ -230,11 +249,13 @@ struct LesionsCommand: ParsableCommand {
             for lesion in result.lesions {
                 let cnr = (lesion.visibility ?? [:]).sorted { $0.key < $1.key }
                     .map { String(format: "%@ %.2f", $0.key, $0.value.cnr) }.joined(separator: ", ")
-                print(String(format: "  lesion %d: %.0f mm³, CNR %@", lesion.index, lesion.volumeMM3, cnr)
+                let type = lesion.parameters?.type.map { " (\($0.rawValue))" } ?? ""
+                print(String(format: "  lesion %d%@: %.0f mm³, CNR %@", lesion.index, type, lesion.volumeMM3, cnr)
                       + (lesion.keptInvisible.map { " — \($0)" } ?? ""))
             }
             for d in result.dropped {
-                print("  dropped (drawn lesion \(d.drawIndex)): \(d.reason)")
+                let type = d.parameters.type.map { "\($0.rawValue), " } ?? ""
+                print("  dropped (\(type)drawn lesion \(d.drawIndex)): \(d.reason)")
             }
         }
     }

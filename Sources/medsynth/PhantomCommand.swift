@@ -13,7 +13,7 @@ struct PhantomCommand: ParsableCommand {
         discussion: """
         Each case is /cases/caseNNN/{CT,T1,T2,FLAIR,PET,label} with provenance attributes (seed, drawn phantom parameters, lesion metadata); layout in docs/DATASET_FORMAT.md. Cases are committed one at a time: a run that is stopped (Ctrl-C, kill) and started again with the same arguments continues where it stopped. Different arguments on an existing file are refused unless --overwrite is given.
 
-        Lesions (--lesions K): each case gets 1 to K lesions in the brain (centred in white matter), rendered through the phantom so partial volume, bias, blur and noise apply; label 10, or 11 necrotic core, 12 oedema, 13 enhancing rim with --sub-regions.
+        Lesions (--lesions K): each case gets 1 to K lesions in the brain (centred in white matter), rendered through the phantom so partial volume, bias, blur and noise apply; label 10, or 11 necrotic core, 12 oedema, 13 enhancing rim with --sub-regions. --lesion-type NAME draws a named type instead: glioma, metastasis (both with sub-regions), haemorrhage, infarct or plaque, each with its size, shape and per-modality appearance from the literature (docs/TISSUE_PARAMETERS.md, "Lesion types"); phantom lesions have no internal heterogeneity (each part is one tissue).
 
         Acquisition: every case draws its own CT noise, MR TR/TE and noise, PET resolution and counts around the default settings (docs/TISSUE_PARAMETERS.md, "Acquisition variation per case"). --settings FILE.yaml overrides any phantom setting — only the keys it states (Configs/phantom-acquisition.yaml shows the acquisition keys); the file's text is part of the run's arguments.
 
@@ -21,6 +21,7 @@ struct PhantomCommand: ParsableCommand {
           medsynth phantom --cases 20 --shape 64 128 128 --seed 7 --out Outputs/phantom.h5
           medsynth phantom --cases 20 --settings Configs/phantom-acquisition.yaml --out Outputs/phantom-1p5T.h5
           medsynth phantom --cases 100 --shape 128 256 256 --seed 1 --lesions 3 --sub-regions --out Outputs/lesions.h5
+          medsynth phantom --cases 2 --shape 32 64 64 --seed 3 --lesions 2 --lesion-type haemorrhage --out Outputs/small_haemorrhage.h5
           medsynth phantom --cases 2 --shape 32 64 64 --seed 2 --out Outputs/small.h5 --overwrite --json
           medsynth phantom --from-labels Tests/Fixtures/labels/aseg-ellipsoids.nii.gz --label-table aseg --cases 2 --out Outputs/from-labels.h5 --overwrite
           medsynth phantom --from-labels Tests/Fixtures/labels/aseg-ellipsoids.nii.gz --label-table Configs/labels-synthseg.yaml --cases 1 --domain-randomised --out Outputs/synthseg.h5 --overwrite
@@ -44,8 +45,11 @@ struct PhantomCommand: ParsableCommand {
     @Flag(help: "Lesions with BraTS-like sub-regions (necrotic core 11, oedema 12, enhancing rim 13).")
     var subRegions = false
 
-    @Option(help: "Median lesion radius in mm (log-normal, sigma of ln R 0.4); radii are clamped to 0.42-2.5 times it (never narrower than 2.5-15 mm, at most 100 mm).")
-    var lesionRadius: Double = LesionSettings().radiusMedianMM
+    @Option(help: "Median lesion radius in mm (log-normal, sigma of ln R 0.4; default 6, or the --lesion-type's median); radii are clamped to 0.42-2.5 times it (never narrower than the default 2.5-15 mm or the type's range, at most 100 mm).")
+    var lesionRadius: Double?
+
+    @Option(help: ArgumentHelp("A named lesion type with its own size, shape, parts and appearance: glioma, metastasis, haemorrhage, infarct or plaque (needs --lesions K).", valueName: "name"))
+    var lesionType: String?
 
     @Option(help: ArgumentHelp("YAML (or JSON) file overriding phantom settings: acquisition (ct, mr, pet, acquisitionVariation), tissues, anatomy; only the keys it states.", valueName: "file"))
     var settings: String?
@@ -72,6 +76,16 @@ struct PhantomCommand: ParsableCommand {
         guard seed <= UInt64(Int64.max) else { throw ValidationError("--seed must be at most \(Int64.max), got \(seed)") }
         if subRegions && lesions == 0 { throw ValidationError("--sub-regions needs --lesions K with K >= 1") }
         try fromLabels.validate(lesions: lesions)
+        if let lesionRadius, !(lesionRadius > 0 && lesionRadius.isFinite) {
+            throw ValidationError("--lesion-radius must be positive, got \(lesionRadius)")
+        }
+        if let lesionType {
+            do { _ = try LesionType(name: lesionType) } catch let e as MedSynthError { throw ValidationError(e.description) }
+            if lesions == 0 { throw ValidationError("--lesion-type needs --lesions K with K >= 1") }
+            if subRegions {
+                throw ValidationError("--lesion-type sets the lesion's parts itself (glioma and metastasis have sub-regions, the others none); leave out --sub-regions")
+            }
+        }
     }
 
     func run() throws {
@@ -88,6 +102,7 @@ struct PhantomCommand: ParsableCommand {
                                                         seed: seed, lesions: lesions)
         arguments.subRegions = subRegions
         arguments.lesionRadiusMM = lesionRadius
+        arguments.lesionType = try lesionType.map { try LesionType(name: $0) }
         if let path = settings {
             do {
                 arguments.settings = (try String(contentsOfFile: path, encoding: .utf8), path)

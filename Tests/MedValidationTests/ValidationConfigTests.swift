@@ -1,5 +1,6 @@
 import Foundation
 import MedCore
+import MedSynthesis
 import MedTestSupport
 import Testing
 @testable import MedTraining
@@ -17,6 +18,16 @@ import Testing
         #expect(quick.value.arms.crossModality.translatorOverrides.count == 7)
     }
 
+    /// `arms.syntheticLesions.type` names a lesion type (or an alias); "" is the generic lesion model.
+    @Test func syntheticLesionArmTakesALesionType() throws {
+        let typed = try ConfigLoader.load(ValidationExperimentConfig.self, yaml: "{}", source: "test.yaml",
+                                          overrides: ["arms.syntheticLesions.type=ms-plaque"])
+        let settings = try typed.value.arms.syntheticLesions.lesionSettings()
+        #expect(settings.type == .plaque && settings.countRange == 1...3 && settings.heterogeneityAmplitude > 0)
+        let generic = try ValidationExperimentConfig().arms.syntheticLesions.lesionSettings()
+        #expect(generic == { var s = LesionSettings(); s.countRange = 1...3; return s }())
+    }
+
     /// Each bad value is refused with its dotted key in the message.
     @Test(arguments: [
         ("seeds=[0, 0]", "seeds"),
@@ -32,6 +43,7 @@ import Testing
         ("arms.carveMix.allowedLabels=[10]", "arms.carveMix.allowedLabels"),
         ("alpha=0.7", "alpha"),
         ("arms.augment.perCases=2", "perCases"),
+        ("arms.syntheticLesions.type=tumour", "arms.syntheticLesions.type"),
     ])
     func badValuesNameTheirKey(override: String, key: String) throws {
         do {

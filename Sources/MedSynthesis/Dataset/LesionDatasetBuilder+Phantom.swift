@@ -60,6 +60,8 @@ extension LesionDatasetBuilder {
         var lesionSettings = settings
         lesionSettings.allowedTissues = plan.tissues
         lesionSettings.hostTissue = .whiteMatter
+        // The phantom renders each lesion part with uniform properties (`PhantomInclusion`): no heterogeneity.
+        lesionSettings.heterogeneityAmplitude = 0
         let inserter = try PhantomLesionInserter(phantom: try HeadPhantom(settings: plan.settings), settings: lesionSettings)
         let result = try inserter.render(plan.provenance.parameters, lesionStream: stream, count: perCase, existing: plan.existing)
         var inNewBox = [Bool](repeating: false, count: labels.voxels.count)

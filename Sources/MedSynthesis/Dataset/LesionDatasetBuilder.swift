@@ -150,7 +150,7 @@ public struct LesionDatasetBuilder: Sendable {
 extension LesionDatasetBuilder {
     /// The run configuration (and so the signature) of this builder's dataset: the source and its cases, the seed,
     /// the lesions per case (or the settings' count range), the allowed labels, the method, sub-regions, the median
-    /// radius, the visibility rule (`lesion_visibility`: datasets written before it was measured are refused, naming
+    /// radius, the lesion type (`lesion_type`, only when one is set), the visibility rule (`lesion_visibility`: datasets written before it was measured are refused, naming
     /// it) and, with a placement mask, its path and a hash of its voxels (another mask is another dataset),
     /// stored as `storage` says.
     /// - Parameter maskPath: where `placementMask` was read from.
@@ -163,6 +163,8 @@ extension LesionDatasetBuilder {
             "lesion_radius_mm": String(settings.radiusMedianMM), "input_cases": caseIDs.joined(separator: ","),
             "lesion_visibility": settings.visibility.signature,
         ]
+        // Only typed runs carry the key, so untyped datasets keep their signature.
+        if let type = settings.type { values["lesion_type"] = type.rawValue }
         if let perCase {
             values["per_case"] = String(perCase)
         } else {

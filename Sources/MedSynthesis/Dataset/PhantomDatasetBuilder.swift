@@ -78,16 +78,33 @@ extension PhantomDatasetBuilder {
         public var seed: UInt64
         /// Up to this many lesions per case (1…K drawn), 0 for none.
         public var lesions: Int
-        /// Lesions carry sub-regions (core, oedema, …).
+        /// Lesions carry sub-regions (core, oedema, …); a `lesionType` decides this itself.
         public var subRegions = false
-        /// The median lesion radius in mm.
-        public var lesionRadiusMM = LesionSettings().radiusMedianMM
+        /// The median lesion radius in mm; nil for the default (6 mm, or the type's median).
+        public var lesionRadiusMM: Double? = nil
+        /// A named lesion type (`--lesion-type`), nil for the generic lesion model.
+        public var lesionType: LesionType? = nil
         /// A phantom settings file's text and its path (for messages), nil for the defaults. Its content, not its
         /// path, is part of the signature: another file, or an edited one, is another dataset.
         public var settings: (yaml: String, path: String)? = nil
 
         public init(cases: Int, shape: VolumeShape, seed: UInt64, lesions: Int) {
             (self.cases, self.shape, self.seed, self.lesions) = (cases, shape, seed, lesions)
+        }
+
+        /// The lesion settings these arguments describe (count 1…`lesions`). The phantom renders each lesion part with uniform
+        /// properties (`PhantomInclusion`), so a type's heterogeneity is not drawn here.
+        public var lesionSettings: LesionSettings {
+            var s = LesionSettings()
+            if let type = lesionType {
+                type.apply(to: &s)
+                s.heterogeneityAmplitude = 0
+            } else {
+                s.subRegions = subRegions
+            }
+            s.countRange = 1...max(1, lesions)
+            if let r = lesionRadiusMM { s.setRadiusMedian(r) }
+            return s
         }
     }
 
@@ -100,11 +117,7 @@ extension PhantomDatasetBuilder {
         }
         var lesionSettings: LesionSettings? = nil
         if arguments.lesions > 0 {
-            var s = LesionSettings()
-            s.countRange = 1...arguments.lesions
-            s.subRegions = arguments.subRegions
-            s.setRadiusMedian(arguments.lesionRadiusMM)
-            lesionSettings = s
+            lesionSettings = arguments.lesionSettings
         }
         try self.init(phantom: try HeadPhantom(settings: base.withShape(arguments.shape)), lesionSettings: lesionSettings,
                       seed: arguments.seed, caseCount: arguments.cases, commandLine: commandLine)
@@ -118,8 +131,13 @@ extension PhantomDatasetBuilder {
         var values = [
             "command": "phantom", "cases": String(arguments.cases), "shape": "\(shape.depth) \(shape.height) \(shape.width)",
             "seed": String(arguments.seed), "lesions": String(arguments.lesions), "sub_regions": String(arguments.subRegions),
-            "lesion_radius_mm": String(arguments.lesionRadiusMM),
+            "lesion_radius_mm": String(arguments.lesionSettings.radiusMedianMM),
         ]
+        // Only typed runs carry the key, so untyped datasets keep their signature.
+        if let type = arguments.lesionType {
+            values["lesion_type"] = type.rawValue
+            values["sub_regions"] = String(type.settings.subRegions)
+        }
         if let settings = arguments.settings { values["phantom_settings_yaml"] = settings.yaml }
         return DatasetRunConfiguration(values, storage: storage)
     }

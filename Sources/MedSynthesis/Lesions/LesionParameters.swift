@@ -25,6 +25,10 @@ public struct LesionParameters: Codable, Sendable, Equatable {
     public var edgeWidthMM: Double
     /// One appearance per part, in painting order (oedema, enhancing rim, necrotic core; or the whole lesion).
     public var appearances: [LesionRegionAppearance]
+    /// The named type it was drawn as (`--lesion-type`); nil (and absent from records) for the generic model.
+    public var type: LesionType? = nil
+    /// Its internal heterogeneity; nil (and absent from records) for a uniform lesion.
+    public var heterogeneity: LesionHeterogeneity? = nil
 
     /// The parts in painting order: each later part covers the earlier ones.
     public var regions: [LesionSubRegion] { appearances.map(\.region) }
@@ -37,17 +41,22 @@ public struct LesionParameters: Codable, Sendable, Equatable {
         appearances.first { $0.region == region }?.appearance
     }
 
-    /// Draws a lesion's shape, levels and appearance (not its place). Order: shape, levels, appearances.
+    /// Draws a lesion's shape, levels and appearance (not its place). Order: shape, levels, appearances, and with
+    /// a heterogeneity amplitude > 0 the heterogeneity's seed (drawn last, so settings without it draw as before).
     public static func draw(settings: LesionSettings, using g: inout SeededGenerator) -> LesionParameters {
         let shape = LesionShape.draw(settings: settings, using: &g)
         let necrotic = g.uniform(settings.necroticFraction.lowerBound, settings.necroticFraction.upperBound)
         let margin = g.uniform(settings.oedemaMargin.lowerBound, settings.oedemaMargin.upperBound)
         let regions: [LesionSubRegion] = settings.subRegions ? [.oedema, .enhancingRim, .necroticCore] : [.whole]
         let appearances = drawAppearances(regions, settings: settings, using: &g)
+        let heterogeneity = settings.heterogeneityAmplitude > 0
+            ? LesionHeterogeneity(seed: g.next(), amplitude: settings.heterogeneityAmplitude,
+                                  correlationMM: settings.heterogeneityCorrelationFraction * shape.radiusMM)
+            : nil
         return LesionParameters(shape: shape, centerVoxel: [0, 0, 0], subRegions: settings.subRegions,
                                 necroticFraction: settings.subRegions ? necrotic : 0,
                                 oedemaMargin: settings.subRegions ? margin : 0, edgeWidthMM: settings.edgeWidthMM,
-                                appearances: appearances)
+                                appearances: appearances, type: settings.type, heterogeneity: heterogeneity)
     }
 
     /// Draws one appearance per part of `regions`, in that order, from the settings' ranges.

@@ -65,6 +65,14 @@ public struct LesionSettings: Codable, Sendable, Equatable {
     public var hostTissue: Tissue = .whiteMatter
     /// When a lesion is visible enough to be inserted and labelled (default: CNR ≥ 1 in at least one image).
     public var visibility = LesionVisibilitySettings()
+    /// The named type these settings were set to (`LesionType.apply(to:)`), recorded in every lesion's parameters;
+    /// nil (default) for the generic lesion model.
+    public var type: LesionType? = nil
+    /// Internal heterogeneity: the standard deviation of the smooth field that modulates each lesion's change, as
+    /// a fraction of the change (`LesionHeterogeneity`); 0 (default) for uniform lesions, and then nothing is drawn.
+    public var heterogeneityAmplitude: Double = 0
+    /// Correlation length of the heterogeneity field (σ of its smoothing) as a fraction of the lesion radius.
+    public var heterogeneityCorrelationFraction: Double = 0.35
 
     /// The defaults.
     public init() {}
@@ -105,6 +113,12 @@ public struct LesionSettings: Codable, Sendable, Equatable {
         }
         guard hostTissue != .lesion, allowedTissues.contains(hostTissue) else {
             throw fail("hostTissue", hostTissue.name, "one of the allowed tissues \(allowedTissues.map(\.name))")
+        }
+        guard heterogeneityAmplitude >= 0, heterogeneityAmplitude <= 1 else {
+            throw fail("heterogeneityAmplitude", heterogeneityAmplitude, "within 0...1")
+        }
+        guard heterogeneityCorrelationFraction > 0, heterogeneityCorrelationFraction <= 2 else {
+            throw fail("heterogeneityCorrelationFraction", heterogeneityCorrelationFraction, "within (0, 2]")
         }
         try visibility.validate()
         try wholeAppearance.validate(subject: "lesion settings wholeAppearance")

@@ -16,8 +16,9 @@ public struct LesionInsertionResult: Sendable {
 /// Puts lesions into a user's co-registered volumes directly: intensities are blended, the label map updated.
 ///
 /// Each lesion is placed in the mask (`VolumeLesionMask`), then every image voxel of its box gets
-/// v + Σ_part share·Δ_part, where Δ is the part's `LesionAppearance.intensityChange` for the image's modality
-/// and the mean host intensity around the lesion (box voxels in the mask, beyond the lesion's reach). Adding a
+/// v + m·Σ_part share·Δ_part, where Δ is the part's `LesionAppearance.intensityChange` for the image's modality
+/// and the mean host intensity around the lesion (box voxels in the mask, beyond the lesion's reach), and m the
+/// lesion's heterogeneity field (`LesionHeterogeneity`; 1 without one). Adding a
 /// change keeps the image's noise and texture. CT is floored at −1024 HU, MR and PET at 0.
 ///
 /// Visible where labelled (`LesionVisibilitySettings`): a voxel is labelled, with its largest part, where the
@@ -114,6 +115,8 @@ public struct VolumeLesionInserter: Sendable {
                 }()
                 return max(local, visibility.noiseFloorFraction * abs(hostMeans[n]), 1e-12)
             }
+            // Internal heterogeneity: one field per lesion, kept across appearance redraws.
+            let modulation = lesion.parameters.heterogeneity?.modulation(box: box, affine: mask.affine)
             func attempt(_ parameters: LesionParameters, voxelThresholds: [Double]) -> Trial {
                 var deltas = [[Float]](repeating: [Float](repeating: 0, count: box.shape.voxelCount), count: out.count)
                 for n in out.indices {
@@ -126,6 +129,7 @@ public struct VolumeLesionInserter: Sendable {
                         guard c.outer[b] > 0 else { return }
                         var delta: Float = 0
                         for change in changes { delta += c.share(change.region, at: b) * change.delta }
+                        if let modulation { delta *= modulation[b] }
                         let v = image.voxels[g]
                         deltas[n][b] = max(floor, v + delta) - v
                     }
