@@ -136,6 +136,30 @@ import MedIO
         }
     }
 
+    /// Larger, more numerous phantom lesions on the template brain (clipped to its convoluted white matter, where
+    /// pieces split off): still one component per lesion, and every labelled voxel changed by at least half the
+    /// phantom's noise σ in some MR image (0 labelled voxels with no change).
+    @Test(arguments: [UInt64(1), 2, 3])
+    func phantomLesionsAreOneComponentAndChangedWhereLabelled(seed: UInt64) throws {
+        var settings = LesionSettings()
+        settings.countRange = 5...5
+        settings.radiusMedianMM = 9
+        let inserter = try PhantomLesionInserter(phantom: LesionFixture.phantom, settings: settings)
+        let lesioned = try inserter.makeCase(seed: seed, index: 0)
+        let plain = try LesionFixture.phantom.makeCase(seed: seed, index: 0)
+        let c = lesioned.phantomCase, p = c.parameters
+        #expect(!lesioned.lesions.isEmpty)
+        #expect(LesionComponentsReference.count(c.labels) == lesioned.lesions.count, "seed \(seed)")
+        var unchanged = 0, labelled = 0
+        for g in c.labels.voxels.indices where c.labels.voxels[g] >= 10 {
+            labelled += 1
+            let z = [(c.t1, plain.t1, p.t1NoiseSigma), (c.t2, plain.t2, p.t2NoiseSigma), (c.flair, plain.flair, p.flairNoiseSigma)]
+                .map { abs(Double($0.voxels[g] - $1.voxels[g])) / $2 }.max()!
+            if z < 0.5 { unchanged += 1 }
+        }
+        #expect(labelled > 0 && unchanged == 0, "seed \(seed): \(unchanged) of \(labelled) labelled voxels changed by < 0.5 σ")
+    }
+
     @Test func invalidVisibilitySettingsNameTheField() throws {
         var s = LesionSettings()
         s.visibility.minimumCNR = -1

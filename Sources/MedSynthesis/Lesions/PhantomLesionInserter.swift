@@ -23,7 +23,8 @@ public struct LesionedPhantomCase: Sendable {
 /// inserted change per image is mean(with − without) over its labelled voxels, and its CNR that change over the
 /// host's noise σ estimated from the lesion-free image around it (`HostNoise`). `contrast` records that inserted
 /// change. A lesion below `visibility.minimumCNR` in every image is dropped and the case rendered again without
-/// it (`dropped` says which and why), or kept and flagged with `allowInvisible`.
+/// it (`dropped` says which and why), or kept and flagged with `allowInvisible`. Each lesion keeps one connected
+/// component: pieces split off by the clipping get the lesion-free case's labels and values back.
 public struct PhantomLesionInserter: Sendable {
     /// The phantom.
     public let phantom: HeadPhantom
@@ -118,7 +119,8 @@ public struct PhantomLesionInserter: Sendable {
         var kept = placed
         var dropped: [DroppedLesion] = []
         while true {
-            let rendered = try render(earlier + kept)
+            var rendered = try render(earlier + kept)
+            for lesion in kept { Self.keepLargestComponent(box: lesion.coverage.box, of: &rendered, without: before) }
             let images = [rendered.ct, rendered.t1, rendered.t2, rendered.flair, rendered.pet]
             var records: [LesionRecord] = []
             var invisible: [Int] = []
@@ -150,6 +152,26 @@ public struct PhantomLesionInserter: Sendable {
             // Render again without them (the other lesions' records are measured again on that render).
             kept = kept.enumerated().filter { !invisible.contains($0.offset) }.map(\.element)
             if kept.isEmpty { return LesionedPhantomCase(phantomCase: before, lesions: [], dropped: dropped) }
+        }
+    }
+
+    /// One connected component per lesion: lesion-labelled voxels of `box` outside its largest 6-connected component
+    /// (pieces split off where the lesion was clipped to its tissues) get the lesion-free case's label and values
+    /// back, so no stray voxel is labelled and none is changed (PET's blur aside).
+    static func keepLargestComponent(box: LesionBox, of c: inout HeadPhantomCase, without before: HeadPhantomCase) {
+        let grid = c.labels.shape
+        var member = [Bool](repeating: false, count: box.shape.voxelCount)
+        box.forEachVoxel(on: grid) { b, g, _, _, _ in member[b] = LesionSubRegion.isLesionLabel(c.labels.voxels[g]) }
+        let kept = LesionComponents.largest(member, shape: box.shape)
+        guard kept != member else { return }
+        box.forEachVoxel(on: grid) { b, g, _, _, _ in
+            guard member[b] && !kept[b] else { return }
+            c.labels.voxels[g] = before.labels.voxels[g]
+            c.ct.voxels[g] = before.ct.voxels[g]
+            c.t1.voxels[g] = before.t1.voxels[g]
+            c.t2.voxels[g] = before.t2.voxels[g]
+            c.flair.voxels[g] = before.flair.voxels[g]
+            c.pet.voxels[g] = before.pet.voxels[g]
         }
     }
 
