@@ -52,9 +52,13 @@ let package = Package(
                              .linkedLibrary("gdcmIOD"), .linkedLibrary("gdcmCommon"), .linkedLibrary("stdc++")]
         ),
 
+        // posix_spawn with every inherited descriptor closed at the spawn (glibc's addclosefrom_np).
+        .target(name: "CProcessGlue"),
+
         // MARK: - Core and file formats
         .target(name: "MedCore"),
-        .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue", "CGDCMGlue", "COpenSSL", "CZlib"]),
+        .target(name: "MedIO", dependencies: ["MedCore", "CHDF5", "CPNGGlue", "CNIfTIGlue", "CGDCMGlue", "COpenSSL", "CZlib",
+                                              "CProcessGlue"]),
 
         // MARK: - Synthesis (phantom, lesions, augmentation) and metrics
         // Per-voxel kernels (noise, gamma, min/max) compiled three times from the same folder: baseline x86-64,
@@ -103,6 +107,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // Opens a file with libhdf5 and walks it in its own process, so a libhdf5 crash on a hostile file cannot
+        // take a command down (MedIO's HDF5Probe starts it before every read-only open).
+        .executableTarget(name: "medsynth-hdf5-probe", dependencies: ["MedIO"]),
 
         // MARK: - Tests
         .target(name: "MedTestSupport", dependencies: ["MedCore", "MedIO"], path: "Tests/MedTestSupport"),

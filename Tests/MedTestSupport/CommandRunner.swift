@@ -33,7 +33,9 @@ public enum CommandRunner {
 
     /// Runs `medsynth` with `arguments`, waiting at most `timeoutSeconds` (then the process is killed and the
     /// result reports it as signaled).
-    public static func run(_ arguments: [String], in folder: URL? = nil, timeoutSeconds: Double = 120) throws -> Result {
+    /// `environment` adds to (or overrides) this process's environment.
+    public static func run(_ arguments: [String], in folder: URL? = nil, timeoutSeconds: Double = 120,
+                           environment: [String: String] = [:]) throws -> Result {
         guard let executable else {
             throw NSError(domain: "CommandRunner", code: 1, userInfo: [NSLocalizedDescriptionKey:
                 "medsynth was not built next to the tests; run `swift build -c release --product medsynth` first (scripts/test.sh does)"])
@@ -42,6 +44,9 @@ public enum CommandRunner {
         process.executableURL = executable
         process.arguments = arguments
         if let folder { process.currentDirectoryURL = folder }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let outPipe = Pipe(), errPipe = Pipe()
         process.standardOutput = outPipe
         process.standardError = errPipe

@@ -71,7 +71,8 @@ public final class HDF5File {
     ///   - url: the file.
     ///   - writable: open for reading and writing (default: read-only).
     /// - Throws: `MedSynthError` naming `url`: `.notFound` (no such file), `.unreadable` (a folder, no
-    ///   permission), `.corrupt` (no HDF5 signature, truncated or damaged — HDF5's reason is quoted).
+    ///   permission), `.corrupt` (no HDF5 signature, truncated or damaged — HDF5's reason is quoted; or libhdf5
+    ///   crashed reading it in the probe, `HDF5Probe`, which a read-only open runs first).
     public static func open(_ url: URL, writable: Bool = false) throws -> HDF5File {
         HDF5Library.prepareThread()
         let path = url.path
@@ -90,6 +91,7 @@ public final class HDF5File {
         if signature == 0 {
             throw context.error(.corrupt, "not an HDF5 file (no HDF5 signature; \(fileSizeDescription(path)))")
         }
+        if !writable { try HDF5Probe.check(path) }
         let fapl = try fileAccessList(context)
         let fid = H5Fopen(path, writable ? ms_h5f_acc_rdwr() : ms_h5f_acc_rdonly(), fapl.id)
         let handle = try context.handle(fid, .file, .corrupt,
