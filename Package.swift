@@ -8,6 +8,7 @@ let package = Package(
     // MARK: - Public products
     products: [
         .executable(name: "medsynth", targets: ["medsynth"]),
+        .executable(name: "medsynth-hdf5-probe", targets: ["medsynth-hdf5-probe"]),
         .library(name: "MedCore", targets: ["MedCore"]),
         .library(name: "MedIO", targets: ["MedIO"]),
         .library(name: "MedSynthesis", targets: ["MedSynthesis"]),

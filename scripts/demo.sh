@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build -c release --product medsynth
+# The HDF5 probe program beside it: HDF5 files are opened in it first, so a libhdf5 crash cannot end the demo.
+swift build -c release --product medsynth-hdf5-probe
 exec .build/release/medsynth demo "$@"

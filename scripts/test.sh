@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 # The CLI tests run the medsynth executable, so build it before the tests.
 swift build -c release --product medsynth
+swift build -c release --product medsynth-hdf5-probe
 swift test -c release -Xswiftc -enable-testing "$@"
