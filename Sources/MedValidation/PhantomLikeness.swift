@@ -9,7 +9,8 @@ import MedSynthesis
 ///
 /// Both images are scaled to 0…1 by their own 1st and 99th percentiles inside the template's brain (the T1
 /// average is in other units than the phantom's spin-echo signal), then SSIM (scikit-image's defaults, data
-/// range 1, 3D) is averaged over the brain voxels and Pearson's r taken over the same voxels. For a
+/// range 1, 3D) is averaged over the brain voxels and Pearson's r (`ImageMetrics.normalizedCrossCorrelation`) taken
+/// over the same voxels. For a
 /// procedural-brain case the undeformed template is placed at the head's pose: the baseline the template brain
 /// is measured against.
 public enum PhantomLikeness {
@@ -49,14 +50,8 @@ public enum PhantomLikeness {
         let x = scaled(reference), y = scaled(t1)
         let mask = try VoxelMask(shape: reference.shape, isInside: brain)
         let ssim = try SSIM.compute(x, y, dataRange: 1, mask: mask)
-        var sx = 0.0, sy = 0.0, sxx = 0.0, syy = 0.0, sxy = 0.0
-        for n in brain.indices where brain[n] {
-            let a = Double(x.voxels[n]), b = Double(y.voxels[n])
-            sx += a; sy += b; sxx += a * a; syy += b * b; sxy += a * b
-        }
-        let m = Double(count)
-        let cov = sxy / m - sx * sy / (m * m), vx = sxx / m - sx * sx / (m * m), vy = syy / m - sy * sy / (m * m)
-        return Measurement(ssim: ssim.maskedMean ?? ssim.mean, correlation: cov / max((vx * vy).squareRoot(), 1e-300),
+        let r = try ImageMetrics.normalizedCrossCorrelation(x, y, mask: mask)
+        return Measurement(ssim: ssim.maskedMean ?? ssim.mean, correlation: r,
                            voxelCount: count)
     }
 }

@@ -96,22 +96,24 @@ enum LabelMapFixture {
         _ = try LabelMapTemplate(labels: v, table: .freeSurferAseg, unknown: .whiteMatter, source: "fixture.nii.gz", digest: "0")
     }
 
-    @Test func distanceMapEqualsBruteForce() {
+    /// The envelope's signed distance (built on MedIO's `DistanceTransform`, itself checked against brute force in
+    /// DistanceTransformTests) against a brute-force search: −(distance to the nearest outside voxel − h/2) inside,
+    /// distance to the nearest inside voxel − h/2 outside.
+    @Test func signedDistanceEqualsBruteForce() {
         let shape = VolumeShape(depth: 7, height: 9, width: 11)
-        let spacing = SIMD3<Float>(0.7, 1.3, 2)
+        let spacing = SIMD3<Double>(0.7, 1.3, 2)
         var g = SeededGenerator(seed: 5)
-        let feature = (0..<shape.voxelCount).map { _ in g.nextUnitDouble() < 0.04 }
-        let fast = EuclideanDistanceMap.squaredDistance(to: feature, shape: shape, spacingMM: spacing)
+        let inside = (0..<shape.voxelCount).map { _ in g.nextUnitDouble() < 0.3 }
+        let fast = LabelMapTemplate.signedDistance(inside: inside, shape: shape, spacingMM: spacing)
         let (w, h) = (shape.width, shape.height)
-        func position(_ n: Int) -> SIMD3<Float> { SIMD3(Float(n % w), Float((n / w) % h), Float(n / (w * h))) * spacing }
-        let features = feature.indices.filter { feature[$0] }
-        #expect(!features.isEmpty)
-        for n in feature.indices {
-            let reference = features.map { m -> Float in let d = position(n) - position(m); return (d * d).sum() }.min()!
-            #expect(abs(fast[n] - reference) <= 1e-3 * max(1, reference), "voxel \(n): \(fast[n]) vs \(reference)")
+        func position(_ n: Int) -> SIMD3<Double> { SIMD3(Double(n % w), Double((n / w) % h), Double(n / (w * h))) * spacing }
+        let half = spacing.min() / 2
+        for n in inside.indices {
+            let others = inside.indices.filter { inside[$0] != inside[n] }
+            let nearest = others.map { m -> Double in let d = position(n) - position(m); return (d * d).sum().squareRoot() }.min()!
+            let reference = inside[n] ? -(nearest - half) : nearest - half
+            #expect(abs(Double(fast[n]) - reference) <= 1e-3 * max(1, abs(reference)), "voxel \(n): \(fast[n]) vs \(reference)")
         }
-        #expect(EuclideanDistanceMap.squaredDistance(to: [Bool](repeating: false, count: 8), shape: VolumeShape(depth: 2, height: 2, width: 2),
-                                                     spacingMM: SIMD3(1, 1, 1)).allSatisfy { $0 >= EuclideanDistanceMap.far })
     }
 
     @Test func renderedLabelsMatchTheInputAndContrastsOrder() throws {

@@ -33,6 +33,9 @@ public enum HDF5Probe {
         return access(candidate, X_OK) == 0 ? candidate : nil
     }()
 
+    /// True in the probe program itself (its own open must not probe again).
+    private static let isProbeChild = ProcessInfo.processInfo.environment[childVariable] != nil
+
     private struct FileKey: Hashable {
         var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
     }
@@ -42,7 +45,7 @@ public enum HDF5Probe {
     /// Probes `path` in the probe program unless it passed before.
     /// - Throws: `MedSynthError(.corrupt)` naming the file when libhdf5 crashed reading it in the probe.
     static func check(_ path: String) throws {
-        guard ProcessInfo.processInfo.environment[childVariable] == nil, let program = executable else { return }
+        guard !isProbeChild, let program = executable else { return }
         var st = stat()
         guard stat(path, &st) == 0 else { return }   // the open reports it
         let key = FileKey(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),

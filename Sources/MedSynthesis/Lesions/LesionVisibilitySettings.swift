@@ -26,6 +26,12 @@ public struct LesionVisibilitySettings: Codable, Sendable, Equatable {
     /// The defaults.
     public init() {}
 
+    /// The σ a CNR is taken against: the estimated one, floored at `noiseFloorFraction` of the host's mean (and
+    /// above 0), so a noise-free image cannot make every change "visible".
+    func noiseSigma(estimated: Double, hostMean: Double) -> Double {
+        max(estimated, noiseFloorFraction * abs(hostMean), 1e-12)
+    }
+
     /// Checks every field.
     /// - Throws: `MedSynthError(.invalidArgument)` naming the field, its value and what was expected.
     public func validate() throws {

@@ -188,7 +188,7 @@ public struct PhantomLesionInserter: Sendable {
         for (image, old) in zip(images, before) {
             let change = lesion.reduce(0.0) { $0 + Double(image.voxels[$1]) - Double(old.voxels[$1]) } / Double(lesion.count)
             let hostMean = host.isEmpty ? 0 : host.reduce(0.0) { $0 + Double(old.voxels[$1]) } / Double(host.count)
-            let sigma = max(HostNoise.sigma(old, box: box, isHost: isHost) ?? 0, settings.noiseFloorFraction * abs(hostMean), 1e-12)
+            let sigma = settings.noiseSigma(estimated: HostNoise.sigma(old, box: box, isHost: isHost) ?? 0, hostMean: hostMean)
             out[image.modality.rawValue] = LesionVisibility(insertedChange: change, noiseSigma: sigma, threshold: settings.minimumCNR)
         }
         return out

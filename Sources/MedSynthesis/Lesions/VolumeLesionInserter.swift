@@ -113,7 +113,7 @@ public struct VolumeLesionInserter: Sendable {
                     globalSigma[n] = s
                     return s
                 }()
-                return max(local, visibility.noiseFloorFraction * abs(hostMeans[n]), 1e-12)
+                return visibility.noiseSigma(estimated: local, hostMean: hostMeans[n])
             }
             // Internal heterogeneity: one field per lesion, kept across appearance redraws.
             let modulation = lesion.parameters.heterogeneity?.modulation(box: box, affine: mask.affine)

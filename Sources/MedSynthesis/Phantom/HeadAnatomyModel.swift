@@ -100,14 +100,18 @@ public final class HeadAnatomyModel: @unchecked Sendable {
 
         // Thickness factors are floored (0.2 for scalp, skull and CSF, 0.3 for the cortex) so that summed bumps can
         // thin a layer but never remove it; the sulcal-depth factor may reach 0, which lets sulci end.
+        // The template brain reads only the layer factors (channels 1–3): the skin offset, sulci and gyral field
+        // of the procedural brain are not computed for it.
+        let procedural = templateBrain == nil
         table = DirectionTable(resolution: settings.directionTableResolution) { u in
             func sum(_ bumps: [SphericalBump]) -> Double { bumps.reduce(0) { $0 + $1.value(at: u) } }
+            let scalp = Float(max(0.2, 1 + sum(p.scalpModulation)))
+            let skull = Float(max(0.2, 1 + sum(p.skullModulation)))
+            let csf = Float(max(0.2, 1 + sum(p.csfModulation)))
+            guard procedural else { return SIMD8<Float>(0, scalp, skull, csf, 0, 0, 0, 0) }
             let epsilon = sum(p.surfaceBumps) + p.asymmetry * u.x * u.y
             let g = GyralWave.field(p.gyralWaves, at: u)
-            return SIMD8<Float>(Float(epsilon),
-                                Float(max(0.2, 1 + sum(p.scalpModulation))),
-                                Float(max(0.2, 1 + sum(p.skullModulation))),
-                                Float(max(0.2, 1 + sum(p.csfModulation))),
+            return SIMD8<Float>(Float(epsilon), scalp, skull, csf,
                                 Float(max(0, 1 + sum(p.sulcalDepthModulation))),
                                 Float(max(0.3, 1 + sum(p.corticalThicknessModulation))),
                                 Float(g.value), Float(g.tangentialGradient))

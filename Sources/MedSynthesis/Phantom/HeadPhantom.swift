@@ -93,12 +93,13 @@ public struct HeadPhantom: Sendable {
     /// deformation), on the case's grid: what the case's T1 should look like if the phantom were the template.
     /// 0 outside the template's brain. For a procedural-brain case the undeformed template is placed at the head's
     /// pose (the likeness baseline of the procedural brain).
-    /// - Throws: the template's error when it cannot be read.
+    /// - Throws: the template's error when it cannot be read; `MedSynthError(.mismatch)` when the parameters were
+    ///   drawn for the other kind of brain than the settings'.
     public func templateT1(for parameters: HeadPhantomCaseParameters) throws -> Volume {
         let template = try self.template ?? BrainTemplate.shared()
         let t1 = try template.t1().voxels
-        let mapping = TemplateBrainMapping(template: template, parameters: parameters.templateBrain ?? .identity)
-        let pose = HeadAnatomyModel(parameters: parameters.anatomy, settings: settings, templateBrain: nil)
+        let pose = try anatomyModel(for: parameters)
+        let mapping = pose.templateBrain ?? TemplateBrainMapping(template: template, parameters: .identity)
         let shape = settings.shape, affine = settings.affine
         var out = [Float](repeating: 0, count: shape.voxelCount)
         out.withUnsafeMutableBufferPointer { buffer in

@@ -12,7 +12,7 @@ import MedIO
 /// - Brain envelope: the brain mask (every label the table does not call background) on a 2 mm grid reaching
 ///   `envelopeMarginMM` beyond it, closed over the sulci by a 6 mm ball, holes filled, smoothed (Gaussian σ 2 mm,
 ///   > 0.5) and united with the mask itself (so no labelled voxel falls outside), then its exact signed Euclidean
-///   distance (`EuclideanDistanceMap`) — the recipe of `scripts/make_brain_template.py`. A coarse cell counts as
+///   distance (`DistanceTransform`, MedIO's exact EDT) — the recipe of `scripts/make_brain_template.py`. A coarse cell counts as
 ///   brain when brain lies within 2 mm of it, so the envelope runs up to 2 mm outside the labelled brain (which
 ///   keeps every labelled voxel wholly inside; the gap renders as CSF).
 /// - Output grid: for a label map whose axes are the RAS axes in any order and direction (FreeSurfer's LIA 256³,
@@ -227,12 +227,12 @@ public final class LabelMapTemplate: Sendable {
                 }
             }
         }
-        let spacing = SIMD3<Float>(repeating: s)
-        let r2 = closingRadiusMM * closingRadiusMM
+        let spacing = SIMD3<Double>(repeating: Double(s))
+        let r2 = Double(closingRadiusMM * closingRadiusMM)
         // Closing: dilate by the ball, then erode the dilation by it.
-        let toMask = EuclideanDistanceMap.squaredDistance(to: mask, shape: shape, spacingMM: spacing)
+        let toMask = DistanceTransform.squaredDistances(to: mask, shape: shape, spacingMM: spacing)
         let dilated = toMask.map { $0 <= r2 }
-        let toOutside = EuclideanDistanceMap.squaredDistance(to: dilated.map { !$0 }, shape: shape, spacingMM: spacing)
+        let toOutside = DistanceTransform.squaredDistances(to: dilated.map { !$0 }, shape: shape, spacingMM: spacing)
         var closed = zip(toOutside, mask).map { $0 > r2 || $1 }
         fillHoles(&closed, shape: shape)
         var smooth = closed.map { $0 ? Float(1) : 0 }
@@ -240,8 +240,20 @@ public final class LabelMapTemplate: Sendable {
         let kernel = GaussianBlur3D.kernel(sigmaVoxels: sigma, radiusSigmas: 3)
         GaussianBlur3D.blurSeparable(&smooth, shape: shape, kernels: (kernel, kernel, kernel))
         let inside = zip(smooth, mask).map { $0 > 0.5 || $1 }
-        let distance = EuclideanDistanceMap.signedDistance(inside: inside, shape: shape, spacingMM: spacing)
+        let distance = signedDistance(inside: inside, shape: shape, spacingMM: spacing)
         return (shape, low, distance)
+    }
+
+    /// Signed distance (mm) to the boundary of `inside` (`DistanceTransform`, the exact EDT): negative inside,
+    /// positive outside, the boundary taken halfway between voxel centres (inside voxels: −(distance to the nearest
+    /// outside voxel − h/2); outside voxels: distance to the nearest inside voxel − h/2, h the smallest spacing).
+    static func signedDistance(inside: [Bool], shape: VolumeShape, spacingMM: SIMD3<Double>) -> [Float] {
+        let toInside = DistanceTransform.squaredDistances(to: inside, shape: shape, spacingMM: spacingMM)
+        let toOutside = DistanceTransform.squaredDistances(to: inside.map { !$0 }, shape: shape, spacingMM: spacingMM)
+        let half = spacingMM.min() / 2
+        return inside.indices.map { n in
+            Float(inside[n] ? -(toOutside[n].squareRoot() - half) : toInside[n].squareRoot() - half)
+        }
     }
 
     /// Sets every false voxel not connected (6-neighbourhood) to the grid's border through false voxels.

@@ -13,7 +13,7 @@ import MedIO
 ///   the sulci and smoothed; the skull's CSF layer and the skull are built outwards from it.
 ///
 /// Loaded once per process (`shared()`): about 40 MB in memory, 0.3 s to read. Immutable after `init` (hence
-/// `@unchecked Sendable`: the raw copies the readers use are never written again).
+/// `@unchecked Sendable`: its raw maps are never written again).
 public final class BrainTemplate: @unchecked Sendable {
     /// The levels a stored probability is quantised to (a voxel value v means v / levels).
     public static let probabilityLevels: Float = 63
@@ -24,19 +24,17 @@ public final class BrainTemplate: @unchecked Sendable {
     public let tissueShape: VolumeShape
     /// MNI position (mm) of tissue voxel (0, 0, 0); the grid's spacing is 1 mm.
     public let tissueOriginMM: SIMD3<Float>
-    /// Per voxel: cortical grey, deep grey, white matter, ventricles, each 0…63 (`probabilityLevels`).
-    let tissues: [SIMD4<UInt8>]
+    /// Per voxel: cortical grey, deep grey, white matter, ventricles, each 0…63 (`probabilityLevels`). Raw memory
+    /// owned by the template (read per voxel on the render's hot path; freed in `deinit`).
+    let tissues: UnsafeMutableBufferPointer<SIMD4<UInt8>>
     /// Extents of the envelope-distance grid.
     public let envelopeShape: VolumeShape
     /// MNI position (mm) of envelope voxel (0, 0, 0).
     public let envelopeOriginMM: SIMD3<Float>
     /// Spacing of the envelope grid (mm, isotropic).
     public let envelopeSpacingMM: Float
-    /// Signed distance to the envelope (mm), x fastest.
-    let envelope: [Float]
-    /// Copies of `tissues` and `envelope` that the per-voxel readers use (no array access on the hot path).
-    private let tissueBase: UnsafeMutablePointer<SIMD4<UInt8>>
-    private let envelopeBase: UnsafeMutablePointer<Float>
+    /// Signed distance to the envelope (mm), x fastest; owned like `tissues`.
+    let envelope: UnsafeMutableBufferPointer<Float>
     /// The middle of the tissue grid (MNI mm): the point placed at the head centre.
     public let centreMM: SIMD3<Float>
     /// Centroid of the ventricle map (MNI mm): the centre of ventricular enlargement.
@@ -146,15 +144,13 @@ public final class BrainTemplate: @unchecked Sendable {
         precondition(tissues.count == tissueShape.voxelCount && envelope.count == envelopeShape.voxelCount && envelopeSpacingMM > 0)
         self.tissueShape = tissueShape
         self.tissueOriginMM = tissueOriginMM
-        self.tissues = tissues
+        self.tissues = .allocate(capacity: max(1, tissues.count))
+        _ = self.tissues.initialize(from: tissues)
         self.envelopeShape = envelopeShape
         self.envelopeOriginMM = envelopeOriginMM
         self.envelopeSpacingMM = envelopeSpacingMM
-        self.envelope = envelope
-        tissueBase = .allocate(capacity: max(1, tissues.count))
-        tissueBase.initialize(from: tissues, count: tissues.count)
-        envelopeBase = .allocate(capacity: max(1, envelope.count))
-        envelopeBase.initialize(from: envelope, count: envelope.count)
+        self.envelope = .allocate(capacity: max(1, envelope.count))
+        _ = self.envelope.initialize(from: envelope)
         self.directory = directory
         var weighted = SIMD3<Double>.zero, ventricleTotal = 0.0
         let w = tissueShape.width, h = tissueShape.height
@@ -169,8 +165,8 @@ public final class BrainTemplate: @unchecked Sendable {
     }
 
     deinit {
-        tissueBase.deallocate()
-        envelopeBase.deallocate()
+        tissues.deallocate()
+        envelope.deallocate()
     }
 
     /// The template's own T1 average on the tissue grid (read on each call; for likeness measurements).
@@ -197,7 +193,7 @@ public final class BrainTemplate: @unchecked Sendable {
         let w = tissueShape.width, h = tissueShape.height
         guard i >= 0, j >= 0, k >= 0, i < w - 1, j < h - 1, k < tissueShape.depth - 1 else { return .zero }
         let t = u - f
-        let p = tissueBase + (k * h + j) * w + i
+        let p = tissues.baseAddress.unsafelyUnwrapped + (k * h + j) * w + i
         let plane = w * h
         @inline(__always) func v(_ q: UnsafeMutablePointer<SIMD4<UInt8>>) -> SIMD4<Float> { SIMD4<Float>(q.pointee) }
         let c00 = v(p) + t.x * (v(p + 1) - v(p))
@@ -218,7 +214,7 @@ public final class BrainTemplate: @unchecked Sendable {
         let w = envelopeShape.width, h = envelopeShape.height
         guard i >= 0, j >= 0, k >= 0, i < w - 1, j < h - 1, k < envelopeShape.depth - 1 else { return outside }
         let t = u - f
-        let p = envelopeBase + (k * h + j) * w + i
+        let p = envelope.baseAddress.unsafelyUnwrapped + (k * h + j) * w + i
         let plane = w * h
         let c00 = p[0] + t.x * (p[1] - p[0])
         let c10 = p[w] + t.x * (p[w + 1] - p[w])

@@ -24,10 +24,8 @@ final class TemplateBrainMapping: @unchecked Sendable {
     /// σ_y / σ_x of the ventricular expansion.
     static let ventricleElongation = 1.8
     let latticeShape: (nx: Int, ny: Int, nz: Int)
-    /// y(x) per lattice node, x fastest (the fourth lane unused).
-    let lattice: [SIMD4<Float>]
-    /// A copy of `lattice` for the per-voxel reader.
-    private let latticeBase: UnsafeMutablePointer<SIMD4<Float>>
+    /// y(x) per lattice node, x fastest (the fourth lane unused); raw memory owned here, read per voxel.
+    let lattice: UnsafeMutableBufferPointer<SIMD4<Float>>
 
     init(template: BrainTemplate, parameters: TemplateBrainParameters) {
         self.template = template
@@ -44,7 +42,8 @@ final class TemplateBrainMapping: @unchecked Sendable {
         let counts: SIMD3<Float> = (2 * half / latticeSpacingMM).rounded(.up) + 1
         latticeShape = (Int(counts.x), Int(counts.y), Int(counts.z))
         let (nx, ny, nz) = latticeShape
-        var nodes = [SIMD4<Float>](repeating: .zero, count: nx * ny * nz)
+        let nodes = UnsafeMutableBufferPointer<SIMD4<Float>>.allocate(capacity: nx * ny * nz)
+        nodes.initialize(repeating: .zero)
         let low = SIMD3<Double>(latticeLow), step = Double(latticeSpacingMM)
         let p = parameters
         let centre = SIMD3<Double>(template.centreMM)
@@ -52,32 +51,28 @@ final class TemplateBrainMapping: @unchecked Sendable {
         // The lateral ventricles are about twice as long (anterior–posterior) as they are wide or high.
         let widths = p.ventricleExpansionWidthMM * SIMD3<Double>(1, TemplateBrainMapping.ventricleElongation, 1)
         let inverseTwoSigma2 = 1 / (2 * widths * widths)
-        nodes.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            Parallel.forEachChunk(count: nz) { slices in
-                for k in slices {
-                    for j in 0..<ny {
-                        for i in 0..<nx {
-                            let x = low + step * SIMD3(Double(i), Double(j), Double(k))
-                            var z = x / p.scale
-                            z *= 1 - p.asymmetry * tanh(z.x / 15) * tanh(z.y / 30)
-                            let d = z - ventricle
-                            z -= p.ventricleExpansion * exp(-(d * d * inverseTwoSigma2).sum()) * d
-                            var shift = SIMD3<Double>.zero
-                            for w in p.waves { shift += w.amplitudeMM * sin((w.wavevectorPerMM * z).sum() + w.phaseRad) }
-                            let y = centre + z + shift
-                            base[(k * ny + j) * nx + i] = SIMD4(Float(y.x), Float(y.y), Float(y.z), 0)
-                        }
+        let base = nodes.baseAddress!
+        Parallel.forEachChunk(count: nz) { slices in
+            for k in slices {
+                for j in 0..<ny {
+                    for i in 0..<nx {
+                        let x = low + step * SIMD3(Double(i), Double(j), Double(k))
+                        var z = x / p.scale
+                        z *= 1 - p.asymmetry * tanh(z.x / 15) * tanh(z.y / 30)
+                        let d = z - ventricle
+                        z -= p.ventricleExpansion * exp(-(d * d * inverseTwoSigma2).sum()) * d
+                        var shift = SIMD3<Double>.zero
+                        for w in p.waves { shift += w.amplitudeMM * sin((w.wavevectorPerMM * z).sum() + w.phaseRad) }
+                        let y = centre + z + shift
+                        base[(k * ny + j) * nx + i] = SIMD4(Float(y.x), Float(y.y), Float(y.z), 0)
                     }
                 }
             }
         }
         lattice = nodes
-        latticeBase = .allocate(capacity: nodes.count)
-        latticeBase.initialize(from: nodes, count: nodes.count)
     }
 
-    deinit { latticeBase.deallocate() }
+    deinit { lattice.deallocate() }
 
     /// The template point (MNI mm) of head-frame point `x` (mm), or nil outside the lattice (far outside the head).
     @inline(__always)
@@ -88,7 +83,7 @@ final class TemplateBrainMapping: @unchecked Sendable {
         let (nx, ny, nz) = latticeShape
         guard i >= 0, j >= 0, k >= 0, i < nx - 1, j < ny - 1, k < nz - 1 else { return nil }
         let t = u - f
-        let p = latticeBase + (k * ny + j) * nx + i
+        let p = lattice.baseAddress.unsafelyUnwrapped + (k * ny + j) * nx + i
         let plane = nx * ny
         let tx = t.x, ty = t.y, tz = t.z
         let c00 = p[0] + tx * (p[1] - p[0])

@@ -2,7 +2,6 @@ import Foundation
 import Testing
 import MedCore
 import MedIO
-@testable import MedMetrics
 
 /// The Felzenszwalb–Huttenlocher EDT against brute force over all feature voxels.
 @Suite struct DistanceTransformTests {

@@ -1,5 +1,4 @@
 import MedCore
-import MedIO
 
 /// Exact Euclidean distance transform with anisotropic voxel spacing (Felzenszwalb & Huttenlocher 2012):
 /// for every voxel, the squared distance in mm² to the nearest feature voxel,
