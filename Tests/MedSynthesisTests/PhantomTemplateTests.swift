@@ -79,6 +79,52 @@ import MedIO
         if !extreme { #expect(smallest > 0.1, "smallest Jacobian determinant \(smallest)") }
     }
 
+    /// The per-voxel readers against naive references: the tissue and envelope trilinear reads against a
+    /// straightforward trilinear interpolation of the stored values, and the 4 mm lattice's reading against the
+    /// exact map it tabulates (the documented error bound, < 0.1 mm inside the head).
+    @Test func theTrilinearReadersMatchTheirReferences() throws {
+        let t = try BrainTemplate.shared()
+        func naive(_ value: (Int, Int, Int) -> Double, at u: SIMD3<Double>) -> Double {
+            let f = u.rounded(.down), r = u - f
+            var sum = 0.0
+            for c in 0..<8 {
+                let (dx, dy, dz) = (c & 1, (c >> 1) & 1, c >> 2)
+                let w = (dx == 1 ? r.x : 1 - r.x) * (dy == 1 ? r.y : 1 - r.y) * (dz == 1 ? r.z : 1 - r.z)
+                sum += w * value(Int(f.x) + dx, Int(f.y) + dy, Int(f.z) + dz)
+            }
+            return sum
+        }
+        var g = SeededGenerator(seed: 8)
+        let tw = t.tissueShape.width, th = t.tissueShape.height
+        let ew = t.envelopeShape.width, eh = t.envelopeShape.height
+        for _ in 0..<500 {
+            let y = t.centreMM + SIMD3<Float>(Float(g.uniform(-60, 60)), Float(g.uniform(-80, 80)), Float(g.uniform(-60, 60)))
+            let p = t.tissueProbabilities(at: y)
+            let u = SIMD3<Double>(y - t.tissueOriginMM)
+            for c in 0..<4 {
+                let expected = naive({ i, j, k in Double(t.tissues[(k * th + j) * tw + i][c]) / 63 }, at: u)
+                #expect(abs(Double(p[c]) - expected) < 1e-5, "channel \(c) at \(y)")
+            }
+            let e = naive({ i, j, k in Double(t.envelope[(k * eh + j) * ew + i]) },
+                          at: SIMD3<Double>(y - t.envelopeOriginMM) / Double(t.envelopeSpacingMM))
+            #expect(abs(Double(t.envelopeDistance(at: y)) - e) < 1e-3, "envelope at \(y)")
+        }
+        let phantom = try HeadPhantom(settings: Self.settings())
+        var largest = 0.0
+        for index in 0..<3 {
+            let p = try #require(phantom.drawParameters(seed: 21, index: index).templateBrain)
+            let m = TemplateBrainMapping(template: t, parameters: p)
+            let exact = TemplateBrainMapping.exactMap(template: t, parameters: p)
+            for _ in 0..<2000 {
+                let x = SIMD3<Double>(g.uniform(-70, 70), g.uniform(-95, 95), g.uniform(-75, 75))
+                let y = try #require(m.templatePoint(head: SIMD3<Float>(x)))
+                let d = SIMD3<Double>(y) - exact(x)
+                largest = max(largest, (d * d).sum().squareRoot())
+            }
+        }
+        #expect(largest < 0.1, "largest lattice error \(largest) mm")
+    }
+
     @Test func atrophyWidensTheCSFAndShrinksTheGreyMatter() throws {
         func render(atrophy: Double) throws -> [Tissue: Double] {
             let s = Self.settings { v in

@@ -1,7 +1,8 @@
 import MedCore
 
 /// One case's map from its head frame (mm) to the template (MNI mm), tabulated on a 4 mm lattice and read
-/// trilinearly (the map is smooth on a scale of centimetres, so the lattice adds < 0.05 mm of error).
+/// trilinearly (the map is smooth on a scale of centimetres: the lattice adds < 0.1 mm of error; 0.084 mm was the
+/// largest of 6,000 points over three cases in the test).
 ///
 /// The map pulls back, case → template (a case voxel reads the template where the map sends it):
 /// 1. z = x / scale (per axis);
@@ -44,26 +45,14 @@ final class TemplateBrainMapping: @unchecked Sendable {
         let (nx, ny, nz) = latticeShape
         let nodes = UnsafeMutableBufferPointer<SIMD4<Float>>.allocate(capacity: nx * ny * nz)
         nodes.initialize(repeating: .zero)
-        let low = SIMD3<Double>(latticeLow), step = Double(latticeSpacingMM)
-        let p = parameters
-        let centre = SIMD3<Double>(template.centreMM)
-        let ventricle = SIMD3<Double>(template.ventricleCentroidMM - template.centreMM)
-        // The lateral ventricles are about twice as long (anterior–posterior) as they are wide or high.
-        let widths = p.ventricleExpansionWidthMM * SIMD3<Double>(1, TemplateBrainMapping.ventricleElongation, 1)
-        let inverseTwoSigma2 = 1 / (2 * widths * widths)
         let base = nodes.baseAddress!
+        let low = SIMD3<Double>(latticeLow), step = Double(latticeSpacingMM)
+        let exact = TemplateBrainMapping.exactMap(template: template, parameters: parameters)
         Parallel.forEachChunk(count: nz) { slices in
             for k in slices {
                 for j in 0..<ny {
                     for i in 0..<nx {
-                        let x = low + step * SIMD3(Double(i), Double(j), Double(k))
-                        var z = x / p.scale
-                        z *= 1 - p.asymmetry * tanh(z.x / 15) * tanh(z.y / 30)
-                        let d = z - ventricle
-                        z -= p.ventricleExpansion * exp(-(d * d * inverseTwoSigma2).sum()) * d
-                        var shift = SIMD3<Double>.zero
-                        for w in p.waves { shift += w.amplitudeMM * sin((w.wavevectorPerMM * z).sum() + w.phaseRad) }
-                        let y = centre + z + shift
+                        let y = exact(low + step * SIMD3(Double(i), Double(j), Double(k)))
                         base[(k * ny + j) * nx + i] = SIMD4(Float(y.x), Float(y.y), Float(y.z), 0)
                     }
                 }
@@ -73,6 +62,25 @@ final class TemplateBrainMapping: @unchecked Sendable {
     }
 
     deinit { lattice.deallocate() }
+
+    /// The map itself (steps 1–5 above), head-frame mm → MNI mm, in Double: what the lattice tabulates (and the
+    /// reference its trilinear reading is tested against).
+    static func exactMap(template: BrainTemplate, parameters p: TemplateBrainParameters) -> (SIMD3<Double>) -> SIMD3<Double> {
+        let centre = SIMD3<Double>(template.centreMM)
+        let ventricle = SIMD3<Double>(template.ventricleCentroidMM - template.centreMM)
+        // The lateral ventricles are about twice as long (anterior–posterior) as they are wide or high.
+        let widths = p.ventricleExpansionWidthMM * SIMD3<Double>(1, ventricleElongation, 1)
+        let inverseTwoSigma2 = 1 / (2 * widths * widths)
+        return { x in
+            var z = x / p.scale
+            z *= 1 - p.asymmetry * tanh(z.x / 15) * tanh(z.y / 30)
+            let d = z - ventricle
+            z -= p.ventricleExpansion * exp(-(d * d * inverseTwoSigma2).sum()) * d
+            var shift = SIMD3<Double>.zero
+            for w in p.waves { shift += w.amplitudeMM * sin((w.wavevectorPerMM * z).sum() + w.phaseRad) }
+            return centre + z + shift
+        }
+    }
 
     /// The template point (MNI mm) of head-frame point `x` (mm), or nil outside the lattice (far outside the head).
     @inline(__always)
