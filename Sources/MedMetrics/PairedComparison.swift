@@ -93,18 +93,29 @@ public struct PairedComparison: Codable, Equatable, Sendable {
         }
         wilcoxon = test
         pValue = test.pValue
-        guard test.pValue < alpha else {
-            verdict = .noSignificantDifference
-            return
-        }
+        verdict = .noSignificantDifference
+        verdict = decided(pValue: test.pValue)
+    }
+
+    /// The verdict for a p-value of the test that was run: the direction follows the mean difference (then the
+    /// median, then the rank sums).
+    private func decided(pValue p: Double) -> Verdict {
+        guard let test = wilcoxon, p < alpha else { return .noSignificantDifference }
         var direction = meanDifference
-        if direction == 0 { direction = summary?.median ?? 0 }
+        if direction == 0 { direction = difference?.median ?? 0 }
         if direction == 0 { direction = test.positiveRankSum - Double(test.count * (test.count + 1)) / 4 }
-        if direction == 0 || direction.isNaN {
-            verdict = .noSignificantDifference
-        } else {
-            verdict = (direction > 0) == higherIsBetter ? .better : .worse
-        }
+        if direction == 0 || direction.isNaN { return .noSignificantDifference }
+        return (direction > 0) == higherIsBetter ? .better : .worse
+    }
+
+    /// The comparison with its p-value replaced by a multiplicity-adjusted one (`HolmCorrection`) and the verdict
+    /// decided again at `alpha`. A comparison without a test result is returned unchanged.
+    public func adjusted(pValue p: Double) -> PairedComparison {
+        guard wilcoxon != nil, pValue != nil else { return self }
+        var c = self
+        c.pValue = p
+        c.verdict = c.decided(pValue: p)
+        return c
     }
 
     /// The comparison as one plain-language sentence, e.g.

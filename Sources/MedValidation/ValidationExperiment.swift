@@ -22,35 +22,61 @@ public struct ValidationCaseScore: Codable, Equatable, Sendable {
     public var predictedVoxels: Int
 }
 
-/// What one training (arm × seed) produced: `results/<arm>-seed<S>.json`.
+/// One validation of a training: the mean lesion Dice on the held-out validation cases after `step` steps.
+public struct ValidationCurvePoint: Codable, Equatable, Sendable {
+    public var step: Int
+    public var dice: Double
+}
+
+/// What one training (arm × cohort size × seed) produced: `results/<arm>-n<N>-seed<S>.json`.
 public struct ValidationJobResult: Codable, Equatable, Sendable {
     public var arm: ValidationArm
+    /// Real cases in the training cohort.
+    public var cohortSize: Int
     public var seed: UInt64
     /// Training cases (real and added).
     public var trainingCases: Int
-    /// The loss (Dice + CE) averaged over the last 10% of the steps.
+    /// The loss (Dice + CE) averaged over the last 10% of the steps run.
     public var finalLoss: Double
+    /// Steps run (fewer than `segmenter.training.steps` when the stopping rule ended the training).
+    public var steps: Int
+    /// The step whose weights were tested: the best on validation, or the last step without validation.
+    public var keptStep: Int
+    /// Every validation, in order (empty with `validateEvery: 0`).
+    public var validationCurve: [ValidationCurvePoint]
     /// Wall seconds of training and testing.
     public var seconds: Double
     /// Every test case, in test-set order.
     public var cases: [ValidationCaseScore]
 }
 
+/// One training of the experiment.
+public struct ValidationJob: Hashable, Sendable {
+    public var arm: ValidationArm
+    public var cohortSize: Int
+    public var seed: UInt64
+}
+
 /// The validation experiment in a run folder (`medsynth validate`): builds the cohorts and the arms' extra data,
-/// trains one segmenter per arm and seed, tests each on the same held-out cases, and writes the statistics.
+/// trains one segmenter per arm, real-cohort size and seed (to convergence on the held-out validation cases by
+/// default), tests each on the same held-out test cases, and writes the statistics — a learning curve.
 ///
 /// Folder `RUN/`:
 /// - `config.yaml` — the resolved configuration (non-defaults listed);
-/// - `data/` — the cohorts (`real.h5`, `test.h5`, `healthy.h5`, `translator-cases.h5`) and each seed's extra data
-///   (`augment-seedS.h5`, `lesions-seedS.h5`, `carvemix-seedS.h5`), and `translated.h5` (MedSynth datasets);
+/// - `data/` — the cohorts (`real-n<N>.h5` per cohort size — the cohort of size n is the first n cases of the real
+///   pool, so the cohorts are nested —, `validation.h5`, `test.h5`, `healthy.h5`, `translator-cases.h5`) and each
+///   size's and seed's extra data (`augment-n<N>-seed<S>.h5`, `carvemix-n<N>-seed<S>.h5`,
+///   `randomised-n<N>-seed<S>.h5`, `lesions-seed<S>.h5`), and the translated cohorts (`translated-n<N>.h5`,
+///   `validation-translated.h5`) (MedSynth datasets);
 /// - `translator/` — the translator's training run when the configuration does not name a checkpoint;
-/// - `results/<arm>-seed<S>.json` — one per finished training (written atomically);
+/// - `results/<arm>-n<N>-seed<S>.json` — one per finished training (written atomically);
 /// - `per_case.csv`, `summary.json`, `report.html` — see `ValidationReport`.
 ///
 /// Resuming (`resume: true`) keeps every finished file: datasets resume case by case, a trained translator is
 /// reused (an unfinished one continues from its latest checkpoint), and finished trainings are not run again.
-/// Each training's result depends only on the configuration and its seed: trainings run side by side, each on
-/// one core (OpenBLAS and MedSynth's loops single-threaded), so the numbers do not depend on how many run at once.
+/// Each training's result depends only on the configuration, its cohort size and its seed: trainings run side by
+/// side, each on one core (OpenBLAS and MedSynth's loops single-threaded), so the numbers do not depend on how many
+/// run at once.
 public final class ValidationExperiment: @unchecked Sendable {
     public let config: ValidationExperimentConfig
     /// The resolved configuration as written to `config.yaml`.
@@ -70,20 +96,25 @@ public final class ValidationExperiment: @unchecked Sendable {
     public var resultsDirectory: URL { directory.appendingPathComponent("results") }
     public var translatorDirectory: URL { directory.appendingPathComponent("translator") }
     public var configFile: URL { directory.appendingPathComponent("config.yaml") }
-    public var realFile: URL { dataDirectory.appendingPathComponent("real.h5") }
+    public func realFile(_ size: Int) -> URL { dataDirectory.appendingPathComponent("real-n\(size).h5") }
+    public var validationFile: URL { dataDirectory.appendingPathComponent("validation.h5") }
     public var testFile: URL { dataDirectory.appendingPathComponent("test.h5") }
     public var healthyFile: URL { dataDirectory.appendingPathComponent("healthy.h5") }
     public var translatorCasesFile: URL { dataDirectory.appendingPathComponent("translator-cases.h5") }
-    public var translatedFile: URL { dataDirectory.appendingPathComponent("translated.h5") }
-    func augmentFile(_ seed: UInt64) -> URL { dataDirectory.appendingPathComponent("augment-seed\(seed).h5") }
+    public func translatedFile(_ size: Int) -> URL { dataDirectory.appendingPathComponent("translated-n\(size).h5") }
+    public var translatedValidationFile: URL { dataDirectory.appendingPathComponent("validation-translated.h5") }
+    func augmentFile(_ size: Int, _ seed: UInt64) -> URL { dataDirectory.appendingPathComponent("augment-n\(size)-seed\(seed).h5") }
     func lesionsFile(_ seed: UInt64) -> URL { dataDirectory.appendingPathComponent("lesions-seed\(seed).h5") }
-    func carveMixFile(_ seed: UInt64) -> URL { dataDirectory.appendingPathComponent("carvemix-seed\(seed).h5") }
-    func resultFile(_ arm: ValidationArm, _ seed: UInt64) -> URL {
-        resultsDirectory.appendingPathComponent("\(arm.rawValue)-seed\(seed).json")
+    func carveMixFile(_ size: Int, _ seed: UInt64) -> URL { dataDirectory.appendingPathComponent("carvemix-n\(size)-seed\(seed).h5") }
+    func randomisedFile(_ size: Int, _ seed: UInt64) -> URL { dataDirectory.appendingPathComponent("randomised-n\(size)-seed\(seed).h5") }
+    func resultFile(_ job: ValidationJob) -> URL {
+        resultsDirectory.appendingPathComponent("\(job.arm.rawValue)-n\(job.cohortSize)-seed\(job.seed).json")
     }
 
     private let commandLine = CaseProvenance.quotedCommandLine(CommandLine.arguments)
     private let cache = CaseCache()
+    /// The on-the-fly augmentation of arm (b2) (set by `prepareData`).
+    private var onlineAugmenter: OnlinePatchAugmenter?
     /// The translator checkpoint used by the cross-modality arms (set by `prepareData`).
     public private(set) var translatorCheckpoint: URL?
 
@@ -117,36 +148,45 @@ public final class ValidationExperiment: @unchecked Sendable {
 
     // MARK: - Running
 
+    /// Every training of the configuration, in run order: cohort size (smallest first), then seed, then arm — so a
+    /// stopped run has whole sizes done. (e ceiling) is left out when it is arm (a)'s training (`ceilingIsArmA`).
+    public var jobs: [ValidationJob] {
+        config.data.cohortSizes.flatMap { size in
+            config.seeds.flatMap { seed in
+                arms.filter { $0.cohortSizes(config).contains(size) && !(ceilingIsArmA && $0 == .targetReal) }
+                    .map { ValidationJob(arm: $0, cohortSize: size, seed: seed) }
+            }
+        }
+    }
+
     /// Runs what is missing and writes the report.
     /// - Parameter shouldStop: polled between and inside trainings; when it returns true the experiment stops
     ///   (finished trainings are kept) and returns nil.
     /// - Returns: the summary, or nil when stopped.
-    /// - Throws: `MedSynthError` from data, translator, training (a non-finite loss names the arm and seed) and
-    ///   writing.
+    /// - Throws: `MedSynthError` from data, translator, training (a non-finite loss names the arm, size and seed)
+    ///   and writing.
     public func run(shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> ValidationSummary? {
         let started = DispatchTime.now().uptimeNanoseconds
         try prepareData(shouldStop: shouldStop)
         if shouldStop() { return nil }
-        let all = config.seeds.flatMap { seed in arms.map { (arm: $0, seed: seed) } }
-        // (e ceiling) trains on the real cases' target images; when the target is arm (a)'s modality that is arm
-        // (a)'s training exactly (same data, seed and settings), so its result is (a)'s.
-        let ceilingIsReal = ceilingIsArmA
-        let jobs = all.filter { !(ceilingIsReal && $0.arm == .targetReal) }
-        let missing = jobs.filter { !FileManager.default.fileExists(atPath: resultFile($0.arm, $0.seed).path) }
+        let jobs = self.jobs
+        let missing = jobs.filter { !FileManager.default.fileExists(atPath: resultFile($0).path) }
         if missing.count < jobs.count { log("validate: \(jobs.count - missing.count) of \(jobs.count) trainings already done") }
         try runJobs(missing, total: jobs.count, done: jobs.count - missing.count, shouldStop: shouldStop)
-        if shouldStop() && jobs.contains(where: { !FileManager.default.fileExists(atPath: resultFile($0.arm, $0.seed).path) }) {
+        if shouldStop() && jobs.contains(where: { !FileManager.default.fileExists(atPath: resultFile($0).path) }) {
             return nil
         }
-        if ceilingIsReal && arms.contains(.targetReal) {
-            for seed in config.seeds where !FileManager.default.fileExists(atPath: resultFile(.targetReal, seed).path) {
-                var result = try readResult(.real, seed)
-                result.arm = .targetReal
-                try RunFiles.writeAtomically(String(decoding: try runJSONEncoder().encode(result), as: UTF8.self) + "\n",
-                                             to: resultFile(.targetReal, seed))
+        var results = try jobs.map { try readResult($0) }
+        if ceilingIsArmA {
+            // (e ceiling) trains on the real cases' target images; when the target is arm (a)'s modality that is
+            // arm (a)'s training exactly (same data, seed and settings), so its result is (a)'s.
+            let size = config.crossModalityCohortSize
+            for r in results where r.arm == .real && r.cohortSize == size {
+                var copy = r
+                copy.arm = .targetReal
+                results.append(copy)
             }
         }
-        let results = try all.map { try readResult($0.arm, $0.seed) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let summary = ValidationSummary(config: config, arms: arms, results: results, testCaseIDs: try testCaseIDs(),
                                         translatorCheckpoint: translatorCheckpoint?.path, seconds: seconds,
@@ -161,10 +201,10 @@ public final class ValidationExperiment: @unchecked Sendable {
     }
 
     /// Reads a finished training's result.
-    public func readResult(_ arm: ValidationArm, _ seed: UInt64) throws -> ValidationJobResult {
-        let url = resultFile(arm, seed)
+    public func readResult(_ job: ValidationJob) throws -> ValidationJobResult {
+        let url = resultFile(job)
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw MedSynthError(.notFound, url.path, "is missing; the training of \(arm.rawValue) with seed \(seed) has not finished")
+            throw MedSynthError(.notFound, url.path, "is missing; the training of \(job.arm.rawValue) at \(job.cohortSize) real cases with seed \(job.seed) has not finished")
         }
         do { return try JSONDecoder().decode(ValidationJobResult.self, from: data) } catch {
             throw MedSynthError(.corrupt, url.path, "cannot be read as a training result (\(error)); delete it to train that arm again")
@@ -183,37 +223,55 @@ public final class ValidationExperiment: @unchecked Sendable {
                                                                              commandLine: commandLine)
             try write(url, configuration, builder.caseIDs, role: role, make: builder.makeCase)
         }
-        try phantom(realFile, cases: d.realCases, seed: d.realSeed, lesions: d.lesions, role: "real labelled cases")
+        // Case i of a phantom dataset depends only on its seed and i, so real-n4.h5 holds the first 4 cases of
+        // real-n16.h5: the cohorts are nested.
+        for size in d.cohortSizes {
+            try phantom(realFile(size), cases: size, seed: d.realSeed, lesions: d.lesions, role: "real cohort of \(size)")
+        }
+        try phantom(validationFile, cases: d.validationCases, seed: d.validationSeed, lesions: d.lesions, role: "validation cases")
         try phantom(testFile, cases: d.testCases, seed: d.testSeed, lesions: d.lesions, role: "test cases")
         if arms.contains(.syntheticLesions) || arms.contains(.carveMix) {
             try phantom(healthyFile, cases: d.healthyCases, seed: d.healthySeed, lesions: 0, role: "healthy cases")
         }
+        if arms.contains(.onlineAugment) {
+            let (pipeline, _) = try AugmentationPipeline.read(URL(fileURLWithPath: config.arms.onlineAugment.pipeline))
+            onlineAugmenter = OnlinePatchAugmenter(pipeline: pipeline, modalities: [Modality(name: config.segmenter.modality)!])
+        }
+        let a = config.arms
+        let augment = arms.contains(.augment) ? try AugmentationPipeline.read(URL(fileURLWithPath: a.augment.pipeline)) : nil
         for seed in config.seeds {
             if shouldStop() { return }
-            if arms.contains(.augment) {
-                let a = config.arms.augment
-                let (pipeline, yaml) = try AugmentationPipeline.read(URL(fileURLWithPath: a.pipeline))
-                let builder = try AugmentDatasetBuilder(source: realFile, pipeline: pipeline, perCase: a.perCase, seed: seed,
-                                                        commandLine: commandLine)
-                try write(augmentFile(seed), builder.runConfiguration(pipelineYAML: yaml),
-                          builder.caseIDs, role: "augmented copies, seed \(seed)", make: builder.makeCase)
-            }
             if arms.contains(.syntheticLesions) {
-                let s = config.arms.syntheticLesions
-                let settings = try s.lesionSettings()
-                let builder = try LesionDatasetBuilder(source: healthyFile, settings: settings, allowedLabels: Set(s.allowedLabels),
-                                                       seed: seed, perCase: nil, method: s.method, commandLine: commandLine)
-                try write(lesionsFile(seed), builder.runConfiguration(),
-                          builder.caseIDs, role: "synthetic lesions, seed \(seed)", make: builder.makeCase)
+                let builder = try LesionDatasetBuilder(source: healthyFile, settings: try a.syntheticLesions.lesionSettings(),
+                                                       allowedLabels: Set(a.syntheticLesions.allowedLabels), seed: seed, perCase: nil,
+                                                       method: a.syntheticLesions.method, commandLine: commandLine)
+                try write(lesionsFile(seed), builder.runConfiguration(), builder.caseIDs, role: "synthetic lesions, seed \(seed)",
+                          make: builder.makeCase)
             }
-            if arms.contains(.carveMix) {
-                let c = config.arms.carveMix
-                var settings = CarveMixSettings()
-                settings.allowedTargetLabels = Set(c.allowedLabels)
-                let builder = try CarveMixDatasetBuilder(source: healthyFile, donors: realFile, perCase: c.perCase,
-                                                         settings: settings, seed: seed, commandLine: commandLine)
-                try write(carveMixFile(seed), builder.runConfiguration(),
-                          builder.caseIDs, role: "CarveMix transplants, seed \(seed)", make: builder.makeCase)
+            for size in d.cohortSizes {
+                if shouldStop() { return }
+                let real = realFile(size)
+                if case let (pipeline, yaml)? = augment {
+                    let builder = try AugmentDatasetBuilder(source: real, pipeline: pipeline, perCase: a.augment.perCase, seed: seed,
+                                                            commandLine: commandLine)
+                    try write(augmentFile(size, seed), builder.runConfiguration(pipelineYAML: yaml), builder.caseIDs,
+                              role: "augmented copies of \(size) real cases, seed \(seed)", make: builder.makeCase)
+                }
+                if arms.contains(.carveMix) {
+                    var settings = CarveMixSettings()
+                    settings.allowedTargetLabels = Set(a.carveMix.allowedLabels)
+                    let builder = try CarveMixDatasetBuilder(source: healthyFile, donors: real, perCase: a.carveMix.perCase,
+                                                             settings: settings, seed: seed, commandLine: commandLine)
+                    try write(carveMixFile(size, seed), builder.runConfiguration(), builder.caseIDs,
+                              role: "CarveMix transplants from \(size) real cases, seed \(seed)", make: builder.makeCase)
+                }
+                if arms.contains(.domainRandomised) {
+                    let builder = try DomainRandomisedCopiesBuilder(source: real, perCase: a.domainRandomisation.perCase,
+                                                                    modalities: [Modality(name: config.segmenter.modality)!],
+                                                                    seed: seed, commandLine: commandLine)
+                    try write(randomisedFile(size, seed), builder.runConfiguration(), builder.caseIDs,
+                              role: "domain-randomised copies of \(size) real cases, seed \(seed)", make: builder.makeCase)
+                }
             }
         }
         if arms.contains(.translated) {
@@ -232,11 +290,14 @@ public final class ValidationExperiment: @unchecked Sendable {
                                     "translates \(description.directions.map { description.summary($0) }.joined(separator: " and ")); arms.crossModality needs \(x.source) → \(x.target)")
             }
             let translator = try VolumeTranslator(contents: contents, direction: direction)
-            let builder = try DatasetTranslationBuilder(source: realFile, translator: translator, commandLine: commandLine)
-            var configuration = builder.runConfiguration(deflateLevel: HDF5VolumeStore.defaultDeflateLevel, deflateStrategy: .runLength)
-            configuration.values["checkpoint"] = checkpoint.lastPathComponent   // the folder may move; the weights' fingerprint decides
-            try write(translatedFile, configuration, builder.caseIDs, role: "real cases translated \(x.source) → \(x.target)",
-                      make: builder.makeCase)
+            let size = config.crossModalityCohortSize
+            for (input, output, role) in [(realFile(size), translatedFile(size), "\(size) real cases translated \(x.source) → \(x.target)"),
+                                          (validationFile, translatedValidationFile, "validation cases translated \(x.source) → \(x.target)")] {
+                let builder = try DatasetTranslationBuilder(source: input, translator: translator, commandLine: commandLine)
+                var configuration = builder.runConfiguration(deflateLevel: HDF5VolumeStore.defaultDeflateLevel, deflateStrategy: .runLength)
+                configuration.values["checkpoint"] = checkpoint.lastPathComponent   // the folder may move; the weights' fingerprint decides
+                try write(output, configuration, builder.caseIDs, role: role, make: builder.makeCase)
+            }
         }
     }
 
@@ -268,8 +329,7 @@ public final class ValidationExperiment: @unchecked Sendable {
 
     // MARK: - Trainings
 
-    private func runJobs(_ jobs: [(arm: ValidationArm, seed: UInt64)], total: Int, done: Int,
-                         shouldStop: @escaping @Sendable () -> Bool) throws {
+    private func runJobs(_ jobs: [ValidationJob], total: Int, done: Int, shouldStop: @escaping @Sendable () -> Bool) throws {
         guard !jobs.isEmpty else { return }
         let savedThreads = BLASRuntime.threadCount
         BLASRuntime.threadCount = 1
@@ -279,7 +339,10 @@ public final class ValidationExperiment: @unchecked Sendable {
         nonisolated(unsafe) var finished = done
         nonisolated(unsafe) var failure: Error? = nil
         let started = DispatchTime.now().uptimeNanoseconds
-        log("validate: \(jobs.count) trainings of \(config.segmenter.training.steps) steps, \(min(workers, jobs.count)) at a time")
+        let t = config.segmenter.training
+        let rule = t.validateEvery == 0 ? "\(t.steps) steps each"
+            : "at most \(t.steps) steps each, validated every \(t.validateEvery)\(t.patience > 0 ? ", stopped after \(t.patience) validations without gain" : "")"
+        log("validate: \(jobs.count) trainings (\(rule)), \(min(workers, jobs.count)) at a time")
         DispatchQueue.concurrentPerform(iterations: min(workers, jobs.count)) { _ in
             Parallel.withWorkerLimit(1) {
                 while true {
@@ -291,9 +354,9 @@ public final class ValidationExperiment: @unchecked Sendable {
                     guard index < jobs.count, !stop, !shouldStop() else { return }
                     let job = jobs[index]
                     do {
-                        guard let result = try train(job.arm, seed: job.seed, shouldStop: shouldStop) else { return }
+                        guard let result = try train(job, shouldStop: shouldStop) else { return }
                         let data = try runJSONEncoder().encode(result)
-                        try RunFiles.writeAtomically(String(decoding: data, as: UTF8.self) + "\n", to: resultFile(job.arm, job.seed))
+                        try RunFiles.writeAtomically(String(decoding: data, as: UTF8.self) + "\n", to: resultFile(job))
                         lock.lock()
                         finished += 1
                         let count = finished
@@ -301,9 +364,9 @@ public final class ValidationExperiment: @unchecked Sendable {
                         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                         let rate = Double(count - done) / max(elapsed, 1e-9)
                         let mean = result.cases.map(\.dice).reduce(0, +) / Double(max(1, result.cases.count))
-                        log(String(format: "validate: [%d/%d] %@ seed %llu: Dice %.3f on %d test cases (%.0f s); about %@ left",
-                                   count, total, job.arm.rawValue, job.seed, mean, result.cases.count, result.seconds,
-                                   ValidationReport.duration(Double(total - count) / max(rate, 1e-9))))
+                        log(String(format: "validate: [%d/%d] %@ n=%d seed %llu: Dice %.3f on %d test cases (%d steps, kept %d; %.0f s); about %@ left",
+                                   count, total, job.arm.rawValue, job.cohortSize, job.seed, mean, result.cases.count, result.steps,
+                                   result.keptStep, result.seconds, ValidationReport.duration(Double(total - count) / max(rate, 1e-9))))
                     } catch {
                         lock.lock()
                         if failure == nil { failure = error }
@@ -316,19 +379,23 @@ public final class ValidationExperiment: @unchecked Sendable {
         if let failure { throw failure }
     }
 
-    /// The training data of an arm: (file, dataset read, modality the segmenter takes it as).
-    func trainingSources(_ arm: ValidationArm, seed: UInt64) -> (inputModality: Modality, sources: [(URL, Modality)]) {
+    /// The training data of an arm at a cohort size: the modality the segmenter takes, and (file, dataset read)
+    /// pairs — the real cases first, then the added ones.
+    func trainingSources(_ job: ValidationJob) -> (inputModality: Modality, sources: [(URL, Modality)]) {
         let m = Modality(name: config.segmenter.modality)!
         let x = config.arms.crossModality
         let source = Modality(name: x.source)!, target = Modality(name: x.target)!
-        switch arm {
-        case .real: return (m, [(realFile, m)])
-        case .augment: return (m, [(realFile, m), (augmentFile(seed), m)])
-        case .syntheticLesions: return (m, [(realFile, m), (lesionsFile(seed), m)])
-        case .carveMix: return (m, [(realFile, m), (carveMixFile(seed), m)])
-        case .translated: return (target, [(translatedFile, target)])
-        case .sourceDirect: return (source, [(realFile, source)])
-        case .targetReal: return (target, [(realFile, target)])
+        let (n, seed) = (job.cohortSize, job.seed)
+        let real = realFile(n)
+        switch job.arm {
+        case .real, .onlineAugment: return (m, [(real, m)])
+        case .augment: return (m, [(real, m), (augmentFile(n, seed), m)])
+        case .syntheticLesions: return (m, [(real, m), (lesionsFile(seed), m)])
+        case .carveMix: return (m, [(real, m), (carveMixFile(n, seed), m)])
+        case .domainRandomised: return (m, [(real, m), (randomisedFile(n, seed), m)])
+        case .translated: return (target, [(translatedFile(n), target)])
+        case .sourceDirect: return (source, [(real, source)])
+        case .targetReal: return (target, [(real, target)])
         }
     }
 
@@ -337,50 +404,107 @@ public final class ValidationExperiment: @unchecked Sendable {
         arm.isCrossModality ? Modality(name: config.arms.crossModality.target)! : Modality(name: config.segmenter.modality)!
     }
 
-    /// Trains one segmenter and tests it; nil when stopped.
-    func train(_ arm: ValidationArm, seed: UInt64, shouldStop: @Sendable () -> Bool) throws -> ValidationJobResult? {
-        let started = DispatchTime.now().uptimeNanoseconds
-        let (inputModality, sources) = trainingSources(arm, seed: seed)
-        let segmentation = config.segmentationConfig(seed: seed, modality: inputModality.rawValue)
-        var cases: [SegmentationCase] = []
-        for (i, (url, stored)) in sources.enumerated() {
-            cases += try cache.cases(url, reading: stored, data: segmentation.data).map { var c = $0; c.fileIndex = i; return c }
+    /// The held-out cases an arm is validated on, as its training data look: the segmenter's own input domain, so
+    /// that no arm picks its weights on images of a domain it is not given labels in — (e) on the validation cases
+    /// translated, (e gap) on their source images.
+    func validationSource(_ arm: ValidationArm) -> (URL, Modality) {
+        let x = config.arms.crossModality
+        switch arm {
+        case .translated: return (translatedValidationFile, Modality(name: x.target)!)
+        case .sourceDirect: return (validationFile, Modality(name: x.source)!)
+        default: return (validationFile, testModality(arm))
         }
-        let root = SeededGenerator(seed: seed)
+    }
+
+    /// One volume segmented by the trainer's network and scored against its label map.
+    private func score(_ trainer: SegmentationTrainer, _ item: SegmentationCase, patch: [Int], training t: SegmentationTrainingConfig) throws -> ValidationCaseScore {
+        let p = trainer.probabilities(channels: item.channels, shape: item.shape, patch: patch,
+                                      overlap: t.inferenceOverlap, batchSize: t.inferenceBatchSize)
+        let predicted = SegmentationInference.labels(probabilities: p, classes: 2, voxelCount: item.shape.voxelCount)
+        let reference = Volume(shape: item.shape, voxels: item.classes, affine: item.affine, modality: .label)
+        let prediction = Volume(shape: item.shape, voxels: predicted, affine: item.affine, modality: .label)
+        let overlap = try SegmentationMetrics.evaluate(reference: reference, prediction: prediction, labels: [1])[0]
+        return ValidationCaseScore(caseID: item.caseID, dice: overlap.dice, hd95MM: overlap.hd95MM,
+                                   referenceVoxels: item.foreground.count,
+                                   predictedVoxels: predicted.reduce(0) { $0 + ($1 > 0 ? 1 : 0) })
+    }
+
+    /// Trains one segmenter and tests it; nil when stopped.
+    ///
+    /// With `validateEvery` > 0 the segmenter is validated on the held-out validation cases every that many steps
+    /// (and after the last step); the weights of the best validation Dice (the earliest on ties) are the ones
+    /// tested, and after `minSteps` the training stops once `patience` validations in a row brought no gain.
+    func train(_ job: ValidationJob, shouldStop: @Sendable () -> Bool) throws -> ValidationJobResult? {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let (inputModality, sources) = trainingSources(job)
+        let segmentation = config.segmentationConfig(seed: job.seed, modality: inputModality.rawValue)
+        var cases: [SegmentationCase] = []
+        var realCount = 0
+        for (i, (url, stored)) in sources.enumerated() {
+            let loaded = try cache.cases(url, reading: stored, data: segmentation.data)
+            if i == 0 { realCount = loaded.count }
+            cases += loaded.map { var c = $0; c.fileIndex = i; return c }
+        }
+        let root = SeededGenerator(seed: job.seed)
         let dataset = try SegmentationDataset(files: sources.map(\.0), cases: cases, trainingCaseCount: cases.count,
                                               config: segmentation, generator: root.split(SeedStream.sampling))
+        let v = config.segmenter.training
+        if job.arm.addsCases && v.realFraction > 0 { dataset.mixing = (realCount, v.realFraction) }
+        var patchSource: SegmentationDataset.PatchSource? = nil
+        if job.arm == .onlineAugment {
+            guard let augmenter = onlineAugmenter else { preconditionFailure("arm (b2) without its augmenter; prepareData sets it") }
+            patchSource = { item, origin, patch, g in try augmenter.patch(from: item, origin: origin, patch: patch, generator: &g) }
+        }
         var weights = root.split(SeedStream.weights)
         let t = segmentation.training
         let trainer = SegmentationRun.makeTrainer(segmentation, seed: weights.next())
-        let tail = max(1, t.steps / 10)
-        var tailLoss = 0.0
+        let window = Array(dataset.patch.suffix(3))
+        let (validationURL, validationModality) = validationSource(job.arm)
+        let validationCases = v.validateEvery > 0 ? try cache.cases(validationURL, reading: validationModality, data: segmentation.data) : []
+        var curve: [ValidationCurvePoint] = []
+        var best: (dice: Double, step: Int, state: [String: Tensor])? = nil
+        var sinceBest = 0
+        var losses: [Double] = []
+        var stepsRun = 0
         for step in 0..<t.steps {
             if shouldStop() { return nil }
             trainer.optimizer.learningRate = t.learningRate * t.learningRateFactor(step: step)
-            let batch = dataset.nextBatch()
+            let batch = try dataset.nextBatch(patchSource: patchSource)
             let loss = trainer.step(images: batch.images, labels: batch.labels)
             guard loss.isFinite else {
-                throw MedSynthError(.invalidArgument, "\(arm.rawValue) seed \(seed)",
+                throw MedSynthError(.invalidArgument, "\(job.arm.rawValue) n=\(job.cohortSize) seed \(job.seed)",
                                     "loss is \(loss) at step \(step + 1); lower segmenter.training.learningRate or check the data")
             }
-            if step >= t.steps - tail { tailLoss += Double(loss) }
+            losses.append(Double(loss))
+            stepsRun = step + 1
+            guard v.validateEvery > 0, stepsRun % v.validateEvery == 0 || stepsRun == t.steps else { continue }
+            var total = 0.0
+            for item in validationCases {
+                if shouldStop() { return nil }
+                total += try score(trainer, item, patch: window, training: t).dice
+            }
+            let dice = total / Double(max(1, validationCases.count))
+            curve.append(ValidationCurvePoint(step: stepsRun, dice: dice))
+            if best == nil || dice > best!.dice {
+                best = (dice, stepsRun, trainer.network.stateDict())
+                sinceBest = 0
+            } else {
+                sinceBest += 1
+            }
+            if v.patience > 0, stepsRun >= v.minSteps, sinceBest >= v.patience { break }
         }
+        if let best { try trainer.network.loadStateDict(best.state) }
         // Test on the held-out cases, read as the arm's test modality and normalised by its rule.
-        let tests = try cache.cases(testFile, reading: testModality(arm), data: segmentation.data)
+        let tests = try cache.cases(testFile, reading: testModality(job.arm), data: segmentation.data)
         var scores: [ValidationCaseScore] = []
         for item in tests {
             if shouldStop() { return nil }
-            let p = trainer.probabilities(channels: item.channels, shape: item.shape, patch: Array(dataset.patch.suffix(3)),
-                                          overlap: t.inferenceOverlap, batchSize: t.inferenceBatchSize)
-            let predicted = SegmentationInference.labels(probabilities: p, classes: 2, voxelCount: item.shape.voxelCount)
-            let reference = Volume(shape: item.shape, voxels: item.classes, affine: item.affine, modality: .label)
-            let prediction = Volume(shape: item.shape, voxels: predicted, affine: item.affine, modality: .label)
-            let overlap = try SegmentationMetrics.evaluate(reference: reference, prediction: prediction, labels: [1])[0]
-            scores.append(ValidationCaseScore(caseID: item.caseID, dice: overlap.dice, hd95MM: overlap.hd95MM,
-                                              referenceVoxels: item.foreground.count,
-                                              predictedVoxels: predicted.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }))
+            scores.append(try score(trainer, item, patch: window, training: t))
         }
-        return ValidationJobResult(arm: arm, seed: seed, trainingCases: cases.count, finalLoss: tailLoss / Double(tail),
+        let tail = losses.suffix(max(1, losses.count / 10))
+        return ValidationJobResult(arm: job.arm, cohortSize: job.cohortSize, seed: job.seed, trainingCases: cases.count,
+                                   finalLoss: tail.reduce(0, +) / Double(max(1, tail.count)), steps: stepsRun,
+                                   keptStep: best?.step ?? stepsRun, validationCurve: curve,
                                    seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, cases: scores)
     }
 }

@@ -15,6 +15,7 @@ import Testing
         #expect(ValidationArm.enabled(in: loaded.value) == ValidationArm.allCases)
         let quick = try ConfigLoader.load(ValidationExperimentConfig.self, file: shipped, overrides: ValidationExperimentConfig.quickOverrides)
         #expect(quick.value.seeds == [0, 1])
+        #expect(quick.value.data.cohortSizes == [2, 3] && quick.value.crossModalityCohortSize == 3)
         #expect(quick.value.arms.crossModality.translatorOverrides.count == 7)
     }
 
@@ -44,6 +45,14 @@ import Testing
         ("alpha=0.7", "alpha"),
         ("arms.augment.perCases=2", "perCases"),
         ("arms.syntheticLesions.type=tumour", "arms.syntheticLesions.type"),
+        ("data.cohortSizes=[4, 2]", "data.cohortSizes"),
+        ("data.cohortSizes=[]", "data.cohortSizes"),
+        ("data.validationSeed=12", "data.realSeed"),
+        ("segmenter.training.patience=-1", "segmenter.training.patience"),
+        ("segmenter.training.validateEvery=5000", "segmenter.training.validateEvery"),
+        ("segmenter.training.realFraction=1.5", "segmenter.training.realFraction"),
+        ("arms.crossModality.cohortSize=3", "arms.crossModality.cohortSize"),
+        ("arms.domainRandomisation.perCase=0", "arms.domainRandomisation.perCase"),
     ])
     func badValuesNameTheirKey(override: String, key: String) throws {
         do {

@@ -16,13 +16,14 @@ import Testing
         return try ConfigLoader.load(ValidationExperimentConfig.self, file: root.appendingPathComponent("Configs/validate-lesions.yaml").path,
                                      overrides: ValidationExperimentConfig.quickOverrides + [
                                         "arms.augment.pipeline=\(root.appendingPathComponent("Configs/augment-default.yaml").path)",
+                                        "arms.onlineAugment.pipeline=\(root.appendingPathComponent("Configs/augment-online.yaml").path)",
                                         "arms.crossModality.translatorConfig=\(root.appendingPathComponent("Configs/pix2pix-ct2t1.yaml").path)",
                                      ])
     }
 
     /// The numbers of a result without its timing.
     static func numbers(_ r: ValidationJobResult) -> String {
-        "\(r.arm.rawValue) \(r.seed) \(r.trainingCases) \(r.finalLoss) " + r.cases.map { "\($0.caseID):\($0.dice):\($0.hd95MM ?? -1):\($0.predictedVoxels)" }.joined(separator: " ")
+        "\(r.arm.rawValue) \(r.cohortSize) \(r.seed) \(r.trainingCases) \(r.finalLoss) \(r.steps) \(r.keptStep) \(r.validationCurve) " + r.cases.map { "\($0.caseID):\($0.dice):\($0.hd95MM ?? -1):\($0.predictedVoxels)" }.joined(separator: " ")
     }
 
     @Test func quickExperimentRunsStopsAndResumesToTheSameNumbers() throws {
@@ -34,14 +35,32 @@ import Testing
             // Two trainings at a time, uninterrupted.
             let a = try ValidationExperiment(configuration: resolved, directory: folder.appendingPathComponent("a"), resume: false, workers: 2)
             let summary = try #require(try a.run())
+            // Six arms at cohort sizes 2 and 3, the three cross-modality arms at 3 only ((e ceiling) = (a)); 2 seeds.
             let arms = ValidationArm.allCases
-            #expect(summary.arms.map(\.arm) == arms)
-            #expect(summary.results.count == arms.count * 2)
-            for name in ["report.html", "summary.json", "per_case.csv", "config.yaml", "data/translated.h5", "translator/checkpoints/latest.h5"] {
+            let curveArms = arms.filter { !$0.isCrossModality }
+            #expect(Set(summary.arms.map(\.arm)) == Set(arms))
+            #expect(summary.arms.count == curveArms.count * 2 + 3)
+            #expect(summary.arms.filter { $0.arm == .translated }.map(\.cohortSize) == [3])
+            let trainings = (curveArms.count * 2 + 3) * 2
+            #expect(summary.results.count == trainings)
+            for name in ["report.html", "summary.json", "per_case.csv", "config.yaml", "data/translated-n3.h5", "data/validation-translated.h5",
+                         "data/real-n2.h5", "data/real-n3.h5", "data/randomised-n2-seed1.h5", "translator/checkpoints/latest.h5"] {
                 #expect(FileManager.default.fileExists(atPath: a.directory.appendingPathComponent(name).path), "\(name) is missing")
             }
             let csv = try String(contentsOf: a.directory.appendingPathComponent("per_case.csv"), encoding: .utf8)
-            #expect(csv.split(separator: "\n").count == 1 + arms.count * 2 * 3)
+            #expect(csv.split(separator: "\n").count == 1 + trainings * 3)
+            // The cohorts are nested: real-n2.h5 holds the first two cases of real-n3.h5.
+            let small = try MedSynthDataset.readCase("case001", in: a.realFile(2)), large = try MedSynthDataset.readCase("case001", in: a.realFile(3))
+            #expect(small.volume(.flair)?.voxels == large.volume(.flair)?.voxels)
+            // Every training was validated (every 20 steps, patience 1: at most 40 steps) and kept its best step.
+            for r in summary.results {
+                #expect(!r.validationCurve.isEmpty && r.steps <= 40 && r.validationCurve.map(\.step).contains(r.keptStep))
+                let best = r.validationCurve.map(\.dice).max()!
+                #expect(r.validationCurve.first { $0.dice == best }?.step == r.keptStep)
+            }
+            // Arms that add cases trained on more cases than the cohort; (b2) on the cohort alone.
+            #expect(summary.results.filter { $0.arm == .onlineAugment }.allSatisfy { $0.trainingCases == $0.cohortSize })
+            #expect(summary.results.filter { $0.arm == .domainRandomised }.allSatisfy { $0.trainingCases == 2 * $0.cohortSize })
             let decoded = try runJSONDecoder().decode(ValidationSummary.self, from: Data(contentsOf: a.directory.appendingPathComponent("summary.json")))
             #expect(decoded.results.map(Self.numbers) == summary.results.map(Self.numbers))
             for r in summary.results { #expect(r.cases.allSatisfy { (0...1).contains($0.dice) }) }

@@ -5,8 +5,10 @@ import Testing
 
 /// The experiment's statistics on small fixed inputs, against values computed by hand.
 @Suite struct ValidationStatisticsTests {
-    static func result(_ arm: ValidationArm, seed: UInt64, dice: [Double], hd95: [Double?]) -> ValidationJobResult {
-        ValidationJobResult(arm: arm, seed: seed, trainingCases: 6, finalLoss: 0.5, seconds: 10,
+    static func result(_ arm: ValidationArm, size: Int = 2, seed: UInt64, dice: [Double], hd95: [Double?]) -> ValidationJobResult {
+        ValidationJobResult(arm: arm, cohortSize: size, seed: seed, trainingCases: 6, finalLoss: 0.5, steps: 300, keptStep: 200,
+                            validationCurve: [ValidationCurvePoint(step: 100, dice: 0.3), ValidationCurvePoint(step: 200, dice: 0.5),
+                                              ValidationCurvePoint(step: 300, dice: 0.4)], seconds: 10,
                             cases: dice.indices.map { i in
                                 ValidationCaseScore(caseID: "case00\(i)", dice: dice[i], hd95MM: hd95[i], referenceVoxels: 100, predictedVoxels: 90)
                             })
@@ -20,6 +22,7 @@ import Testing
     @Test func pairedDifferencesMatchHandComputedValues() throws {
         var config = ValidationExperimentConfig()
         config.seeds = [0]
+        config.data.cohortSizes = [2]
         let a = [0.5, 0.6, 0.7, 0.4, 0.3, 0.8]
         let d = [0.10, 0.20, -0.05, 0.30, 0.15, 0.25]
         let c = zip(a, d).map { $0 + $1 }
@@ -54,12 +57,13 @@ import Testing
         // per_case.csv: header + 12 rows, an undefined HD95 left empty.
         let rows = s.perCaseCSV.split(separator: "\n")
         #expect(rows.count == 13)
-        #expect(rows[3] == "a-real,0,case002,0.7,,100,90")
+        #expect(rows[3] == "a-real,2,0,case002,0.7,,100,90")
     }
 
     @Test func crossModalityTargetIsTheRatioToTheCeiling() throws {
         var config = ValidationExperimentConfig()
         config.seeds = [0, 1]
+        config.data.cohortSizes = [2]
         let results = [Self.result(.translated, seed: 0, dice: [0.4, 0.5], hd95: [5, 6]),
                        Self.result(.targetReal, seed: 0, dice: [0.5, 0.5], hd95: [4, 4]),
                        Self.result(.translated, seed: 1, dice: [0.45, 0.45], hd95: [5, 5]),
@@ -86,17 +90,54 @@ import Testing
     @Test func reportHoldsTableVerdictsAndBoxPlots() throws {
         var config = ValidationExperimentConfig()
         config.seeds = [0]
+        config.data.cohortSizes = [2]
         let results = [Self.result(.real, seed: 0, dice: [0.5, 0.6], hd95: [10, nil]),
                        Self.result(.augment, seed: 0, dice: [0.55, 0.65], hd95: [9, 7])]
         let s = ValidationSummary(config: config, arms: [.real, .augment], results: results, testCaseIDs: ["case000", "case001"],
                                   translatorCheckpoint: nil, seconds: 75, directory: "/tmp/exp <1>")
         let html = ValidationReport(summary: s, configYAML: "seeds: [0]\n").html()
         #expect(html.contains("<svg"))
-        #expect(html.components(separatedBy: "<svg").count - 1 == 2)
+        // Learning curves of Dice and HD95, one validation-curve chart per size, one box plot.
+        #expect(html.components(separatedBy: "<svg").count - 1 == 4)
         #expect(html.contains("exp &lt;1&gt;"))
         #expect(html.contains("per_case.csv"))
-        #expect(html.contains("(b) real + 12 augmented copies"))
+        #expect(html.contains("(b) real + 2 offline augmented copies per case"))
         #expect(html.contains("not met") || html.contains("not measured"))
         #expect(ValidationReport.duration(75) == "1 min 15 s")
+    }
+
+    /// Two cohort sizes: each size is compared with (a) at that size, and the p-values are Holm-adjusted across the
+    /// sizes of the arm. (c) − (a) at n = 2: six differences all +0.1 … +0.6 (distinct, positive): exact two-sided
+    /// p = 2/64 = 0.03125; at n = 4 the same pattern gives the same p. Holm over m = 2: the smaller is doubled
+    /// (0.0625), the larger is max(0.0625, 1 · 0.03125) = 0.0625 — neither is significant at 0.05 any more.
+    @Test func learningCurveComparesPerSizeWithHolmAdjustment() throws {
+        var config = ValidationExperimentConfig()
+        config.seeds = [0]
+        config.data.cohortSizes = [2, 4]
+        let a = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
+        let d = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+        let hd: [Double?] = [5, 5, 5, 5, 5, 5]
+        var results: [ValidationJobResult] = []
+        for size in [2, 4] {
+            results.append(Self.result(.real, size: size, seed: 0, dice: a, hd95: hd))
+            results.append(Self.result(.syntheticLesions, size: size, seed: 0, dice: zip(a, d).map { min(1, $0 + $1 / Double(size)) }, hd95: hd))
+        }
+        let s = ValidationSummary(config: config, arms: [.real, .syntheticLesions], results: results,
+                                  testCaseIDs: (0..<6).map { "case00\($0)" }, translatorCheckpoint: nil, seconds: 1, directory: "/tmp/x")
+        #expect(s.arms.map(\.cohortSize) == [2, 4, 2, 4])
+        let c2 = try #require(s.arms.first { $0.arm == .syntheticLesions && $0.cohortSize == 2 })
+        let c4 = try #require(s.arms.first { $0.arm == .syntheticLesions && $0.cohortSize == 4 })
+        #expect(abs(try #require(c2.diceRawPValue) - 0.03125) < 1e-12)
+        #expect(abs(try #require(c2.diceComparison?.pValue) - 0.0625) < 1e-12)
+        #expect(abs(try #require(c4.diceComparison?.pValue) - 0.0625) < 1e-12)
+        #expect(c2.diceComparison?.verdict == .noSignificantDifference)
+        #expect(c2.verdict.hasPrefix("n = 2: ") && c2.verdict.contains("Holm"))
+        // The gain at n = 2 (mean d / 2 = +17.5 points) is larger than at n = 4 (+8.75): the "shrinks" target is met.
+        let shrink = try #require(s.targets.first { $0.goal.contains("shrinks") })
+        #expect(shrink.met == true)
+        #expect(abs(c2.diceComparison!.meanDifference - 0.175) < 1e-9 && abs(c4.diceComparison!.meanDifference - 0.0875) < 1e-9)
+        // The learning curve's interval is over seeds: one seed, so the bar collapses to the point.
+        #expect(c2.diceSeeds.count == 1)
+        #expect(abs(c2.meanSteps - 300) < 1e-12 && abs(c2.meanKeptStep - 200) < 1e-12)
     }
 }

@@ -158,15 +158,42 @@ public final class SegmentationDataset {
                                 foreground: map.foreground)
     }
 
+    /// Mixing control: the first `realCaseCount` training cases are the real ones, and `realFraction` of every
+    /// batch (rounded to whole patches) is drawn from them, the rest from the other training cases. nil (the
+    /// default) draws every patch uniformly over all training cases.
+    public var mixing: (realCaseCount: Int, realFraction: Double)? = nil
+
+    /// A patch made by something other than copying (on-the-fly augmentation): given the case, the patch's first
+    /// voxel [z, y, x], its size [depth, height, width] and the dataset's generator, it returns the channels
+    /// [C][voxels] and the class indices [voxels] of the patch.
+    public typealias PatchSource = (SegmentationCase, [Int], [Int], inout SeededGenerator) throws -> (channels: [[Float]], classes: [Float])
+
+    /// The case of batch item `n`: uniform over the training cases, or by `mixing`.
+    private func caseIndex(item n: Int) -> Int {
+        guard let mixing, mixing.realCaseCount > 0, mixing.realCaseCount < trainingCaseCount, mixing.realFraction > 0 else {
+            return CaseSplit.uniformIndex(trainingCaseCount, &generator)
+        }
+        let realItems = Int((mixing.realFraction * Double(batchSize)).rounded())
+        if n < realItems { return CaseSplit.uniformIndex(mixing.realCaseCount, &generator) }
+        return mixing.realCaseCount + CaseSplit.uniformIndex(trainingCaseCount - mixing.realCaseCount, &generator)
+    }
+
     /// The next training batch: inputs [N, C, spatial…] and class indices [N, spatial…].
     public func nextBatch() -> (images: Tensor, labels: Tensor) {
+        // Without a patch source nothing can throw.
+        try! nextBatch(patchSource: nil)
+    }
+
+    /// The next training batch, each patch made by `patchSource` when there is one (else copied).
+    /// - Throws: what `patchSource` throws.
+    public func nextBatch(patchSource: PatchSource?) throws -> (images: Tensor, labels: Tensor) {
         let c = cases[0].channels.count
         let (pd, ph, pw) = (patch[0], patch[1], patch[2])
         let size = pd * ph * pw
         var images = [Float](repeating: 0, count: batchSize * c * size)
         var labels = [Float](repeating: 0, count: batchSize * size)
         for n in 0..<batchSize {
-            let item = cases[CaseSplit.uniformIndex(trainingCaseCount, &generator)]
+            let item = cases[caseIndex(item: n)]
             let extents = [item.shape.depth, item.shape.height, item.shape.width]
             var origin = [0, 0, 0]
             let centred = !item.foreground.isEmpty && generator.nextUnitDouble() < foregroundOversampling
@@ -176,6 +203,14 @@ public final class SegmentationDataset {
                 for a in 0..<3 { origin[a] = min(max(0, at[a] - patch[a] / 2), extents[a] - patch[a]) }
             } else {
                 for a in 0..<3 { origin[a] = CaseSplit.uniformIndex(extents[a] - patch[a] + 1, &generator) }
+            }
+            if let patchSource {
+                let made = try patchSource(item, origin, patch, &generator)
+                precondition(made.channels.count == c && made.channels.allSatisfy { $0.count == size } && made.classes.count == size,
+                             "a patch source returned \(made.channels.map(\.count)) channel voxels and \(made.classes.count) classes for \(c) channels of \(size)")
+                for ch in 0..<c { images.replaceSubrange((n * c + ch) * size..<(n * c + ch + 1) * size, with: made.channels[ch]) }
+                labels.replaceSubrange(n * size..<(n + 1) * size, with: made.classes)
+                continue
             }
             for z in 0..<pd {
                 for y in 0..<ph {
