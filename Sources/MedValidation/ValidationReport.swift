@@ -71,11 +71,15 @@ public struct ValidationReport {
     /// The learning curve: mean Dice (or HD95) per cohort size, one series per arm that runs at several sizes,
     /// with the 95% interval of the per-seed means (seeds are the independent repeats).
     func learningCurve(hd95: Bool) -> String {
-        let s = summary
-        let curveArms = s.arms.map(\.arm).reduce(into: [ValidationArm]()) { if !$0.contains($1) { $0.append($1) } }
-            .filter { arm in s.arms.filter { $0.arm == arm }.count > 1 || s.cohortSizes.count == 1 }
+        Self.learningCurve(arms: summary.arms, cohortSizes: summary.cohortSizes, hd95: hd95)
+    }
+
+    /// `learningCurve(hd95:)` for any arm statistics (the demo's report draws it too).
+    static func learningCurve(arms: [ArmStatistics], cohortSizes: [Int], hd95: Bool) -> String {
+        let curveArms = arms.map(\.arm).reduce(into: [ValidationArm]()) { if !$0.contains($1) { $0.append($1) } }
+            .filter { arm in arms.filter { $0.arm == arm }.count > 1 || cohortSizes.count == 1 }
         let series = curveArms.map { arm -> SVGLineChart.Series in
-            let rows = s.arms.filter { $0.arm == arm }
+            let rows = arms.filter { $0.arm == arm }
             if hd95 {
                 return SVGLineChart.Series(name: arm.tag, points: rows.map { (Double($0.cohortSize), $0.hd95MM.count > 0 ? $0.hd95MM.mean : .nan) })
             }

@@ -57,7 +57,7 @@ struct DemoCommand: ParsableCommand {
         print(String(format: "translation of %d held-out cases: PSNR %.2f dB, SSIM %.3f, MAE %.1f %@ (means inside the head)",
                      t.count, mean(\.psnrDB), mean(\.ssim), mean(\.mae), t.first?.unit ?? ""))
         for a in summary.validationArms {
-            print(String(format: "validation %@: Dice %.3f ± %.3f", a.tag, a.dice.mean, a.dice.std))
+            print(String(format: "validation %@ n=%d: Dice %.3f ± %.3f", a.tag, a.cohortSize, a.dice.mean, a.dice.std))
         }
         print("medsynth demo: done in \(ValidationReport.duration(summary.seconds)); open \(folder.appendingPathComponent("report.html").path)")
     }

@@ -9,7 +9,7 @@ import MedValidation
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Measure whether synthetic data improves a lesion segmenter (arms × seeds, paired statistics).",
+        abstract: "Measure whether synthetic data improves a lesion segmenter: a learning curve (arms × real-cohort sizes × seeds, paired statistics).",
         discussion: """
         Trains one U-Net segmenter per arm and seed on the built-in phantom and tests each on the same held-out cases: (a) a few real labelled cases; (b) + augmentation; (c) + healthy cases with synthetic lesions; (d) + CarveMix transplants; (e) an MR segmenter trained on CT translated to MR, against one trained on CT directly (the domain gap) and one trained on real MR (the ceiling). OUTPUTS/NAME/ gets report.html (table, box plots, verdicts), summary.json, per_case.csv, the datasets under data/ and one result per training under results/. Ctrl-C stops after saving what finished; --resume continues. Trainings run side by side, one per core (--jobs), and their numbers do not depend on how many run at once.
 
@@ -41,7 +41,7 @@ struct ValidateCommand: ParsableCommand {
         let experiment = try ValidationExperiment(configuration: resolved, directory: directory, resume: options.resume,
                                                   workers: jobs ?? Parallel.workerCount,
                                                   log: logLine)
-        logLine("validate: \(experiment.arms.count) arms × \(resolved.value.seeds.count) seeds; run folder \(directory.path)")
+        logLine("validate: \(experiment.arms.count) arms × real cohorts of \(resolved.value.data.cohortSizes.map(String.init).joined(separator: ", ")) × \(resolved.value.seeds.count) seeds (\(experiment.jobs.count) trainings); run folder \(directory.path)")
         let summary = try TrainingInterrupt.running(stoppedMessage: "validate: stopped; finished trainings are kept — continue with --name \(experiment.name) --resume") {
             try experiment.run(shouldStop: $0)
         }
@@ -50,7 +50,7 @@ struct ValidateCommand: ParsableCommand {
             return
         }
         for a in summary.arms {
-            let tag = a.tag.padding(toLength: max(12, a.tag.count), withPad: " ", startingAt: 0)
+            let tag = "\(a.tag) n=\(a.cohortSize)".padding(toLength: max(18, a.tag.count + 6), withPad: " ", startingAt: 0)
             let hd95 = a.hd95MM.count > 0 ? String(format: "%.1f mm", a.hd95MM.mean) : "–"
             print("\(tag) Dice \(String(format: "%.3f ± %.3f", a.dice.mean, a.dice.std))  HD95 \(hd95)  \(a.verdict)")
         }

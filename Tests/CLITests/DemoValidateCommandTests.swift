@@ -12,8 +12,11 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect((json["translation"] as? [Any])?.count == 2)
-        #expect((json["validationArms"] as? [Any])?.count == 7)
+        // (a), (b2), (c), (f) at cohorts of 2 and 3, and the three cross-modality arms at 3.
+        #expect((json["validationArms"] as? [Any])?.count == 4 * 2 + 3)
+        #expect(json["validationCohortSizes"] as? [Int] == [2, 3])
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("Learning curve"))
         for link in ["translator/report.html", "validation/report.html", "data/phantom.h5", "translation/comparison.png"] {
             #expect(html.contains(link), "report.html does not link \(link)")
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(link).path), "\(link) is missing")
@@ -25,7 +28,7 @@ import Testing
         let again = try CommandRunner.run(["demo", "--quick", "--out", out.path], in: Fixtures.repositoryRoot, timeoutSeconds: 300)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains("reusing the finished translator"))
-        #expect(again.stderr.contains("12 of 12 trainings already done"))
+        #expect(again.stderr.contains("20 of 20 trainings already done"))
     }
 
     @Test func validateQuickWritesTheReportAndRefusesBadSettings() throws {
@@ -38,9 +41,11 @@ import Testing
         let r = try CommandRunner.run(base + ["--name", "q", "--set", "arms.crossModality.enabled=false", "--jobs", "2"],
                                       in: Fixtures.repositoryRoot, timeoutSeconds: 300)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("target: (c) improves Dice"))
+        #expect(r.stdout.contains("target: At a cohort of at most 4 real cases"))
+        #expect(r.stdout.contains("(c) n=2") && r.stdout.contains("(f) n=3"))
         #expect(r.stdout.contains("arm (e) did not run — not measured"))
         let csv = try String(contentsOf: folder.appendingPathComponent("q/per_case.csv"), encoding: .utf8)
-        #expect(csv.split(separator: "\n").count == 1 + 4 * 2 * 3)
+        // Six arms × cohorts of 2 and 3 × 2 seeds × 3 test cases.
+        #expect(csv.split(separator: "\n").count == 1 + 6 * 2 * 2 * 3)
     }
 }
