@@ -107,8 +107,11 @@ public final class ValidationExperiment: @unchecked Sendable {
     func lesionsFile(_ seed: UInt64) -> URL { dataDirectory.appendingPathComponent("lesions-seed\(seed).h5") }
     func carveMixFile(_ size: Int, _ seed: UInt64) -> URL { dataDirectory.appendingPathComponent("carvemix-n\(size)-seed\(seed).h5") }
     func randomisedFile(_ size: Int, _ seed: UInt64) -> URL { dataDirectory.appendingPathComponent("randomised-n\(size)-seed\(seed).h5") }
-    func resultFile(_ job: ValidationJob) -> URL {
-        resultsDirectory.appendingPathComponent("\(job.arm.rawValue)-n\(job.cohortSize)-seed\(job.seed).json")
+    func resultFile(_ job: ValidationJob) -> URL { Self.resultFile(job, in: directory) }
+
+    /// `RUN/results/<arm>-n<N>-seed<S>.json`.
+    static func resultFile(_ job: ValidationJob, in directory: URL) -> URL {
+        directory.appendingPathComponent("results").appendingPathComponent("\(job.arm.rawValue)-n\(job.cohortSize)-seed\(job.seed).json")
     }
 
     private let commandLine = CaseProvenance.quotedCommandLine(CommandLine.arguments)
@@ -150,13 +153,66 @@ public final class ValidationExperiment: @unchecked Sendable {
 
     /// Every training of the configuration, in run order: cohort size (smallest first), then seed, then arm — so a
     /// stopped run has whole sizes done. (e ceiling) is left out when it is arm (a)'s training (`ceilingIsArmA`).
-    public var jobs: [ValidationJob] {
-        config.data.cohortSizes.flatMap { size in
+    public var jobs: [ValidationJob] { Self.jobs(config) }
+
+    /// The trainings of a configuration, in run order (see `jobs`).
+    static func jobs(_ config: ValidationExperimentConfig) -> [ValidationJob] {
+        let arms = ValidationArm.enabled(in: config)
+        let ceilingIsArmA = ceilingIsArmA(config)
+        return config.data.cohortSizes.flatMap { size in
             config.seeds.flatMap { seed in
                 arms.filter { $0.cohortSizes(config).contains(size) && !(ceilingIsArmA && $0 == .targetReal) }
                     .map { ValidationJob(arm: $0, cohortSize: size, seed: seed) }
             }
         }
+    }
+
+    /// Whether (e ceiling) is (a)'s training in `config`.
+    static func ceilingIsArmA(_ config: ValidationExperimentConfig) -> Bool {
+        config.arms.crossModality.enabled
+            && Modality(name: config.arms.crossModality.target) == Modality(name: config.segmenter.modality)
+    }
+
+    /// The report of the cohort sizes whose trainings have all finished, while the experiment goes on (or after it
+    /// was stopped): `RUN/interim/report.html`, `summary.json` and `per_case.csv`. It reads the run's results and
+    /// writes only under `interim/`, which the experiment never writes, so it may run beside the experiment.
+    /// - Returns: the summary (nil when no size is complete yet), the finished and the total trainings.
+    /// - Throws: `MedSynthError` for an unreadable configuration or result, and write errors.
+    public static func writeInterimReport(configuration: ResolvedConfiguration<ValidationExperimentConfig>, directory: URL)
+        throws -> (summary: ValidationSummary?, finished: Int, total: Int) {
+        let config = configuration.value
+        let all = jobs(config)
+        let done = all.filter { FileManager.default.fileExists(atPath: resultFile($0, in: directory).path) }
+        let complete = config.data.cohortSizes.filter { size in all.filter { $0.cohortSize == size }.allSatisfy(done.contains) }
+        guard !complete.isEmpty else { return (nil, done.count, all.count) }
+        var partial = config
+        partial.data.cohortSizes = complete
+        if !complete.contains(config.crossModalityCohortSize) { partial.arms.crossModality.enabled = false }
+        partial.arms.crossModality.cohortSize = config.crossModalityCohortSize
+        var results: [ValidationJobResult] = []
+        for job in jobs(partial) {
+            let url = resultFile(job, in: directory)
+            guard let data = FileManager.default.contents(atPath: url.path) else { continue }
+            do { results.append(try JSONDecoder().decode(ValidationJobResult.self, from: data)) } catch {
+                throw MedSynthError(.corrupt, url.path, "cannot be read as a training result (\(error)); delete it to train that arm again")
+            }
+        }
+        if ceilingIsArmA(partial) {
+            for r in results where r.arm == .real && r.cohortSize == partial.crossModalityCohortSize {
+                var copy = r
+                copy.arm = .targetReal
+                results.append(copy)
+            }
+        }
+        let testIDs = try MedSynthDataset.caseIDs(in: directory.appendingPathComponent("data/test.h5"))
+        let summary = ValidationSummary(config: partial, arms: ValidationArm.enabled(in: partial), results: results, testCaseIDs: testIDs,
+                                        translatorCheckpoint: nil, seconds: 0, directory: directory.path)
+        let folder = directory.appendingPathComponent("interim")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var report = ValidationReport(summary: summary, configYAML: configuration.yaml)
+        report.note = "Interim report: \(done.count) of \(all.count) trainings finished; complete cohort sizes \(complete.map(String.init).joined(separator: ", ")) of \(config.data.cohortSizes.map(String.init).joined(separator: ", ")). Holm's correction and the targets cover the complete sizes only."
+        try report.write(to: folder)
+        return (summary, done.count, all.count)
     }
 
     /// Runs what is missing and writes the report.
@@ -196,9 +252,7 @@ public final class ValidationExperiment: @unchecked Sendable {
     }
 
     /// Whether (e ceiling) is the same training as (a): the cross-modality target is the segmenter's modality.
-    public var ceilingIsArmA: Bool {
-        arms.contains(.targetReal) && Modality(name: config.arms.crossModality.target) == Modality(name: config.segmenter.modality)
-    }
+    public var ceilingIsArmA: Bool { Self.ceilingIsArmA(config) }
 
     /// Reads a finished training's result.
     public func readResult(_ job: ValidationJob) throws -> ValidationJobResult {

@@ -13,6 +13,8 @@ import MedTraining
 public struct ValidationReport {
     public var summary: ValidationSummary
     public var configYAML: String
+    /// A line shown above everything (the interim report says what it covers).
+    public var note: String? = nil
 
     public init(summary: ValidationSummary, configYAML: String) {
         self.summary = summary
@@ -133,6 +135,7 @@ public struct ValidationReport {
         pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 12px; }
         </style></head><body>
         <h1>Does synthetic data improve a lesion segmenter, and when?</h1>
+        \(note.map { "<p><b>\(e($0))</b></p>" } ?? "")
         \(learningCurve(hd95: false))
         <p>Experiment <b>\(e(s.name))</b>: \(Set(s.arms.map(\.arm)).count) arms at real-cohort sizes \(sizes) × \(s.seeds.count) seeds
         (\(s.seeds.map(String.init).joined(separator: ", "))), each segmenter tested on the same \(s.testCases.count) held-out phantom cases;

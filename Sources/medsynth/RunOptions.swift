@@ -28,7 +28,8 @@ struct RunOptions: ParsableArguments {
     var json = false
 
     func validate() throws {
-        if config == nil && !resume { throw ValidationError("give --config FILE (or --name RUN --resume to continue a run)") }
+        // `--name RUN` alone reads the run's own config.yaml (validate --interim-report); a new run there is refused.
+        if config == nil && !resume && name == nil { throw ValidationError("give --config FILE (or --name RUN --resume to continue a run)") }
         if resume && name == nil && config == nil { throw ValidationError("--resume needs --name RUN (or the --config it was started with)") }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
     }

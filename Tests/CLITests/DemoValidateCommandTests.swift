@@ -45,6 +45,11 @@ import Testing
         #expect(r.stdout.contains("(c) n=2") && r.stdout.contains("(f) n=3"))
         #expect(r.stdout.contains("arm (e) did not run — not measured"))
         let csv = try String(contentsOf: folder.appendingPathComponent("q/per_case.csv"), encoding: .utf8)
+        // The interim report of a finished run covers every size; it needs the run's name and nothing else.
+        let interim = try CommandRunner.run(["validate", "--outputs", folder.path, "--name", "q", "--interim-report"], in: Fixtures.repositoryRoot)
+        #expect(interim.status == 0 && interim.stdout.contains("interim report of cohort sizes 2, 3 (24 of 24 trainings finished)"), "\(interim.stdout)\(interim.stderr)")
+        let refused = try CommandRunner.run(["validate", "--outputs", folder.path, "--name", "q", "--interim-report", "--set", "alpha=0.01"], in: Fixtures.repositoryRoot)
+        #expect(refused.status == 1 && refused.stderr.contains("--interim-report"))
         // Six arms × cohorts of 2 and 3 × 2 seeds × 3 test cases.
         #expect(csv.split(separator: "\n").count == 1 + 6 * 2 * 2 * 3)
     }

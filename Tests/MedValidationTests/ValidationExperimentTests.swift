@@ -88,6 +88,9 @@ import Testing
             let kept = try FileManager.default.contentsOfDirectory(atPath: results.path).filter { $0.hasSuffix(".json") }
             #expect(kept.count == 3)
             #expect(!FileManager.default.fileExists(atPath: bFolder.appendingPathComponent("summary.json").path))
+            // No cohort size is complete after 3 trainings: no interim report yet.
+            let early = try ValidationExperiment.writeInterimReport(configuration: resolved, directory: bFolder)
+            #expect(early.summary == nil && early.finished == 3 && early.total == summary.results.count - 2)
             // Resuming with another configuration is refused and names the key.
             var changed = resolved
             changed = try ConfigLoader.load(ValidationExperimentConfig.self, yaml: resolved.yaml, source: "changed.yaml", overrides: ["alpha=0.01"])
@@ -96,6 +99,13 @@ import Testing
             } throws: { ($0 as? MedSynthError)?.description.contains("alpha") ?? false }
             let resumed = try #require(try ValidationExperiment(configuration: resolved, directory: bFolder, resume: true, workers: 1).run())
             #expect(resumed.results.map(Self.numbers) == summary.results.map(Self.numbers))
+            // Once every size is done the interim report holds what the final one holds, under interim/.
+            let late = try ValidationExperiment.writeInterimReport(configuration: resolved, directory: bFolder)
+            let interim = try #require(late.summary)
+            #expect(late.finished == late.total && interim.cohortSizes == [2, 3])
+            #expect(Set(interim.results.map(Self.numbers)) == Set(summary.results.map(Self.numbers)))
+            let page = try String(contentsOf: bFolder.appendingPathComponent("interim/report.html"), encoding: .utf8)
+            #expect(page.contains("Interim report: \(late.total) of \(late.total) trainings finished"))
         }
     }
 }
