@@ -82,7 +82,7 @@ public enum ValidationArm: String, Codable, Sendable, CaseIterable {
         let d = c.data, a = c.arms, x = c.arms.crossModality
         let m = c.segmenter.modality
         switch self {
-        case .real: return "\(tag) real \(m) cases only"
+        case .real: return "\(tag) real \(m) cases only\(d.lesionType.isEmpty ? "" : " (\(d.lesionType) lesions)")"
         case .augment: return "\(tag) real + \(a.augment.perCase) offline augmented copies per case (\(a.augment.pipeline))"
         case .onlineAugment: return "\(tag) real, patches augmented on the fly (\(a.onlineAugment.pipeline))"
         case .syntheticLesions:
@@ -90,7 +90,8 @@ public enum ValidationArm: String, Codable, Sendable, CaseIterable {
             return "\(tag) real + \(d.healthyCases) healthy cases with synthetic\(type) lesions (\(a.syntheticLesions.method.rawValue))"
         case .carveMix: return "\(tag) real + \(d.healthyCases) healthy cases with CarveMix transplants from the real cases"
         case .domainRandomised: return "\(tag) real + \(a.domainRandomisation.perCase) domain-randomised copies per case"
-        case .translated: return "\(tag) \(x.target) segmenter trained on \(x.source) translated to \(x.target)"
+        case .translated:
+            return "\(tag) \(x.target) segmenter trained on \(x.source) translated to \(x.target)\(d.lesionType.isEmpty ? "" : " (\(d.lesionType) lesions)")"
         case .sourceDirect: return "\(tag) \(x.target) segmenter trained on \(x.source) directly"
         case .targetReal:
             let same = Modality(name: x.target) == Modality(name: m)

@@ -272,9 +272,10 @@ public final class ValidationExperiment: @unchecked Sendable {
     /// Writes (or completes) every dataset the arms need, and the translator.
     public func prepareData(shouldStop: @escaping @Sendable () -> Bool = { false }) throws {
         let d = config.data
+        let type = try d.cohortLesionType()
         func phantom(_ url: URL, cases: Int, seed: UInt64, lesions: Int, role: String) throws {
             let (builder, configuration) = try PhantomDatasetBuilder.builtIn(cases: cases, shape: d.grid, seed: seed, lesions: lesions,
-                                                                             commandLine: commandLine)
+                                                                             lesionType: lesions > 0 ? type : nil, commandLine: commandLine)
             try write(url, configuration, builder.caseIDs, role: role, make: builder.makeCase)
         }
         // Case i of a phantom dataset depends only on its seed and i, so real-n4.h5 holds the first 4 cases of
@@ -366,7 +367,8 @@ public final class ValidationExperiment: @unchecked Sendable {
             return URL(fileURLWithPath: x.translator)
         }
         try write(translatorCasesFile, PhantomDatasetBuilder.builtIn(cases: x.translatorCases, shape: config.data.grid, seed: x.translatorSeed,
-                                                                    lesions: config.data.lesions, commandLine: commandLine))
+                                                                    lesions: config.data.lesions, lesionType: try config.data.cohortLesionType(),
+                                                                    commandLine: commandLine))
         let overrides = ["data.files=[\"\(translatorCasesFile.path)\"]", "training.steps=\(x.translatorSteps)"] + x.translatorOverrides
         return try TranslatorTraining.checkpoint(configFile: x.translatorConfig, overrides: overrides, directory: translatorDirectory,
                                                  files: [translatorCasesFile], label: "validate", log: log, shouldStop: shouldStop)

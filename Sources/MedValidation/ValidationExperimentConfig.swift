@@ -14,6 +14,11 @@ public struct ValidationDataConfig: Codable, Equatable, Sendable {
     public var shape: [Int] = [32, 128, 128]
     /// Lesions per real, validation, test and translator case: 1…K, drawn per case.
     public var lesions: Int = 3
+    /// The lesion type of the real, validation, test and translator cases (`LesionType`: glioma, metastasis,
+    /// haemorrhage, infarct, plaque), or "" (default) for the generic lesion model. Whether CT shows a lesion
+    /// depends on its type (haemorrhage is hyperdense, a plaque near-isodense), so the cross-modality arms are
+    /// judged per type: one run per type.
+    public var lesionType = ""
     /// The real-cohort sizes of the learning curve, ascending: every arm trains once per size and seed.
     public var cohortSizes: [Int] = [2, 4, 8, 16]
     /// The phantom seed of the real cases.
@@ -38,6 +43,12 @@ public struct ValidationDataConfig: Codable, Equatable, Sendable {
     /// The grid.
     public var grid: VolumeShape { VolumeShape(depth: shape[0], height: shape[1], width: shape[2]) }
 
+    /// The lesion type of the cohorts with lesions, nil for the generic model.
+    /// - Throws: `MedSynthError(.invalidArgument)` naming `data.lesionType` for an unknown type.
+    public func cohortLesionType() throws -> LesionType? {
+        lesionType.isEmpty ? nil : try LesionType(name: lesionType, subject: "data.lesionType")
+    }
+
     /// The largest cohort (the size of the real pool).
     public var largestCohort: Int { cohortSizes.max() ?? 0 }
 
@@ -49,6 +60,7 @@ public struct ValidationDataConfig: Codable, Equatable, Sendable {
         guard (1...20).contains(lesions) else {
             throw MedSynthError(.invalidArgument, "data.lesions", "is \(lesions); expected 1...20 lesions per case (the task is lesion segmentation)")
         }
+        _ = try cohortLesionType()
         guard !cohortSizes.isEmpty, cohortSizes.count <= 20, cohortSizes.allSatisfy({ (1...1000).contains($0) }),
               zip(cohortSizes, cohortSizes.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw MedSynthError(.invalidArgument, "data.cohortSizes", "is \(cohortSizes); expected 1...20 ascending real-cohort sizes, each 1...1000 cases, such as [2, 4, 8, 16]")

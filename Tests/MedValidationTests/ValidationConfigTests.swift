@@ -46,6 +46,7 @@ import Testing
         ("arms.augment.perCases=2", "perCases"),
         ("arms.syntheticLesions.type=tumour", "arms.syntheticLesions.type"),
         ("data.cohortSizes=[4, 2]", "data.cohortSizes"),
+        ("data.lesionType=tumour", "data.lesionType"),
         ("data.cohortSizes=[]", "data.cohortSizes"),
         ("data.validationSeed=12", "data.realSeed"),
         ("segmenter.training.patience=-1", "segmenter.training.patience"),

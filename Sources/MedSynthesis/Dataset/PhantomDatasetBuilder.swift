@@ -146,9 +146,11 @@ extension PhantomDatasetBuilder {
     /// every other option at its default: the built-in phantom data that training runs and `medsynth validate`
     /// generate.
     /// - Throws: `MedSynthError(.invalidArgument)` for invalid settings (naming the option).
-    public static func builtIn(cases: Int, shape: VolumeShape, seed: UInt64, lesions: Int,
+    /// - Parameter lesionType: a named lesion type (`--lesion-type`), nil for the generic lesion model.
+    public static func builtIn(cases: Int, shape: VolumeShape, seed: UInt64, lesions: Int, lesionType: LesionType? = nil,
                                commandLine: String) throws -> (builder: PhantomDatasetBuilder, configuration: DatasetRunConfiguration) {
-        let arguments = Arguments(cases: cases, shape: shape, seed: seed, lesions: lesions)
+        var arguments = Arguments(cases: cases, shape: shape, seed: seed, lesions: lesions)
+        arguments.lesionType = lesionType
         return (try PhantomDatasetBuilder(arguments, commandLine: commandLine), runConfiguration(arguments))
     }
 }
