@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "MedTensorTests", dependencies: ["MedTensor", "MedCore", "MedTestSupport", "MedTensorTestSupport"]),
         .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedTensor", "MedCore", "MedTestSupport", "MedTensorTestSupport"]),
         .testTarget(name: "MedNNInteropTests", dependencies: ["MedNN", "MedTensor", "MedIO", "MedCore", "MedTestSupport"]),
-        .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedInference", "MedNN", "MedTensor", "MedIO", "MedCore", "MedTestSupport"]),
+        .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedInference", "MedNN", "MedTensor", "MedIO", "MedCore", "MedTestSupport", "MedTensorTestSupport"]),
         .testTarget(name: "MedReportingTests", dependencies: ["MedReporting", "MedTestSupport"]),
         .testTarget(name: "MedInferenceTests", dependencies: ["MedInference", "MedTraining", "MedNN", "MedTensor", "MedIO", "MedCore", "MedTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["COpenBLAS", "CZlib", "MedTestSupport"]),

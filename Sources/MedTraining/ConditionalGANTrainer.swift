@@ -7,7 +7,8 @@
 //
 // One step, as pix2pix's (Pix2PixTrainer): draw z, fake_B = G(CT, z); D takes one Adam step on
 // 0.5·(GAN(D(CT, fake_B.detach()), fake) + GAN(D(CT, PET), real)); then G one Adam step on
-// GAN(D(CT, fake_B), real) + λ_L1·mean|fake_B − PET| with D frozen.
+// GAN(D(CT, fake_B), real) + λ_L1·mean|fake_B − PET| with D frozen (lesion-weighted with `lesionL1Weight` > 0,
+// as pix2pix's).
 //
 // Defaults and why: LSGAN (more stable gradients than the cross-entropy GAN on the nearly flat, low-contrast
 // background of PET); λ_L1 100, pix2pix's weight — the L1 term anchors the SUV map voxel by voxel, and the
@@ -69,6 +70,10 @@ public struct ConditionalGANOptions: GANOptions {
     public var lambdaGP: Float = 10
     /// Weight of the L1 term (λ_L1, 100 as in pix2pix).
     public var lambdaL1: Float = 100
+    /// Extra L1 weight w of lesion voxels, as pix2pix's (0, the default: plain L1; > 0 needs label maps).
+    public var lesionL1Weight: Float = 0
+    /// The label values that `lesionL1Weight` weights (the phantom's lesion labels 10, 11, 12, 13).
+    public var lesionLabels: [Int] = LesionWeightedL1.phantomLesionLabels
     /// (CT, fake PET) pairs kept in the pool shown to D (0: none).
     public var poolSize: Int = 0
     /// Adam learning rate (2e-4).
@@ -90,11 +95,14 @@ public struct ConditionalGANOptions: GANOptions {
         try TrainingOptionCheck.range("downsamplings", downsamplings, 5...12)
         try TrainingOptionCheck.range("residualBlocks", residualBlocks, 0...64)
         try TrainingOptionCheck.nonNegative("lambdaL1", lambdaL1)
+        try lesionL1.validate()
     }
 }
 
 extension ConditionalGANOptions: TranslatorOptions {
     public static var kind: TranslationModelKind { .cgan }
+    /// The L1 term: `lesionL1Weight` over `lesionLabels`.
+    public var lesionL1: LesionWeightedL1 { LesionWeightedL1(weight: lesionL1Weight, lesionLabels: lesionLabels) }
     public func makeTrainer(seed: UInt64) throws -> any TranslatorTrainer { try ConditionalGANTrainer(options: self, seed: seed) }
 }
 
@@ -116,6 +124,8 @@ public final class ConditionalGANTrainer: Trainer {
     /// History of (CT, fake PET) pairs shown to D (capacity 0 by default).
     public var fakePool: ImagePool
     private let gan: GANLoss
+    /// The L1 term (lesion-weighted when `options.lesionL1Weight` > 0).
+    private let l1: LesionWeightedL1
     /// The WGAN-GP penalty (nil unless `ganMode` is wgangp).
     private let penalty: GradientPenalty?
     /// The stream of the penalty's interpolation weights α.
@@ -164,15 +174,19 @@ public final class ConditionalGANTrainer: Trainer {
         penalty = options.gradientPenalty
         penaltyGenerator = root.split(4)
         gan = GANLoss(mode: options.ganMode)
+        l1 = options.lesionL1
     }
 
     /// Stores the (CT, PET) pair the next step trains on.
-    /// - Precondition: CT is [N, inputChannels, H, W] and PET [N, outputChannels, H, W] with the same N, H, W.
+    /// - Precondition: CT is [N, inputChannels, H, W] and PET [N, outputChannels, H, W] with the same N, H, W;
+    ///   with a lesion weight > 0 the batch carries its label maps [N, 1, H, W].
     public func setInput(_ batch: PairedBatch) {
         let (a, b) = (batch.realA.shape, batch.realB.shape)
         precondition(a.count == 4 && b.count == 4 && a[1] == options.inputChannels && b[1] == options.outputChannels
                      && a[0] == b[0] && a[2...] == b[2...],
                      "the conditional GAN needs CT [N, \(options.inputChannels), H, W] and PET [N, \(options.outputChannels), H, W], got \(a) and \(b)")
+        precondition(!l1.isWeighted || batch.labels?.shape == [a[0], 1, a[2], a[3]],
+                     "the conditional GAN with lesionL1Weight \(l1.weight) needs label maps [\(a[0]), 1, \(a[2]), \(a[3])], got \(batch.labels?.shape.description ?? "none")")
         self.batch = batch
     }
 
@@ -181,7 +195,8 @@ public final class ConditionalGANTrainer: Trainer {
         let fakePET = generator(generatorInput(batch.realA, noiseGenerator: &noiseGenerator))
         (losses, visuals) = pairedStep(realA: batch.realA, realB: batch.realB, fakeB: fakePET, discriminator: discriminator,
                                        gan: gan, pool: &fakePool, penalty: penalty, penaltyGenerator: &penaltyGenerator,
-                                       optimizerG: optimizerG, optimizerD: optimizerD, lambdaL1: options.lambdaL1)
+                                       optimizerG: optimizerG, optimizerD: optimizerD, l1: l1, labels: batch.labels,
+                                       lambdaL1: options.lambdaL1)
     }
 
     public func currentLosses() -> [String: Float] { losses }

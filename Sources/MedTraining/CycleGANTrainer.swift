@@ -54,6 +54,8 @@ public struct CycleGANOptions: GANOptions {
 
 extension CycleGANOptions: TranslatorOptions {
     public static var kind: TranslationModelKind { .cyclegan }
+    /// Unweighted: CycleGAN has no paired L1 term to weight.
+    public var lesionL1: LesionWeightedL1 { .unweighted }
 
     public func makeTrainer(seed: UInt64) throws -> any TranslatorTrainer {
         try validate()

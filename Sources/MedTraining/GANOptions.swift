@@ -68,28 +68,6 @@ extension GANOptions {
     var gradientPenalty: GradientPenalty? { ganMode == .wgangp ? GradientPenalty(weight: lambdaGP) : nil }
 }
 
-/// The options of one translator kind, as the `network` section of a `TranslationRunConfig`; the kind's trainer
-/// is built beside its options.
-public protocol TranslatorOptions: GANOptions {
-    /// The trainer these options configure.
-    static var kind: TranslationModelKind { get }
-    /// The trainer, initialised from `seed`.
-    /// - Throws: the options' checks.
-    func makeTrainer(seed: UInt64) throws -> any TranslatorTrainer
-}
-
-extension TranslationModelKind {
-    /// The options type of this kind: the one place that maps a `model` to its trainer (`medsynth train`, the
-    /// validation experiment's translators). Call a generic function with it to work on the kind's types.
-    public var optionsType: any TranslatorOptions.Type {
-        switch self {
-        case .cyclegan: return CycleGANOptions.self
-        case .pix2pix: return Pix2PixOptions.self
-        case .cgan: return ConditionalGANOptions.self
-        }
-    }
-}
-
 /// Range checks for trainer options, each throwing `MedSynthError(.invalidArgument)` that names the option,
 /// quotes the value and says what is allowed.
 enum TrainingOptionCheck {

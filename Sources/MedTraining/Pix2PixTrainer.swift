@@ -7,7 +7,9 @@
 // One step, in the reference's order (D first, then G, both from the same forward pass fake_B = G(A)):
 //   D:  0.5·(GAN(D(A, fake_B.detach()), fake) + GAN(D(A, B), real)), one Adam step over D;
 //   G:  GAN(D(A, fake_B), real) + λ_L1·mean|fake_B − B| with D frozen (no D gradient is computed; D is the one
-//       just updated), one Adam step over G.
+//       just updated), one Adam step over G. With `lesionL1Weight` w > 0 the L1 term is the lesion-weighted one,
+//       mean((1 + w·[label ∈ lesionLabels])·|fake_B − B|) (LesionWeightedL1.swift), from the batch's label maps;
+//       w = 0 (the default) is the reference's term, bit for bit.
 // Defaults are the reference's pix2pix defaults (options/*.py and `Pix2PixModel.modify_commandline_options`):
 // unet_256 (8 downsamplings), ngf = ndf = 64, basic 70×70 PatchGAN (3 layers), batch norm, dropout 0.5 in the
 // generator's innermost ngf·8 levels (the reference sets `--no_dropout` only for CycleGAN), vanilla GAN loss,
@@ -51,6 +53,11 @@ public struct Pix2PixOptions: GANOptions {
     public var lambdaGP: Float = 10
     /// Weight of the L1 term (λ_L1, 100).
     public var lambdaL1: Float = 100
+    /// Extra L1 weight w of lesion voxels: each voxel's |fake − real| counts 1 + w·[label ∈ `lesionLabels`] times
+    /// (0, the default: the reference's plain L1; > 0 needs label maps in the data).
+    public var lesionL1Weight: Float = 0
+    /// The label values that `lesionL1Weight` weights (the phantom's lesion labels 10, 11, 12, 13).
+    public var lesionLabels: [Int] = LesionWeightedL1.phantomLesionLabels
     /// (A, fake B) pairs kept in the pool shown to D (0: none, the pix2pix default).
     public var poolSize: Int = 0
     /// Adam learning rate (2e-4).
@@ -69,11 +76,14 @@ public struct Pix2PixOptions: GANOptions {
         try validateShared()
         try TrainingOptionCheck.range("downsamplings", downsamplings, 5...12)
         try TrainingOptionCheck.nonNegative("lambdaL1", lambdaL1)
+        try lesionL1.validate()
     }
 }
 
 extension Pix2PixOptions: TranslatorOptions {
     public static var kind: TranslationModelKind { .pix2pix }
+    /// The L1 term: `lesionL1Weight` over `lesionLabels`.
+    public var lesionL1: LesionWeightedL1 { LesionWeightedL1(weight: lesionL1Weight, lesionLabels: lesionLabels) }
     public func makeTrainer(seed: UInt64) throws -> any TranslatorTrainer { try Pix2PixTrainer(options: self, seed: seed) }
 }
 
@@ -93,6 +103,8 @@ public final class Pix2PixTrainer: Trainer {
     /// History of (A, fake B) pairs shown to D (capacity 0 by default: D sees this step's pair).
     public var fakePool: ImagePool
     private let gan: GANLoss
+    /// The L1 term (lesion-weighted when `options.lesionL1Weight` > 0).
+    private let l1: LesionWeightedL1
     /// The WGAN-GP penalty (nil unless `ganMode` is wgangp).
     private let penalty: GradientPenalty?
     /// The stream of the penalty's interpolation weights α.
@@ -125,17 +137,21 @@ public final class Pix2PixTrainer: Trainer {
         optimizerD = options.adam(discriminator.namedParameters(prefix: "D"))
         fakePool = ImagePool(capacity: options.poolSize, generator: root.split(2))
         gan = GANLoss(mode: options.ganMode)
+        l1 = options.lesionL1
         penalty = options.gradientPenalty
         penaltyGenerator = root.split(3)
     }
 
     /// Stores the pair the next step trains on.
-    /// - Precondition: A is [N, inputChannels, H, W] and B [N, outputChannels, H, W] with the same N, H, W.
+    /// - Precondition: A is [N, inputChannels, H, W] and B [N, outputChannels, H, W] with the same N, H, W; with
+    ///   a lesion weight > 0 the batch carries its label maps [N, 1, H, W].
     public func setInput(_ batch: PairedBatch) {
         let (a, b) = (batch.realA.shape, batch.realB.shape)
         precondition(a.count == 4 && b.count == 4 && a[1] == options.inputChannels && b[1] == options.outputChannels
                      && a[0] == b[0] && a[2...] == b[2...],
                      "pix2pix needs A [N, \(options.inputChannels), H, W] and B [N, \(options.outputChannels), H, W], got \(a) and \(b)")
+        precondition(!l1.isWeighted || batch.labels?.shape == [a[0], 1, a[2], a[3]],
+                     "pix2pix with lesionL1Weight \(l1.weight) needs label maps [\(a[0]), 1, \(a[2]), \(a[3])], got \(batch.labels?.shape.description ?? "none")")
         self.batch = batch
     }
 
@@ -144,7 +160,8 @@ public final class Pix2PixTrainer: Trainer {
         let fakeB = generator(batch.realA)
         (losses, visuals) = pairedStep(realA: batch.realA, realB: batch.realB, fakeB: fakeB, discriminator: discriminator,
                                        gan: gan, pool: &fakePool, penalty: penalty, penaltyGenerator: &penaltyGenerator,
-                                       optimizerG: optimizerG, optimizerD: optimizerD, lambdaL1: options.lambdaL1)
+                                       optimizerG: optimizerG, optimizerD: optimizerD, l1: l1, labels: batch.labels,
+                                       lambdaL1: options.lambdaL1)
     }
 
     public func currentLosses() -> [String: Float] { losses }
@@ -164,12 +181,14 @@ public final class Pix2PixTrainer: Trainer {
 
 /// The rest of a pix2pix or conditional-GAN step once G has made `fakeB` from `realA` (the reference's
 /// `optimize_parameters`): D one Adam step on 0.5·(GAN(D(A, pooled fake B), fake) + GAN(D(A, B), real)) (+ the
-/// penalty), then G one Adam step on GAN(D(A, fake B), real) + λ_L1·mean|fake B − B| with D frozen (its weight
-/// gradients are not computed) and already updated.
+/// penalty), then G one Adam step on GAN(D(A, fake B), real) + λ_L1·L1(fake B, B) with D frozen (its weight
+/// gradients are not computed) and already updated. L1 is `l1` over the pair's `labels`: mean|fake B − B| when
+/// its weight is 0, the lesion-weighted mean otherwise.
 /// - Returns: the step's losses (G_GAN, G_L1, D_real, D_fake, and D_GP with a penalty) and visuals.
 func pairedStep(realA: Tensor, realB: Tensor, fakeB: Tensor, discriminator: NLayerDiscriminator, gan: GANLoss,
                 pool: inout ImagePool, penalty: GradientPenalty?, penaltyGenerator: inout SeededGenerator,
-                optimizerG: Optimizer<Adam>, optimizerD: Optimizer<Adam>, lambdaL1: Float)
+                optimizerG: Optimizer<Adam>, optimizerD: Optimizer<Adam>, l1: LesionWeightedL1, labels: Tensor?,
+                lambdaL1: Float)
     -> (losses: [String: Float], visuals: [String: Tensor]) {
     let fakeAB = Tensor.concatenate([realA, fakeB], axis: 1)
 
@@ -184,7 +203,7 @@ func pairedStep(realA: Tensor, realB: Tensor, fakeB: Tensor, discriminator: NLay
     discriminator.setRequiresGrad(false)
     optimizerG.zeroGrad()
     let lossGAN = gan(discriminator(fakeAB), targetIsReal: true)
-    let lossL1 = l1Loss(fakeB, realB) * lambdaL1
+    let lossL1 = l1(fakeB, realB, labels: labels) * lambdaL1
     (lossGAN + lossL1).backward()
     optimizerG.step()
     discriminator.setRequiresGrad(true)
@@ -212,7 +231,7 @@ func conditionalDiscriminatorBackward(_ discriminator: NLayerDiscriminator, gan:
 }
 
 /// `loss` plus, when `penalty` is given, the WGAN-GP penalty of `discriminator` between `real` and `fake` (α
-/// drawn from `generator`); also the penalty's value (0 without one). Shared by all three trainers.
+/// drawn from `generator`); also the penalty's value (0 without one). Shared by the three GAN trainers.
 func addingPenalty(_ penalty: GradientPenalty?, to loss: Tensor, _ discriminator: NLayerDiscriminator, real: Tensor,
                    fake: Tensor, generator: inout SeededGenerator) -> (loss: Tensor, penalty: Float) {
     guard let penalty else { return (loss, 0) }

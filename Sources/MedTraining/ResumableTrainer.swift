@@ -132,3 +132,16 @@ extension ConditionalGANTrainer: ResumableTrainer {
         (fakePool, noiseGenerator, penaltyGenerator) = (pool, noise, penalty)
     }
 }
+
+extension RegressionTrainer: ResumableTrainer {
+    public var optimizers: [(name: String, optimizer: any ParameterOptimizer)] { [("G", optimizerG)] }
+
+    /// Only dropout streams (when dropout is on): the trainer draws nothing else.
+    public func saveState(into state: inout TrainingState) {
+        saveDropoutStreams(into: &state)
+    }
+
+    public func restoreState(from state: TrainingState) throws {
+        try restoreDropoutStreams(from: state)
+    }
+}

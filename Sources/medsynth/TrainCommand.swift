@@ -10,9 +10,9 @@ import MedTraining
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a translator (CycleGAN, pix2pix, conditional GAN) from a YAML configuration.",
+        abstract: "Train a translator (CycleGAN, pix2pix, conditional GAN, U-Net regression) from a YAML configuration.",
         discussion: """
-        The configuration's `model` (cyclegan, pix2pix, cgan) picks the trainer; every other setting has a default (docs/TRAINING.md lists them). Without `data.files` the run uses the built-in phantom, generated once under OUTPUTS/datasets/. The run folder OUTPUTS/NAME/ gets config.yaml (resolved, non-defaults listed), losses.csv, validation.csv (PSNR / SSIM / MAE in physical units on held-out cases), checkpoints/{latest,best,step-N}.h5, samples/step-N.png and report.html.
+        The configuration's `model` (cyclegan, pix2pix, cgan, regression) picks the trainer; every other setting has a default (docs/TRAINING.md lists them). Without `data.files` the run uses the built-in phantom, generated once under OUTPUTS/datasets/. The run folder OUTPUTS/NAME/ gets config.yaml (resolved, non-defaults listed), losses.csv, validation.csv (PSNR / SSIM / MAE in physical units on held-out cases), checkpoints/{latest,best,step-N}.h5, samples/step-N.png and report.html.
 
         Ctrl-C saves checkpoints/latest.h5 and stops; `--resume` continues exactly where it stopped (same weights at the end as an uninterrupted run). A NaN or infinite loss stops the run and keeps the last good checkpoint.
 
@@ -21,6 +21,7 @@ struct TrainCommand: ParsableCommand {
           medsynth train --config Configs/pix2pix-ct2t1.yaml --name p2p-short --steps 200
           medsynth train --name cyclegan-ct2t1 --resume
           medsynth train --config Configs/cgan-ct2pet.yaml --set network.lambdaL1=50 --set seed=3
+          medsynth train --config Configs/regression-ct2flair.yaml
         """
     )
 

@@ -107,6 +107,42 @@ import Testing
         #expect(losses.split(separator: "\n").count == 1 + 1500, "one row per step, none twice")
     }
 
+    @Test func regressionWithALesionWeightTrainsAndItsCheckpointTranslates() throws {
+        // model: regression with the lesion-weighted L1 on a built-in phantom with lesions (label maps present), then
+        // `translate` with its checkpoint exactly as with a pix2pix one.
+        let folder = try Fixtures.temporaryFolder("train-regression")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let yaml = """
+        model: regression
+        seed: 2
+        data:
+          phantom: { cases: 3, shape: [16, 32, 32], seed: 4, lesions: 2 }
+          slices: { modalityA: CT, modalityB: FLAIR, pairing: paired, validationFraction: 0.34, validationSlices: 4 }
+        network: { generatorFilters: 4, downsamplings: 5, lesionL1Weight: 20 }
+        training: { steps: 4, logEvery: 2, validateEvery: 4, checkpointEvery: 0, sampleRows: 1 }
+        """
+        try Data(yaml.utf8).write(to: folder.appendingPathComponent("reg.yaml"))
+        let r = try CommandRunner.run(["train", "--config", "reg.yaml", "--outputs", "out", "--json"], in: folder, timeoutSeconds: 300)
+        #expect(r.status == 0 && !r.signaled, "\(r.stderr)")
+        #expect(r.stdout.contains("\"model\" : \"regression\"") || r.stdout.contains("\"model\": \"regression\""), "\(r.stdout)")
+        let losses = try String(contentsOf: folder.appendingPathComponent("out/reg/losses.csv"), encoding: .utf8)
+        #expect(losses.hasPrefix("step,learning_rate,G_L1\n"))
+
+        let dataset = "out/datasets/phantom-3c-16x32x32-seed4-lesions2.h5"
+        let convert = try CommandRunner.run(["convert", dataset, "ct.nii.gz", "--dataset", "/cases/case000/CT"], in: folder)
+        #expect(convert.status == 0, "\(convert.stderr)")
+        let translate = try CommandRunner.run(["translate", "--checkpoint", "out/reg/checkpoints/latest.h5", "--in", "ct.nii.gz",
+                                               "--out", "flair.nii.gz", "--json"], in: folder)
+        #expect(translate.status == 0 && translate.stdout.contains("regression"), "\(translate.stderr)\(translate.stdout)")
+        let info = try CommandRunner.run(["info", "flair.nii.gz", "--json"], in: folder)
+        #expect(info.status == 0 && info.stdout.contains("FLAIR"), "\(info.stdout)")
+
+        // A bad weight is one line naming the key.
+        let bad = try CommandRunner.run(["train", "--config", "reg.yaml", "--name", "bad", "--outputs", "out",
+                                         "--set", "network.lesionL1Weight=-3"], in: folder)
+        #expect(bad.status == 1 && bad.stderr.contains("network.lesionL1Weight") && bad.stderr.contains("-3"), "\(bad.stderr)")
+    }
+
     @Test func configurationMistakesAreOneLineNamingTheKey() throws {
         let folder = try Self.folder("train-bad", steps: 2)
         defer { try? FileManager.default.removeItem(at: folder) }

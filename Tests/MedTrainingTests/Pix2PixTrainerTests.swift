@@ -90,6 +90,8 @@ enum PairedTestData {
             ("learningRate", { $0.learningRate = 0 }),
             ("beta1", { $0.beta1 = 1 }),
             ("beta2", { $0.beta2 = -0.1 }),
+            ("lesionL1Weight", { $0.lesionL1Weight = -2 }),
+            ("lesionLabels", { $0.lesionLabels = [10, -1] }),
         ]
         for (name, change) in cases {
             var o = Pix2PixOptions()
@@ -185,6 +187,83 @@ enum PairedTestData {
         #expect(trainer.generator.stateDict().mapValues(\.scalars) == state, "running statistics moved")
         #expect(trainer.generator.namedModules().compactMap { ($0.module as? Dropout)?.generator } == dropouts)
         #expect(trainer.generator.namedModules().allSatisfy { $0.module.isTraining })
+    }
+
+    /// Random label maps [N, 1, H, W] over air, white matter and the lesion labels.
+    static func labels(batch: Int, size: Int, generator: inout SeededGenerator) -> Tensor {
+        let choices: [Float] = [0, 8, 8, 8, 10, 11, 12, 13]
+        return Tensor((0..<(batch * size * size)).map { _ in choices[CaseSplit.uniformIndex(choices.count, &generator)] },
+                      shape: [batch, 1, size, size])
+    }
+
+    @Test func zeroLesionWeightIsTheReferenceStepBitForBit() throws {
+        // The step as it was before the lesion term existed, written out with the plain fused L1: a trainer with
+        // lesionL1Weight 0 (given label maps or not) must take exactly these steps. 6 levels at 64 px: batch
+        // norm and a dropout level.
+        var options = smallOptions()
+        options.downsamplings = 6
+        #expect(options.lesionL1Weight == 0 && options.lesionLabels == [10, 11, 12, 13])
+        var g = SeededGenerator(seed: 31)
+        let batches = (0..<3).map { _ in
+            let pair = PairedTestData.randomPair(size: 64, generator: &g)
+            return PairedBatch(realA: pair.realA, realB: pair.realB, labels: Self.labels(batch: 1, size: 64, generator: &g))
+        }
+        let withLabels = try Pix2PixTrainer(options: options, seed: 8)
+        let withoutLabels = try Pix2PixTrainer(options: options, seed: 8)
+        let reference = try Pix2PixTrainer(options: options, seed: 8)
+        let gan = GANLoss(mode: options.ganMode)
+        var referenceLosses: [String: Float] = [:]
+        for batch in batches {
+            withLabels.setInput(batch)
+            withLabels.optimizeParameters()
+            withoutLabels.setInput(PairedBatch(realA: batch.realA, realB: batch.realB))
+            withoutLabels.optimizeParameters()
+
+            let fakeB = reference.generator(batch.realA)
+            let fakeAB = Tensor.concatenate([batch.realA, fakeB], axis: 1)
+            reference.optimizerD.zeroGrad()
+            let d = conditionalDiscriminatorBackward(reference.discriminator, gan: gan, fake: reference.fakePool.query(fakeAB),
+                                                     real: Tensor.concatenate([batch.realA, batch.realB], axis: 1),
+                                                     penalty: nil, generator: &reference.penaltyGenerator)
+            reference.optimizerD.step()
+            reference.discriminator.setRequiresGrad(false)
+            reference.optimizerG.zeroGrad()
+            let lossGAN = gan(reference.discriminator(fakeAB), targetIsReal: true)
+            let lossL1 = l1Loss(fakeB, batch.realB) * options.lambdaL1
+            (lossGAN + lossL1).backward()
+            reference.optimizerG.step()
+            reference.discriminator.setRequiresGrad(true)
+            referenceLosses = ["G_GAN": lossGAN.item, "G_L1": lossL1.item, "D_real": d.real, "D_fake": d.fake]
+        }
+        func weights(_ t: Pix2PixTrainer) -> [[UInt32]] {
+            t.networks.flatMap { $0.module.orderedStateDict().map { $0.value.scalars.map(\.bitPattern) } }
+        }
+        #expect(weights(withLabels) == weights(reference), "weight 0 with label maps moved the step")
+        #expect(weights(withoutLabels) == weights(reference), "weight 0 without label maps moved the step")
+        #expect(withLabels.currentLosses() == referenceLosses && withoutLabels.currentLosses() == referenceLosses)
+    }
+
+    @Test func lesionWeightedL1IsTheGeneratorsL1Term() throws {
+        var options = smallOptions()
+        (options.lesionL1Weight, options.lambdaL1) = (20, 50)
+        var g = SeededGenerator(seed: 41)
+        let pair = PairedTestData.randomPair(batch: 2, size: 32, generator: &g)
+        let labels = Self.labels(batch: 2, size: 32, generator: &g)
+        let trainer = try Pix2PixTrainer(options: options, seed: 2)
+        trainer.setInput(PairedBatch(realA: pair.realA, realB: pair.realB, labels: labels))
+        trainer.optimizeParameters()
+        // G_L1 is λ times the weighted L1 of this step's G(A) (the fake_B visual, before G's update).
+        let fake = trainer.currentVisuals()["fake_B"]!.scalars
+        let expected = 50 * LesionWeightedL1Tests.naive(fake, pair.realB.scalars, labels.scalars, weight: 20,
+                                                        lesions: [10, 11, 12, 13])
+        let got = Double(trainer.currentLosses()["G_L1"]!)
+        #expect(Swift.abs(got - expected) <= 1e-5 * expected, "G_L1 \(got), expected \(expected)")
+        // The unweighted twin reports the plain L1, which is smaller.
+        options.lesionL1Weight = 0
+        let plain = try Pix2PixTrainer(options: options, seed: 2)
+        plain.setInput(PairedBatch(realA: pair.realA, realB: pair.realB, labels: labels))
+        plain.optimizeParameters()
+        #expect(plain.currentLosses()["G_L1"]! < trainer.currentLosses()["G_L1"]!)
     }
 
     @Test func lsganAndImagePoolOptionsTrain() throws {

@@ -74,6 +74,30 @@ import Testing
                        feed: { $0.setInput(PairedBatch(realA: $1.0, realB: $1.1)) }, name: "pix2pix")
     }
 
+    /// Fixed label maps [1, 1, size, size]: white matter with a lesion square (labels 10 and 12).
+    private static func lesionLabels(size: Int) -> Tensor {
+        var values = [Float](repeating: 8, count: size * size)
+        for r in (size / 4)..<(size / 2) { for c in (size / 3)..<(size / 2) { values[r * size + c] = r % 2 == 0 ? 10 : 12 } }
+        return Tensor(values, shape: [1, 1, size, size])
+    }
+
+    @Test func pix2pixWithLesionWeightedL1() throws {
+        var o = Pix2PixOptions()
+        (o.generatorFilters, o.discriminatorFilters, o.downsamplings, o.lesionL1Weight) = (4, 4, 5, 20)
+        let labels = Self.lesionLabels(size: 32)
+        try Self.check({ try Pix2PixTrainer(options: o, seed: $0) }, total: 4, split: 2,
+                       feed: { $0.setInput(PairedBatch(realA: $1.0, realB: $1.1, labels: labels)) }, name: "pix2pix-lesion")
+    }
+
+    @Test func regressionWithLesionWeightAndDropout() throws {
+        var o = RegressionOptions()
+        (o.generatorFilters, o.downsamplings, o.useDropout, o.lesionL1Weight) = (4, 6, true, 20)
+        // 6 levels (the first with dropout) need 64-px images.
+        let labels = Self.lesionLabels(size: 64)
+        try Self.check({ try RegressionTrainer(options: o, seed: $0) }, total: 5, split: 2, size: 64,
+                       feed: { $0.setInput(PairedBatch(realA: $1.0, realB: $1.1, labels: labels)) }, name: "regression")
+    }
+
     @Test func conditionalGANWithNoise() throws {
         var o = ConditionalGANOptions()
         (o.generatorFilters, o.discriminatorFilters, o.downsamplings) = (4, 4, 5)

@@ -406,4 +406,69 @@ enum SliceFixture {
             }
         }
     }
+
+    @Test func labelMapsTravelWithTheBatchesWhenAskedFor() throws {
+        let folder = try Fixtures.temporaryFolder("slicelabels")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try HDF5TestGate.exclusive {
+            var volumes = SliceFixture.volumes()
+            // A label pattern without mirror symmetry, so a label crop flipped unlike A's would show.
+            func label(_ k: Int, _ j: Int, _ i: Int) -> Float { Float((3 * j + 7 * i + k) % 14) }
+            for k in 0..<SliceFixture.depth { for j in 0..<SliceFixture.height { for i in 0..<SliceFixture.width {
+                volumes[2][k, j, i] = label(k, j, i)
+            } } }
+            let file = try SliceFixture.write((0..<3).map { (String(format: "case%03d", $0), volumes) }, to: folder, name: "labels.h5")
+            var options = SliceFixture.options()
+            options.validationFraction = 0.34
+            let plain = try SliceDataset(files: [file], options: options, generator: SeededGenerator(seed: 2))
+            let carrying = try SliceDataset(files: [file], options: options, generator: SeededGenerator(seed: 2),
+                                            labelMapsRequiredBy: "test")
+            #expect(!plain.carriesLabelMaps && carrying.carriesLabelMaps)
+            #expect(carrying.cachedByteCount > plain.cachedByteCount)
+            var flipped = 0
+            for _ in 0..<12 {
+                let (p, c) = (plain.nextBatch(), carrying.nextBatch())
+                #expect(p.labels == nil)
+                // Carrying label maps changes no draw.
+                #expect(c.samplesA == p.samplesA && c.a.scalars == p.a.scalars && c.b.scalars == p.b.scalars)
+                let labels = try #require(c.labels)
+                #expect(labels.shape == c.a.shape && c.paired.labels?.scalars == labels.scalars)
+                let (a, l) = (c.a.scalars, labels.scalars)
+                for (n, s) in c.samplesA.enumerated() {
+                    if s.flipped { flipped += 1 }
+                    let m = try #require(carrying.mapping(.a, fileIndex: s.fileIndex, caseID: s.caseID))
+                    var bad = 0
+                    for r in 0..<s.height { for x in 0..<s.width {
+                        let index = (n * s.height + r) * s.width + x
+                        let p = SliceFixture.position(ofCT: m.physical(a[index]))
+                        if l[index] != label(p.k, p.j, p.i) { bad += 1 }
+                    } }
+                    #expect(bad == 0, "\(bad) label pixels of \(s) are not those of the A pixel beside them")
+                }
+            }
+            #expect(flipped > 0)
+            #expect(carrying.samplerState == plain.samplerState)
+        }
+    }
+
+    @Test func aRequiredLabelMapThatIsMissingIsNamedWithTheFileAndTheSetting() throws {
+        let folder = try Fixtures.temporaryFolder("slicenolabels")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try HDF5TestGate.exclusive {
+            let file = try SliceFixture.write((0..<3).map { (String(format: "case%03d", $0), SliceFixture.volumes(withLabels: false)) },
+                                              to: folder, name: "nolabels.h5")
+            var options = SliceFixture.options()
+            options.foregroundSource = .intensity
+            _ = try SliceDataset(files: [file], options: options, generator: SeededGenerator(seed: 1))   // loads without the need
+            do {
+                _ = try SliceDataset(files: [file], options: options, generator: SeededGenerator(seed: 1),
+                                     labelMapsRequiredBy: "network.lesionL1Weight = 20.0")
+                Issue.record("a dataset without label maps must be refused when they are required")
+            } catch let e as MedSynthError {
+                #expect(e.kind == .notFound && e.subject == file.path)
+                #expect(e.message.contains("network.lesionL1Weight = 20.0") && e.message.contains("'label'") && e.message.contains("case000"),
+                        "\(e.message)")
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MedCore
+import MedInference
 import MedIO
 import MedNN
 import MedTensor
@@ -52,8 +53,12 @@ import Testing
     /// Runs `yaml` straight through, and again stopped after `stopAfter` steps and resumed in a new process-like
     /// object; the checkpoints, loss log and validation log must agree exactly.
     func checkResume<N: TranslatorOptions>(_ type: N.Type, yaml: String, stopAfter: Int, name: String,
-                                           inspect: (URL) throws -> Void = { _ in }) throws {
-        try SliceFixture.withFiles { folder, files in
+                                           inspect: (URL) throws -> Void = { _ in },
+                                           files makeFiles: (URL) throws -> [URL] = { try SliceFixture.standardFiles(in: $0) }) throws {
+        let folder = try Fixtures.temporaryFolder("slicedata")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try HDF5TestGate.exclusive {
+            let files = try makeFiles(folder)
             let resolved = try Self.config(type, yaml)
             let straightDir = folder.appendingPathComponent("straight-\(name)")
             let straight = try TranslationRun(configuration: resolved, files: files, directory: straightDir, resume: false)
@@ -104,6 +109,65 @@ import Testing
 
     @Test func conditionalGANRunResumesExactlyWithItsNoiseStream() throws {
         try checkResume(ConditionalGANOptions.self, yaml: Self.cganYAML, stopAfter: 3, name: "cgan")
+    }
+
+    // MARK: - Regression and the lesion-weighted L1
+
+    /// A tiny regression run on `TranslationLesionFixture` (32-pixel slices for the 5-level U-Net), lesion weight 20.
+    static let regressionYAML = """
+    model: regression
+    seed: 4
+    data:
+      slices: { modalityA: CT, modalityB: FLAIR, pairing: paired, validationFraction: 0.4 }
+    network: { generatorFilters: 4, downsamplings: 5, lesionL1Weight: 20 }
+    training: { steps: 5, logEvery: 2, validateEvery: 2, checkpointEvery: 0, validationBatchSize: 2, sampleRows: 1 }
+    """
+
+    @Test func regressionRunWithLesionWeightResumesExactlyAndItsCheckpointTranslates() throws {
+        try checkResume(RegressionOptions.self, yaml: Self.regressionYAML, stopAfter: 3, name: "regression", inspect: { folder in
+            let log = try Self.text(folder.appendingPathComponent("losses.csv"))
+            #expect(log.hasPrefix("step,learning_rate,G_L1\n"), "\(log)")
+            // The checkpoint is used exactly as a pix2pix one: VolumeTranslator rebuilds G and translates CT → FLAIR,
+            // equal to the trained generator applied slice by slice.
+            let url = folder.appendingPathComponent("checkpoints/latest.h5")
+            let translator = try VolumeTranslator(checkpoint: url, options: TranslationOptions(batchSize: 3))
+            #expect(translator.description.model == .regression && translator.networkName == "G")
+            #expect(translator.inputModality == .ct && translator.outputModality == .flair && translator.sideMultiple == 32)
+            let ct = TranslationLesionFixture.volumes()[0]
+            let result = try translator.translate(ct, subject: "ct")
+            #expect(result.volume.shape == ct.shape && result.volume.affine == ct.affine && result.volume.modality == .flair)
+
+            let trainer = try RegressionTrainer(options: try Self.config(RegressionOptions.self, Self.regressionYAML).value.network, seed: 99)
+            try trainer.checkpoint().load(from: url)
+            var expected: [Float] = []
+            for k in 0..<ct.shape.depth {
+                let x = Tensor(result.inputMapping.normalize(ct.sliceVoxels(k)), shape: [1, 1, 32, 32])
+                expected += result.outputMapping.physicalValues(of: trainer.translate(x))
+            }
+            let difference = Approx.maxAbsDifference(result.volume.voxels, expected) / (result.outputMapping.width / 2)
+            #expect(difference <= 1e-5, "VolumeTranslator vs the trained generator: \(difference) of the half window")
+        }, files: TranslationLesionFixture.files(in:))
+    }
+
+    @Test func aLesionWeightOnDataWithoutLabelMapsNamesTheFileAndTheKey() throws {
+        let folder = try Fixtures.temporaryFolder("nolabels")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try HDF5TestGate.exclusive {
+            let file = try SliceFixture.write((0..<3).map { (String(format: "case%03d", $0), SliceFixture.volumes(withLabels: false)) },
+                                              to: folder, name: "nolabels.h5")
+            let resolved = try Self.config(ConditionalGANOptions.self, Self.cganYAML,
+                                           ["data.slices.foregroundSource=intensity", "network.lesionL1Weight=5"])
+            do {
+                _ = try TranslationRun(configuration: resolved, files: [file], directory: folder.appendingPathComponent("run"), resume: false)
+                Issue.record("a lesion weight without label maps must be refused")
+            } catch let e as MedSynthError {
+                #expect(e.subject == file.path && e.message.contains("network.lesionL1Weight = 5.0") && e.message.contains("'label'"),
+                        "\(e)")
+            }
+            // Weight 0 trains on the same files.
+            let plain = try Self.config(ConditionalGANOptions.self, Self.cganYAML, ["data.slices.foregroundSource=intensity", "training.steps=1"])
+            try TranslationRun(configuration: plain, files: [file], directory: folder.appendingPathComponent("plain"), resume: false).run()
+        }
     }
 
     @Test func runFolderHoldsEverythingTheIssueAsksFor() throws {
@@ -233,6 +297,27 @@ import Testing
         #expect(message(["network.ganMode=wgangp"]) == "")
         #expect(message(["network.ganMode=wgangp", "network.lambdaGP=-1"]).contains("network.lambdaGP"))
         #expect(message(["model=pix2pix"]).contains("model"))
+        // The lesion-weighted L1: keys of the paired kinds only, checked by name.
+        #expect(message(["network.lesionL1Weight=3"]).contains("network.lesionL1Weight"))   // not a CycleGAN key
+        func regression(_ overrides: [String], _ yaml: String = TranslationRunTests.regressionYAML) -> MedSynthError? {
+            do {
+                _ = try Self.config(RegressionOptions.self, yaml, overrides)
+                return nil
+            } catch { return error as? MedSynthError }
+        }
+        #expect(regression([]) == nil)
+        #expect(regression(["network.lesionL1Weight=-1"])?.subject == "network.lesionL1Weight")
+        #expect(regression(["network.lesionL1Weight=.nan"])?.subject == "network.lesionL1Weight")
+        #expect(regression(["network.lesionLabels=[10, 0]"])?.subject == "network.lesionLabels")
+        #expect(regression(["network.lesionLabels=[]"])?.subject == "network.lesionLabels")
+        #expect(regression(["data.slices.pairing=unpaired"])?.subject == "data.slices.pairing")
+        #expect(regression(["network.discriminatorFilters=8"])?.description.contains("network.discriminatorFilters") == true)
+        do {
+            _ = try Self.config(Pix2PixOptions.self, "model: pix2pix", ["network.lesionLabels=[0]"])
+            Issue.record("label 0 as a lesion label must be refused")
+        } catch let e as MedSynthError {
+            #expect(e.subject == "network.lesionLabels" && e.message.contains("0"))
+        }
         let pix = """
         model: pix2pix
         data: { slices: { pairing: unpaired } }
@@ -253,5 +338,33 @@ import Testing
                 #expect(e.subject == "data.slices.cropSize" && e.message.contains("multiples of 4"))
             }
         }
+    }
+}
+
+/// Five co-registered CT / FLAIR / label cases of 4×32×32 (32-pixel slices for a 5-level U-Net): a head of white
+/// matter (label 8) in air with a lesion (label 10) that is bright on FLAIR and nearly invisible on CT — the
+/// phantom's situation in miniature. The lesion moves with the case.
+enum TranslationLesionFixture {
+    static let shape = VolumeShape(depth: 4, height: 32, width: 32)
+
+    /// CT, FLAIR and label of case `index`.
+    static func volumes(_ index: Int = 0) -> [Volume] {
+        var ct = Volume(shape: shape, modality: .ct)
+        var flair = Volume(shape: shape, modality: .flair)
+        var labels = Volume(shape: shape, modality: .label)
+        for k in 0..<shape.depth { for j in 0..<shape.height { for i in 0..<shape.width {
+            let (y, x) = (Double(j) - 15.5, Double(i) - 15.5)
+            let inHead = y * y / 169 + x * x / 144 < 1
+            let lesion = inHead && abs(j - 12 - index) < 3 && abs(i - 14 - index) < 3 && k > 0
+            ct[k, j, i] = inHead ? Float(30 + j + (lesion ? 5 : 0)) : -1000
+            flair[k, j, i] = inHead ? Float(lesion ? 700 : 300 + 2 * i) : Float(k + j % 3)
+            labels[k, j, i] = lesion ? 10 : (inHead ? 8 : 0)
+        } } }
+        return [ct, flair, labels]
+    }
+
+    /// The dataset file in `folder`.
+    static func files(in folder: URL) throws -> [URL] {
+        [try SliceFixture.write((0..<5).map { (String(format: "case%03d", $0), volumes($0)) }, to: folder, name: "lesions.h5")]
     }
 }

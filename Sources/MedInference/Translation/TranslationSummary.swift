@@ -10,7 +10,7 @@ public struct TranslationSummary: Codable, Sendable, Equatable {
     public var checkpoint: String
     /// `AtoB` or `BtoA`.
     public var direction: String
-    /// The checkpoint's model (`cyclegan`, `pix2pix`, `cgan`).
+    /// The checkpoint's model (`cyclegan`, `pix2pix`, `cgan`, `regression`).
     public var model: String
     /// The input modality.
     public var inputModality: String

@@ -35,17 +35,22 @@ struct CachedCase {
     /// Held-out cases with a label map: label > 0 (the head), [depth][height][width] on A's grid; nil otherwise.
     /// Validation metrics are computed inside it.
     var headMask: [Bool]? = nil
+    /// Training cases of a dataset that carries label maps: the label values, [depth][height][width] on A's
+    /// grid; nil otherwise.
+    var labels: [Float]? = nil
 
-    /// Bytes held (both volumes, Float32).
-    var byteCount: Int { (voxelsA.count + voxelsB.count) * MemoryLayout<Float>.size }
+    /// Bytes held (both volumes and a carried label map, Float32).
+    var byteCount: Int { (voxelsA.count + voxelsB.count + (labels?.count ?? 0)) * MemoryLayout<Float>.size }
 }
 
 extension SliceDataset {
     /// Lists the cases of every file and checks each holds what the options need.
+    /// - Parameter labelMapsRequiredBy: the setting that needs every case's label map (nil: none does).
     /// - Throws: `MedSynthError` naming the file: `.invalidArgument` (no files, a file listed twice), errors of
     ///   `MedSynthDataset.caseIDs`, `.notFound` (no cases; a case without modality A, B or — for label
-    ///   foreground — `label`, listing the modalities it has).
-    static func listCases(_ files: [URL], options: SliceDatasetOptions) throws -> [CaseListing] {
+    ///   foreground or `labelMapsRequiredBy` — `label`, listing the modalities it has).
+    static func listCases(_ files: [URL], options: SliceDatasetOptions,
+                          labelMapsRequiredBy: String? = nil) throws -> [CaseListing] {
         guard !files.isEmpty else {
             throw MedSynthError(.invalidArgument, "files", "no dataset files given; expected one or more MedSynth HDF5 datasets")
         }
@@ -69,6 +74,10 @@ extension SliceDataset {
                     throw MedSynthError(.notFound, url.path,
                                         "case '\(id)' has no '\(nameLabel)' volume, which foregroundSource 'labels' needs; modalities present: \(present); set foregroundSource to intensity or none, or minimumForegroundFraction to 0")
                 }
+                if let setting = labelMapsRequiredBy, !names.contains(nameLabel) {
+                    throw MedSynthError(.notFound, url.path,
+                                        "case '\(id)' has no '\(nameLabel)' volume, which \(setting) needs (its lesion voxels are weighted by their label values); modalities present: \(present); use datasets with label maps (`medsynth phantom` writes them) or set that weight to 0")
+                }
                 listings.append(CaseListing(fileIndex: fileIndex, caseID: id, datasetNames: names, sourceCaseID: source ?? ""))
             }
         }
@@ -87,14 +96,26 @@ extension SliceDataset {
     }
 
     /// Reads, checks and normalises one case's volumes and finds its usable slices.
+    /// - Parameters:
+    ///   - keepHeadMask: keep label > 0 as the head mask (held-out cases with a label map of the image's shape).
+    ///   - keepLabels: keep the label values for the batches (the listing must hold a label map; `listCases`
+    ///     checked it).
     /// - Throws: `MedSynthError` naming the file and case: read errors, `.mismatch` (paired volumes of different
     ///   shape or geometry; a label map of another shape), errors of `IntensityNormalization.fit`.
     static func loadCase(_ listing: CaseListing, url: URL, options: SliceDatasetOptions,
                          normalizationA: IntensityNormalization, normalizationB: IntensityNormalization,
-                         keepHeadMask: Bool = false) throws -> CachedCase {
+                         keepHeadMask: Bool = false, keepLabels: Bool = false) throws -> CachedCase {
         let id = listing.caseID
         func read(_ modality: Modality) throws -> Volume {
             try HDF5VolumeStore.read(url, dataset: HDF5VolumeStore.datasetPath(caseID: id, modality: modality)).volume
+        }
+        // The label map is read at most once, by whichever use comes first.
+        var labelMap: Volume? = nil
+        func readLabels() throws -> Volume {
+            if let labelMap { return labelMap }
+            let labels = try read(.label)
+            labelMap = labels
+            return labels
         }
         let volumeA = try read(options.modalityA)
         let volumeB = try read(options.modalityB)
@@ -116,7 +137,7 @@ extension SliceDataset {
 
         var headMask: [Bool]? = nil
         if keepHeadMask && listing.datasetNames.contains(HDF5VolumeStore.datasetName(for: .label)) {
-            let labels = try read(.label)
+            let labels = try readLabels()
             if labels.shape == volumeA.shape && (options.pairing == .unpaired || labels.shape == volumeB.shape) {
                 headMask = labels.voxels.map { $0 > 0 }
             }
@@ -129,7 +150,7 @@ extension SliceDataset {
             case .none:
                 break
             case .labels:
-                let labels = try read(.label)
+                let labels = try readLabels()
                 for (shape, name) in [(volumeA.shape, nameA), (volumeB.shape, nameB)] where shape != labels.shape {
                     throw MedSynthError(.mismatch, url.path,
                                         "case '\(id)': label is \(labels.shape) but \(name) is \(shape); label foreground needs a label map of the image's shape")
@@ -146,10 +167,19 @@ extension SliceDataset {
                 }
             }
         }
+        var carried: [Float]? = nil
+        if keepLabels {
+            let labels = try readLabels()
+            guard labels.shape == volumeA.shape else {
+                throw MedSynthError(.mismatch, url.path,
+                                    "case '\(id)': label is \(labels.shape) but \(nameA) is \(volumeA.shape); lesion weights need a label map on the image's grid")
+            }
+            carried = labels.voxels
+        }
         return CachedCase(fileIndex: listing.fileIndex, caseID: id, voxelsA: voxelsA, voxelsB: voxelsB,
                           shapeA: volumeA.shape, shapeB: volumeB.shape, affineA: volumeA.affine, affineB: volumeB.affine,
                           mappingA: mappingA, mappingB: mappingB, eligibleA: eligibleA, eligibleB: eligibleB,
-                          headMask: headMask)
+                          headMask: headMask, labels: carried)
     }
 
     /// The slices in which at least `threshold` of the voxels satisfy `isForeground`.

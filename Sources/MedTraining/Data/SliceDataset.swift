@@ -26,10 +26,14 @@ import MedTensor
 ///   images of a pair. Slices with less foreground than `minimumForegroundFraction` are never drawn.
 /// - **Determinism.** Every draw comes from split streams of the generator passed in (`SliceSamplerState`):
 ///   the same generator gives byte-identical batches, and a restored state continues exactly.
+/// - **Label maps.** Batches carry the training slices' label values (`SliceBatch.labels`, cropped and flipped
+///   as A) only when asked (`labelMapsRequiredBy`, for the lesion-weighted L1 term); every case must then hold
+///   a `label` volume of A's shape. Otherwise nothing about the draws changes.
 /// - **Memory.** Both normalised volumes of every case stay in memory as Float32 for the whole run, read once
-///   at construction (label maps are read, reduced to per-slice foreground fractions and dropped):
-///   `cachedByteCount` = Σ over cases of 4 bytes × (A's + B's voxels) — 64 MiB for 8 cases of 64×128×128
-///   (2 modalities), 512 MiB for 8 cases of 128×256×256. The HDF5 files are not touched after `init`.
+///   at construction (label maps are read, reduced to per-slice foreground fractions and dropped, unless batches
+///   carry them): `cachedByteCount` = Σ over cases of 4 bytes × (A's + B's voxels, + the training label map's
+///   when carried) — 64 MiB for 8 cases of 64×128×128 (2 modalities), 512 MiB for 8 cases of 128×256×256. The
+///   HDF5 files are not touched after `init`.
 public final class SliceDataset {
     /// Which modality of a pair.
     public enum Domain: String, Sendable, CaseIterable {
@@ -61,6 +65,8 @@ public final class SliceDataset {
     /// The index in `cases` of each (file, case id).
     private let caseIndexByKey: [CaseKey: Int]
 
+    /// Whether training batches carry label maps (`SliceBatch.labels`).
+    public let carriesLabelMaps: Bool
     private var state: SliceSamplerState
     private var orderCache: [Int: (epoch: Int, order: [Int])] = [:]
 
@@ -88,11 +94,16 @@ public final class SliceDataset {
     ///   - options: modalities, pairing, normalisation, split, crop, filtering, batch size.
     ///   - generator: the source of every training draw (shuffles, crops, flips); the split uses
     ///     `options.splitSeed` instead.
+    ///   - labelMapsRequiredBy: nil (the default): batches carry no label maps. Otherwise the setting that needs
+    ///     them, quoted in the error for a case without one (`"network.lesionL1Weight = 20"`): every training
+    ///     batch then carries its label values (`SliceBatch.labels`).
     /// - Throws: `MedSynthError`: `.invalidArgument` for bad options (naming the option), too few cases for the
     ///   split, a crop larger than a slice or a batch of slices of different sizes, no eligible slice left;
-    ///   `.notFound` naming the file and case when a modality is missing (listing those present);
-    ///   `.mismatch` for paired volumes of different shapes or geometry; HDF5 and normalisation errors.
-    public init(files: [URL], options: SliceDatasetOptions, generator: SeededGenerator) throws {
+    ///   `.notFound` naming the file and case when a modality is missing (listing those present), or the label
+    ///   map that `labelMapsRequiredBy` asks for; `.mismatch` for paired volumes of different shapes or geometry,
+    ///   or a carried label map of another shape; HDF5 and normalisation errors.
+    public init(files: [URL], options: SliceDatasetOptions, generator: SeededGenerator,
+                labelMapsRequiredBy: String? = nil) throws {
         try options.validate()
         self.files = files
         self.options = options
@@ -100,7 +111,7 @@ public final class SliceDataset {
         self.normalizationA = normalizationA
         self.normalizationB = normalizationB
 
-        let listings = try Self.listCases(files, options: options)
+        let listings = try Self.listCases(files, options: options, labelMapsRequiredBy: labelMapsRequiredBy)
         let groups = Self.sourceGroups(listings)
         let describe = files.count == 1 ? files[0].path : "the \(files.count) files"
         let held = try CaseSplit.validationGroups(Set(groups), fraction: options.validationFraction,
@@ -112,7 +123,8 @@ public final class SliceDataset {
             let l = listings[i]
             cases.append(try Self.loadCase(l, url: files[l.fileIndex], options: options,
                                            normalizationA: normalizationA, normalizationB: normalizationB,
-                                           keepHeadMask: n >= training.count))
+                                           keepHeadMask: n >= training.count,
+                                           keepLabels: labelMapsRequiredBy != nil && n < training.count))
         }
         self.cases = cases
         trainingCaseCount = training.count
@@ -133,6 +145,7 @@ public final class SliceDataset {
 
         let signature = Self.signature(options: options, cases: cases, entriesA: entriesA, entriesB: entriesB)
         state = SliceSamplerState(generator: generator, datasetSignature: signature)
+        carriesLabelMaps = labelMapsRequiredBy != nil
     }
 
     // MARK: - What was loaded
@@ -224,7 +237,7 @@ public final class SliceDataset {
             }
         }
         return SliceBatch(a: tensor(samplesA, domain: .a), b: tensor(samplesB, domain: .b),
-                          samplesA: samplesA, samplesB: samplesB)
+                          labels: carriesLabelMaps ? labelTensor(samplesA) : nil, samplesA: samplesA, samplesB: samplesB)
     }
 
     /// The next (case, slice) of a stream's shuffled pass, starting a new pass when one ends.
@@ -266,13 +279,27 @@ public final class SliceDataset {
     /// Copies the samples' crops (flipped where marked) into one [N, 1, H, W] tensor.
     /// - Precondition: every sample has the same height and width (checked at construction).
     func tensor(_ samples: [SliceSample], domain: Domain) -> Tensor {
+        crops(samples) { domain == .a ? ($0.shapeA, $0.voxelsA) : ($0.shapeB, $0.voxelsB) }
+    }
+
+    /// The label values of the samples' crops (on A's grid, flipped where marked), [N, 1, H, W].
+    /// - Precondition: the dataset carries label maps and the samples are of training cases.
+    func labelTensor(_ samples: [SliceSample]) -> Tensor {
+        crops(samples) { c in
+            guard let labels = c.labels else { preconditionFailure("no label map kept for case '\(c.caseID)'") }
+            return (c.shapeA, labels)
+        }
+    }
+
+    /// Copies the samples' crops of the volume `source` picks from each case (flipped where marked) into one
+    /// [N, 1, H, W] tensor.
+    private func crops(_ samples: [SliceSample], of source: (CachedCase) -> (VolumeShape, [Float])) -> Tensor {
         let (h, w) = (samples[0].height, samples[0].width)
         var values = [Float](repeating: 0, count: samples.count * h * w)
         values.withUnsafeMutableBufferPointer { out in
             for (n, s) in samples.enumerated() {
                 precondition(s.height == h && s.width == w, "batch of mixed sizes: \(s.height)x\(s.width) and \(h)x\(w)")
-                let c = cases[caseIndexByKey[CaseKey(fileIndex: s.fileIndex, caseID: s.caseID)]!]
-                let (shape, voxels) = domain == .a ? (c.shapeA, c.voxelsA) : (c.shapeB, c.voxelsB)
+                let (shape, voxels) = source(cases[caseIndexByKey[CaseKey(fileIndex: s.fileIndex, caseID: s.caseID)]!])
                 voxels.withUnsafeBufferPointer { src in
                     for r in 0..<h {
                         let from = (s.slice * shape.height + s.originRow + r) * shape.width + s.originColumn

@@ -49,7 +49,7 @@ public struct TrainingSummary: Codable, Sendable {
     public var report: String
 }
 
-/// A translator training run in a folder (`medsynth train`): trains one of the three translators on slices of
+/// A translator training run in a folder (`medsynth train`): trains one of the four translators on slices of
 /// MedSynth HDF5 datasets, logs losses, validates in physical units, saves checkpoints and keeps a report — the
 /// `TrainingRun` skeleton with translation's data, validation and report.
 ///
@@ -79,13 +79,16 @@ public final class TranslationRun<Network: TranslatorOptions>: TrainingRun {
     ///   - resume: continue from `checkpoints/latest.h5`.
     /// - Throws: `MedSynthError`: a new run in a folder that already holds one (`.invalidArgument`, suggesting
     ///   `--resume`), a resume without a checkpoint or with another configuration (`.mismatch`, naming the
-    ///   differing keys), data and checkpoint errors.
+    ///   differing keys), a case without a label map when `network.lesionL1Weight` > 0 (`.notFound`, naming the
+    ///   file, the case and the key), data and checkpoint errors.
     public init(configuration: ResolvedConfiguration<TranslationRunConfig<Network>>, files: [URL], directory: URL,
                 resume: Bool) throws {
         self.configuration = configuration
         record = try RunRecord(claiming: directory, resume: resume)
         let root = SeededGenerator(seed: configuration.value.seed)
-        dataset = try SliceDataset(files: files, options: configuration.value.data.slices, generator: root.split(SeedStream.sampling))
+        let l1 = configuration.value.network.lesionL1
+        dataset = try SliceDataset(files: files, options: configuration.value.data.slices, generator: root.split(SeedStream.sampling),
+                                   labelMapsRequiredBy: l1.isWeighted ? "network.lesionL1Weight = \(l1.weight)" : nil)
         var weights = root.split(SeedStream.weights)
         trainer = try configuration.value.network.makeTrainer(seed: weights.next())
         outputMapping = dataset.typicalMapping(.b)

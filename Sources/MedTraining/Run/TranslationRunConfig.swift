@@ -135,7 +135,7 @@ public struct TranslationRunConfig<Network: TranslatorOptions>: RunConfiguration
         switch Network.kind {
         case .cyclegan:
             break
-        case .pix2pix, .cgan:
+        case .pix2pix, .cgan, .regression:
             guard data.slices.pairing == .paired else {
                 throw MedSynthError(.invalidArgument, "data.slices.pairing",
                                     "is \(data.slices.pairing.rawValue), but \(Network.kind.rawValue) learns from co-registered pairs; expected paired")

@@ -26,7 +26,7 @@ public struct TranslatorDescription: Codable, Equatable, Sendable {
     /// The `TrainingState` JSON key.
     public static let stateKey = "translator"
 
-    /// The trainer: `cyclegan`, `pix2pix` or `cgan`.
+    /// The trainer: `cyclegan`, `pix2pix`, `cgan` or `regression`.
     public var model: TranslationModelKind
     /// Domain A's modality (the input of A→B).
     public var modalityA: Modality
@@ -41,7 +41,7 @@ public struct TranslatorDescription: Codable, Equatable, Sendable {
     /// The window that maps a generated B image back to physical units.
     public var outputMappingB: IntensityMapping
     /// The checkpoint network that runs each direction ("AtoB": "G_A", "BtoA": "G_B" for CycleGAN; "AtoB": "G"
-    /// for pix2pix and the conditional GAN).
+    /// for pix2pix, the conditional GAN and regression).
     public var generators: [String: String]
     /// Gaussian noise channels appended to the input (the conditional GAN; 0 otherwise).
     public var noiseChannels: Int
@@ -108,7 +108,7 @@ public struct TranslatorDescription: Codable, Equatable, Sendable {
     }
 }
 
-/// The three translators.
+/// The four translators.
 public enum TranslationModelKind: String, Codable, Sendable, CaseIterable {
     /// Unpaired CycleGAN (`CycleGANTrainer`).
     case cyclegan
@@ -116,6 +116,8 @@ public enum TranslationModelKind: String, Codable, Sendable, CaseIterable {
     case pix2pix
     /// Conditional GAN with a noise input (`ConditionalGANTrainer`).
     case cgan
+    /// Paired U-Net regression with the (lesion-weighted) L1 loss alone, no discriminator (`RegressionTrainer`).
+    case regression
 }
 
 extension TranslationModelKind {

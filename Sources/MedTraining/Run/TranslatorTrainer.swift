@@ -57,3 +57,15 @@ extension ConditionalGANTrainer: TranslatorTrainer {
         options.generatorArchitecture == .unet ? 1 << options.downsamplings : 4
     }
 }
+
+extension RegressionTrainer: TranslatorTrainer {
+    public func trainStep(_ batch: SliceBatch) {
+        setInput(batch.paired)
+        optimizeParameters()
+    }
+
+    public func translateAToB(_ a: Tensor, noise: inout SeededGenerator) -> Tensor { translate(a) }
+    public var generatorNames: [String: String] { ["AtoB": "G"] }
+    public var inputNoise: (channels: Int, std: Float) { (0, 0) }
+    public var sideMultiple: Int { 1 << options.downsamplings }
+}
