@@ -116,6 +116,12 @@ public enum ConfigLoader {
         return ResolvedConfiguration(value: config, nonDefaults: nonDefaults, yaml: header + yamlText)
     }
 
+    /// Every setting of `C()` by dotted key, rendered as `RunFiles.leaves` renders a configuration text.
+    static func defaultLeaves<C: RunConfiguration>(_ type: C.Type) throws -> [String: String] {
+        let flat = try flatten(try node(of: C()), source: "defaults of \(C.self)")
+        return Dictionary(flat.map { ($0.key, render(tidy($0.node))) }, uniquingKeysWith: { a, _ in a })
+    }
+
     // MARK: - Node trees
 
     /// A non-integer numeric scalar in its shortest decimal form: "0.2" for "2e-1", and for a Float default

@@ -73,13 +73,36 @@ public enum RunFiles {
 
     /// "training.steps: 2000 in the checkpoint, 3000 now; …" between two canonical YAML texts.
     public static func differences(_ saved: String, _ now: String) -> String {
-        func leaves(_ text: String) -> [String: String] {
-            guard let node = try? Yams.compose(yaml: text), let flat = try? ConfigLoader.flatten(node, source: "") else { return [:] }
-            return Dictionary(flat.map { ($0.key, ConfigLoader.render($0.node)) }, uniquingKeysWith: { a, _ in a })
-        }
-        let a = leaves(saved), b = leaves(now)
-        let keys = Set(a.keys).union(b.keys).sorted().filter { a[$0] != b[$0] }
+        let keys = differingKeys(saved, now)
         if keys.isEmpty { return "the texts differ" }
+        let a = leaves(saved), b = leaves(now)
         return keys.map { "\($0): \(a[$0] ?? "absent") in the checkpoint, \(b[$0] ?? "absent") now" }.joined(separator: "; ")
+    }
+
+    /// The dotted keys whose values differ between two configuration texts, sorted.
+    static func differingKeys(_ saved: String, _ now: String) -> [String] {
+        let a = leaves(saved), b = leaves(now)
+        return Set(a.keys).union(b.keys).sorted().filter { a[$0] != b[$0] }
+    }
+
+    /// Every setting of a configuration text by dotted key, rendered.
+    static func leaves(_ text: String) -> [String: String] {
+        guard let node = try? Yams.compose(yaml: text), let flat = try? ConfigLoader.flatten(node, source: "") else { return [:] }
+        return Dictionary(flat.map { ($0.key, ConfigLoader.render($0.node)) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Whether a run saved with configuration `saved` may resume under `now`: the same settings, except settings the
+    /// saved text lacks that are at their default now — settings added to MedSynth after the run was saved, which
+    /// then behave as the run did (a new setting's default keeps the old behaviour).
+    /// - Returns: nil when it may, else the differences as `differences` words them.
+    public static func resumeConflict<C: RunConfiguration>(_ type: C.Type, saved: String, now: String) -> String? {
+        let savedLeaves = leaves(saved), nowLeaves = leaves(now)
+        if savedLeaves.isEmpty { return saved == now ? nil : "the texts differ" }
+        let defaults = (try? ConfigLoader.defaultLeaves(C.self)) ?? [:]
+        let keys = differingKeys(saved, now).filter { key in
+            !(savedLeaves[key] == nil && nowLeaves[key] != nil && nowLeaves[key] == defaults[key])
+        }
+        if keys.isEmpty { return nil }
+        return keys.map { "\($0): \(savedLeaves[$0] ?? "absent") in the checkpoint, \(nowLeaves[$0] ?? "absent") now" }.joined(separator: "; ")
     }
 }

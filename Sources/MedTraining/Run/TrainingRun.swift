@@ -185,6 +185,8 @@ public protocol TrainingRun: AnyObject {
     associatedtype Validation: RunValidation
     associatedtype Summary: Codable & Sendable
     associatedtype LoopSettings: RunLoopSettings
+    /// The configuration type (its defaults decide which settings a run saved by an older MedSynth may lack).
+    associatedtype Configuration: RunConfiguration
 
     /// The run's record, which holds its folder.
     var record: RunRecord<Validation> { get }
@@ -418,9 +420,10 @@ extension TrainingRun {
         let contents = try CheckpointContents.read(from: url)
         let s = contents.trainingState
         let now = RunFiles.canonical(configYAML)
-        if let saved = s.strings["run.config"], saved != now {
+        if let saved = s.strings["run.config"], saved != now,
+           let conflict = RunFiles.resumeConflict(Configuration.self, saved: saved, now: now) {
             throw MedSynthError(.mismatch, url.path,
-                                "was saved with another configuration (\(RunFiles.differences(saved, now))); resume with the run's own config.yaml, or start a new run with --name")
+                                "was saved with another configuration (\(conflict)); resume with the run's own config.yaml, or start a new run with --name")
         }
         guard let saved = s.integers["run.step"], saved >= 0 else {
             throw MedSynthError(.corrupt, url.path, "has no run.step in its training state; expected a checkpoint written by \(Self.command)")

@@ -63,6 +63,7 @@ public struct TrainingSummary: Codable, Sendable {
 /// Resuming also restores the trainer's pools and random streams and the slice sampler.
 public final class TranslationRun<Network: TranslatorOptions>: TrainingRun {
     /// The resolved configuration.
+    public typealias Configuration = TranslationRunConfig<Network>
     public let configuration: ResolvedConfiguration<TranslationRunConfig<Network>>
     public var config: TranslationRunConfig<Network> { configuration.value }
     public var configYAML: String { configuration.yaml }

@@ -43,6 +43,7 @@ public struct SegmentationSummary: Codable, Sendable {
 /// Resuming also restores the patch sampler.
 public final class SegmentationRun: TrainingRun {
     /// The resolved configuration.
+    public typealias Configuration = SegmentationRunConfig
     public let configuration: ResolvedConfiguration<SegmentationRunConfig>
     public var config: SegmentationRunConfig { configuration.value }
     public var configYAML: String { configuration.yaml }
