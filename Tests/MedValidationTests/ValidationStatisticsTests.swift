@@ -135,6 +135,17 @@ import Testing
         // The gain at n = 2 (mean d / 2 = +17.5 points) is larger than at n = 4 (+8.75): the "shrinks" target is met.
         let shrink = try #require(s.targets.first { $0.goal.contains("shrinks") })
         #expect(shrink.met == true)
+        // An arm that loses at the smallest size is not judged: a loss that grows is not a gain that shrinks.
+        let losing = results.map { r -> ValidationJobResult in
+            guard r.arm == .syntheticLesions else { return r }
+            var r = r
+            r.cases = r.cases.map { var c = $0; c.dice = max(0, c.dice - (r.cohortSize == 2 ? 0.3 : 0.5)); return c }
+            return r
+        }
+        let lossTarget = try #require(ValidationSummary(config: config, arms: [.real, .syntheticLesions], results: losing,
+                                                        testCaseIDs: (0..<6).map { "case00\($0)" }, translatorCheckpoint: nil, seconds: 1,
+                                                        directory: "/tmp/x").targets.first { $0.goal.contains("shrinks") })
+        #expect(lossTarget.met == nil)
         #expect(abs(c2.diceComparison!.meanDifference - 0.175) < 1e-9 && abs(c4.diceComparison!.meanDifference - 0.0875) < 1e-9)
         // The learning curve's interval is over seeds: one seed, so the bar collapses to the point.
         #expect(c2.diceSeeds.count == 1)
