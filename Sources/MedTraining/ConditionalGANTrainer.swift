@@ -99,10 +99,8 @@ public struct ConditionalGANOptions: GANOptions {
     }
 }
 
-extension ConditionalGANOptions: TranslatorOptions {
+extension ConditionalGANOptions: TranslatorOptions, LesionL1Settings {
     public static var kind: TranslationModelKind { .cgan }
-    /// The L1 term: `lesionL1Weight` over `lesionLabels`.
-    public var lesionL1: LesionWeightedL1 { LesionWeightedL1(weight: lesionL1Weight, lesionLabels: lesionLabels) }
     public func makeTrainer(seed: UInt64) throws -> any TranslatorTrainer { try ConditionalGANTrainer(options: self, seed: seed) }
 }
 

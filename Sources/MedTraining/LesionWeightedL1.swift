@@ -87,3 +87,15 @@ public struct LesionWeightedL1: Equatable, Sendable {
         }
     }
 }
+
+/// Options that carry the two lesion-L1 settings (`network.lesionL1Weight`, `network.lesionLabels`): their L1 term
+/// is `lesionL1` (pix2pix, the conditional GAN, regression).
+public protocol LesionL1Settings {
+    var lesionL1Weight: Float { get }
+    var lesionLabels: [Int] { get }
+}
+
+extension LesionL1Settings {
+    /// The L1 term: `lesionL1Weight` over `lesionLabels`.
+    public var lesionL1: LesionWeightedL1 { LesionWeightedL1(weight: lesionL1Weight, lesionLabels: lesionLabels) }
+}

@@ -80,10 +80,8 @@ public struct Pix2PixOptions: GANOptions {
     }
 }
 
-extension Pix2PixOptions: TranslatorOptions {
+extension Pix2PixOptions: TranslatorOptions, LesionL1Settings {
     public static var kind: TranslationModelKind { .pix2pix }
-    /// The L1 term: `lesionL1Weight` over `lesionLabels`.
-    public var lesionL1: LesionWeightedL1 { LesionWeightedL1(weight: lesionL1Weight, lesionLabels: lesionLabels) }
     public func makeTrainer(seed: UInt64) throws -> any TranslatorTrainer { try Pix2PixTrainer(options: self, seed: seed) }
 }
 

@@ -62,10 +62,8 @@ public struct RegressionOptions: Codable, Equatable, Sendable {
     }
 }
 
-extension RegressionOptions: TranslatorOptions {
+extension RegressionOptions: TranslatorOptions, LesionL1Settings {
     public static var kind: TranslationModelKind { .regression }
-    /// The L1 loss: `lesionL1Weight` over `lesionLabels`.
-    public var lesionL1: LesionWeightedL1 { LesionWeightedL1(weight: lesionL1Weight, lesionLabels: lesionLabels) }
     public func makeTrainer(seed: UInt64) throws -> any TranslatorTrainer { try RegressionTrainer(options: self, seed: seed) }
 }
 

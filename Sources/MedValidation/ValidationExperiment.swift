@@ -167,6 +167,18 @@ public final class ValidationExperiment: @unchecked Sendable {
         }
     }
 
+    /// `results` with (e ceiling)'s results added when it is (a)'s training: (e ceiling) trains on the real cases'
+    /// target images, and when the target is arm (a)'s modality that is arm (a)'s training exactly (same data, seed
+    /// and settings), so its result is (a)'s at the cross-modality size.
+    static func withCeiling(_ results: [ValidationJobResult], _ config: ValidationExperimentConfig) -> [ValidationJobResult] {
+        guard ceilingIsArmA(config) else { return results }
+        return results + results.filter { $0.arm == .real && $0.cohortSize == config.crossModalityCohortSize }.map {
+            var copy = $0
+            copy.arm = .targetReal
+            return copy
+        }
+    }
+
     /// Whether (e ceiling) is (a)'s training in `config`.
     static func ceilingIsArmA(_ config: ValidationExperimentConfig) -> Bool {
         config.arms.crossModality.enabled
@@ -197,13 +209,7 @@ public final class ValidationExperiment: @unchecked Sendable {
                 throw MedSynthError(.corrupt, url.path, "cannot be read as a training result (\(error)); delete it to train that arm again")
             }
         }
-        if ceilingIsArmA(partial) {
-            for r in results where r.arm == .real && r.cohortSize == partial.crossModalityCohortSize {
-                var copy = r
-                copy.arm = .targetReal
-                results.append(copy)
-            }
-        }
+        results = withCeiling(results, partial)
         let testIDs = try MedSynthDataset.caseIDs(in: directory.appendingPathComponent("data/test.h5"))
         let summary = ValidationSummary(config: partial, arms: ValidationArm.enabled(in: partial), results: results, testCaseIDs: testIDs,
                                         translatorCheckpoint: nil, seconds: 0, directory: directory.path)
@@ -232,17 +238,7 @@ public final class ValidationExperiment: @unchecked Sendable {
         if shouldStop() && jobs.contains(where: { !FileManager.default.fileExists(atPath: resultFile($0).path) }) {
             return nil
         }
-        var results = try jobs.map { try readResult($0) }
-        if ceilingIsArmA {
-            // (e ceiling) trains on the real cases' target images; when the target is arm (a)'s modality that is
-            // arm (a)'s training exactly (same data, seed and settings), so its result is (a)'s.
-            let size = config.crossModalityCohortSize
-            for r in results where r.arm == .real && r.cohortSize == size {
-                var copy = r
-                copy.arm = .targetReal
-                results.append(copy)
-            }
-        }
+        let results = Self.withCeiling(try jobs.map { try readResult($0) }, config)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let summary = ValidationSummary(config: config, arms: arms, results: results, testCaseIDs: try testCaseIDs(),
                                         translatorCheckpoint: translatorCheckpoint?.path, seconds: seconds,
@@ -251,8 +247,6 @@ public final class ValidationExperiment: @unchecked Sendable {
         return summary
     }
 
-    /// Whether (e ceiling) is the same training as (a): the cross-modality target is the segmenter's modality.
-    public var ceilingIsArmA: Bool { Self.ceilingIsArmA(config) }
 
     /// Reads a finished training's result.
     public func readResult(_ job: ValidationJob) throws -> ValidationJobResult {
