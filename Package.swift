@@ -30,6 +30,7 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // OpenSSL libcrypto: HMAC-SHA256 for the keyed (de-identified) case ids of `medsynth import`.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
@@ -82,7 +83,7 @@ let package = Package(
         // MARK: - Tensors, networks, training, inference
         // Float32 tensors with tape-based reverse-mode autodiff; matrix products and convolutions go through
         // OpenBLAS sgemm.
-        .target(name: "MedTensor", dependencies: ["MedCore", "COpenBLAS"]),
+        .target(name: "MedTensor", dependencies: ["MedCore", "COpenBLAS", "CDNNL"]),
         // Modules found by reflection (PyTorch-style dotted keys), layers, losses, optimizers, LR schedules,
         // initialisers and the reference networks (ResNet/U-Net generators, PatchGAN, U-Net segmenter);
         // checkpoints in HDF5 through MedIO.

@@ -8,6 +8,7 @@ packages=(
   libpng-dev            # PNG codec (libpng 1.6)
   libhdf5-dev           # HDF5 1.10 serial: datasets, checkpoints
   libopenblas-dev       # cblas_sgemm for the tensor engine
+  libdnnl-dev           # oneDNN 2.6: the tensor engine's convolutions
   libnifti2-dev libniftiio-dev libznz-dev   # NIfTI-1/-2 (nifti2_io)
   libfftw3-dev          # FFTs for k-space augmentation
   libgdcm-dev           # DICOM (GDCM 3.0: parsing and every transfer syntax's decoder)

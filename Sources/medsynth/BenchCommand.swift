@@ -19,7 +19,7 @@ struct BenchCommand: ParsableCommand {
           medsynth bench translate                   # load → translated → written NIfTI, full-size CycleGAN
           python3 benchmarks/compare_translate.py    # runs `medsynth translate` and PyTorch side by side
         """,
-        subcommands: [BenchMetricsCommand.self, BenchAugmentCommand.self, BenchEngineCommand.self, BenchHDF5Command.self, BenchTranslateCommand.self, BenchPhantomCommand.self]
+        subcommands: [BenchMetricsCommand.self, BenchAugmentCommand.self, BenchEngineCommand.self, BenchHDF5Command.self, BenchTranslateCommand.self, BenchPhantomCommand.self, BenchConvCommand.self]
     )
 }
 

@@ -5,6 +5,8 @@
 /// with the roles exchanged (its forward is `backwardData`, see Convolution.swift). The column matrix is built
 /// in tiles of whole window-grid rows, at most `columnTileBudget` Floats each, in a block from `ScratchPool`
 /// (skipped entirely for 1×1, stride-1, unpadded kernels, where it equals the image); each tile is one sgemm.
+/// With `backend` .oneDNN (the default, `ConvBackend.current`) each kernel runs through `DNNLConvolution`
+/// instead, and comes back here only where oneDNN declines the shape.
 enum ConvKernel {
     /// The most Floats a column-matrix tile holds (8 MB): large enough for efficient products, small enough to
     /// stay in the last-level cache and never to fault in hundreds of MB.
@@ -33,7 +35,9 @@ enum ConvKernel {
     /// y[n, k] = Σ_{c,i,j} w[k, c, i, j] · x[n, c, oh·s − p + i, ow·s − p + j] + bias[k].
     static func forward(_ x: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
                         outChannels k: Int, bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>,
-                        tileBudget: Int = columnTileBudget) {
+                        tileBudget: Int = columnTileBudget, backend: ConvBackend = .current) {
+        if backend == .oneDNN,
+           DNNLConvolution.forward(x, batch: batch, g, weight: w, outChannels: k, bias: bias, y) { return }
         let (rows, cols) = (g.columnRows, g.columnCount)
         for n in 0..<batch {
             let xn = x + n * g.imageSize, yn = y + n * k * cols
@@ -58,7 +62,9 @@ enum ConvKernel {
     /// (overwrites gx).
     static func backwardData(_ gy: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
                              outChannels k: Int, _ gx: UnsafeMutablePointer<Float>,
-                             tileBudget: Int = columnTileBudget) {
+                             tileBudget: Int = columnTileBudget, backend: ConvBackend = .current) {
+        if backend == .oneDNN,
+           DNNLConvolution.backwardData(gy, batch: batch, g, weight: w, outChannels: k, gx) { return }
         let (rows, cols) = (g.columnRows, g.columnCount)
         for n in 0..<batch {
             let gyn = gy + n * k * cols, gxn = gx + n * g.imageSize
@@ -81,7 +87,9 @@ enum ConvKernel {
     /// summed over the batch (overwrites gw).
     static func backwardWeight(_ x: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry,
                                outChannels k: Int, _ gw: UnsafeMutablePointer<Float>,
-                               tileBudget: Int = columnTileBudget) {
+                               tileBudget: Int = columnTileBudget, backend: ConvBackend = .current) {
+        if backend == .oneDNN,
+           DNNLConvolution.backwardWeight(x, gy, batch: batch, g, outChannels: k, gw) { return }
         let (rows, cols) = (g.columnRows, g.columnCount)
         gw.update(repeating: 0, count: k * rows)
         for n in 0..<batch {

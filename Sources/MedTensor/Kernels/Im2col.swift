@@ -6,7 +6,7 @@ import MedCore
 /// grid, with outHeight = (height + 2·padH − kernelH) / strideH + 1 (likewise for depth and width). For a
 /// transposed convolution the roles swap: the "image" is the transposed convolution's output and the grid its
 /// input.
-struct ConvGeometry: Equatable {
+struct ConvGeometry: Hashable {
     let channels: Int, depth: Int, height: Int, width: Int
     let kernelD: Int, kernelH: Int, kernelW: Int
     let strideD: Int, strideH: Int, strideW: Int
