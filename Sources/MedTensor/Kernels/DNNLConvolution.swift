@@ -29,9 +29,10 @@ public enum ConvBackend: String, Sendable, CaseIterable {
 ///
 /// oneDNN picks its fastest implementation for "any" layout (on AVX-512 machines its `jit:avx512_core` kernels
 /// with channel-blocked layouts, nChw16c and OIhw16i16o); each `Plan` reorders the plain tensors into those layouts
-/// and back around the convolution. A plan — the primitive, its reorders, their buffers and the scratchpad — is
-/// built once per (geometry, batch, output channels, pass, threads) and kept in a per-thread cache, so that
-/// trainings on several threads never share a buffer and never wait for each other.
+/// and back around the convolution. A plan — the primitive and its reorders — is built once per (geometry, batch,
+/// output channels, pass, threads) and kept in a per-thread cache, so that trainings on several threads never
+/// share a buffer and never wait for each other. The reordered copies and the primitive's scratchpad are needed
+/// only during one call, so all plans of a thread share one arena (`ThreadCache.arena`) sized for the largest.
 ///
 /// Threads: oneDNN runs on OpenMP; before each call the calling thread's OpenMP team is set to
 /// `BLASRuntime.threadCount`, so the convolutions use as many cores as the matrix products. Same inputs and the
@@ -89,7 +90,7 @@ enum DNNLConvolution {
         runtime.useThreads(key.threads)
         let cache = ThreadCache.current
         guard let plan = cache.plan(key) else { return false }
-        return plan.execute(pointers, stream: cache.stream)
+        return plan.execute(pointers, stream: cache.stream, arena: cache.arena(bytes: plan.arenaBytes))
     }
 
     // MARK: - Library state
@@ -125,6 +126,19 @@ enum DNNLConvolution {
     final class ThreadCache {
         let stream: dnnl_stream_t
         private var plans: [Key: Plan?] = [:]
+        /// Working memory shared by this thread's plans (the blocked copies and scratchpads of one call).
+        private var arena: UnsafeMutableRawPointer?
+        private var arenaBytes = 0
+
+        /// At least `bytes` of the arena, 64-byte aligned, valid until the next call on this thread.
+        func arena(bytes: Int) -> UnsafeMutableRawPointer {
+            if bytes > arenaBytes || arena == nil {
+                arena?.deallocate()
+                arenaBytes = max(bytes, 64)
+                arena = UnsafeMutableRawPointer.allocate(byteCount: arenaBytes, alignment: 64)
+            }
+            return arena!
+        }
 
         private static let dictionaryKey = "MedTensor.DNNLConvolution"
 
@@ -143,7 +157,11 @@ enum DNNLConvolution {
             self.stream = stream!
         }
 
-        deinit { dnnl_stream_destroy(stream) }
+        deinit {
+            plans.removeAll()
+            arena?.deallocate()
+            dnnl_stream_destroy(stream)
+        }
 
         /// The plan for `key`, built on first use; nil (remembered) when oneDNN cannot take the shape.
         func plan(_ key: Key) -> Plan? {
@@ -166,11 +184,16 @@ enum DNNLConvolution {
             let inner: dnnl_memory_t?
             let reorder: dnnl_primitive_t?
             let isOutput: Bool
+            /// Where `inner`'s data lies in the thread's arena.
+            let arenaOffset: Int
         }
 
         private let primitive: dnnl_primitive_t
         private var ports: [Port] = []
         private var scratchpad: dnnl_memory_t?
+        private var scratchpadOffset = 0
+        /// The arena bytes one call needs: the blocked copies, then the scratchpad.
+        private(set) var arenaBytes = 0
         private var owned: [OpaquePointer] = []  // memories and primitives to destroy (beside `primitive`)
         /// The implementation oneDNN chose.
         let implementation: String
@@ -264,11 +287,13 @@ enum DNNLConvolution {
                 var userDesc = userLayout
                 guard let user = memory(&userDesc, engine: engine, handle: nil) else { return nil }
                 if dnnl_memory_desc_equal(&userDesc, wanted) != 0 {
-                    ports.append(Port(arg: arg, user: user, inner: nil, reorder: nil, isOutput: isOutput))
+                    ports.append(Port(arg: arg, user: user, inner: nil, reorder: nil, isOutput: isOutput, arenaOffset: 0))
                     continue
                 }
                 var wantedDesc = wanted.pointee
-                guard let inner = memory(&wantedDesc, engine: engine, handle: medsynth_dnnl_memory_allocate()) else { return nil }
+                guard let inner = memory(&wantedDesc, engine: engine, handle: nil) else { return nil }
+                let offset = arenaBytes
+                arenaBytes += Plan.aligned(dnnl_memory_desc_get_size(&wantedDesc))
                 var reorderPD: dnnl_primitive_desc_t?
                 let status = isOutput
                     ? dnnl_reorder_primitive_desc_create(&reorderPD, &wantedDesc, engine, &userDesc, engine, nil)
@@ -278,15 +303,20 @@ enum DNNLConvolution {
                 var reorder: dnnl_primitive_t?
                 guard dnnl_primitive_create(&reorder, reorderPD) == dnnl_success, let reorder else { return nil }
                 owned.append(reorder)
-                ports.append(Port(arg: arg, user: user, inner: inner, reorder: reorder, isOutput: isOutput))
+                ports.append(Port(arg: arg, user: user, inner: inner, reorder: reorder, isOutput: isOutput,
+                                  arenaOffset: offset))
             }
             if let scratch = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0),
                dnnl_memory_desc_get_size(scratch) > 0 {
                 var desc = scratch.pointee
-                guard let memory = memory(&desc, engine: engine, handle: medsynth_dnnl_memory_allocate()) else { return nil }
+                guard let memory = memory(&desc, engine: engine, handle: nil) else { return nil }
                 scratchpad = memory
+                scratchpadOffset = arenaBytes
+                arenaBytes += Plan.aligned(dnnl_memory_desc_get_size(&desc))
             }
         }
+
+        private static func aligned(_ bytes: Int) -> Int { (bytes + 63) / 64 * 64 }
 
         private static func descriptor(_ shape: [Int], tag: dnnl_format_tag_t) -> dnnl_memory_desc_t? {
             var desc = dnnl_memory_desc_t()
@@ -313,11 +343,14 @@ enum DNNLConvolution {
         }
 
         /// Runs the reorders into the primitive's layouts, the primitive, and the reorders back.
-        func execute(_ pointers: [Int32: UnsafeMutableRawPointer?], stream: dnnl_stream_t) -> Bool {
+        func execute(_ pointers: [Int32: UnsafeMutableRawPointer?], stream: dnnl_stream_t,
+                     arena: UnsafeMutableRawPointer) -> Bool {
             var args: [dnnl_exec_arg_t] = []
             for port in ports {
                 guard let pointer = pointers[port.arg] ?? nil,
                       dnnl_memory_set_data_handle(port.user, pointer) == dnnl_success else { return false }
+                if let inner = port.inner,
+                   dnnl_memory_set_data_handle(inner, arena + port.arenaOffset) != dnnl_success { return false }
                 if let inner = port.inner, let reorder = port.reorder, !port.isOutput {
                     var reorderArgs = [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: port.user),
                                        dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: inner)]
@@ -325,7 +358,10 @@ enum DNNLConvolution {
                 }
                 args.append(dnnl_exec_arg_t(arg: port.arg, memory: port.inner ?? port.user))
             }
-            if let scratchpad { args.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: scratchpad)) }
+            if let scratchpad {
+                guard dnnl_memory_set_data_handle(scratchpad, arena + scratchpadOffset) == dnnl_success else { return false }
+                args.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: scratchpad))
+            }
             guard dnnl_primitive_execute(primitive, stream, Int32(args.count), &args) == dnnl_success else { return false }
             for port in ports where port.isOutput {
                 guard let inner = port.inner, let reorder = port.reorder else { continue }
