@@ -38,14 +38,17 @@ public struct ConvLayerShape: Codable, Equatable, Sendable, CustomStringConverti
     /// segmenter (64², batch 8, width 16) and the 3-D one (64³, batch 2, width 8).
     public static let standard: [ConvLayerShape] = [
         ConvLayerShape(name: "resnet256.stem", batch: 1, inChannels: 1, outChannels: 64, size: [256, 256], kernel: 7, padding: 3),
+        ConvLayerShape(name: "resnet256.out", batch: 1, inChannels: 64, outChannels: 1, size: [256, 256], kernel: 7, padding: 3),
         ConvLayerShape(name: "resnet256.down1", batch: 1, inChannels: 64, outChannels: 128, size: [256, 256], kernel: 3, stride: 2, padding: 1),
         ConvLayerShape(name: "resnet256.down2", batch: 1, inChannels: 128, outChannels: 256, size: [128, 128], kernel: 3, stride: 2, padding: 1),
         ConvLayerShape(name: "resnet256.block", batch: 1, inChannels: 256, outChannels: 256, size: [64, 64], kernel: 3, padding: 1),
         ConvLayerShape(name: "resnet128.block", batch: 1, inChannels: 256, outChannels: 256, size: [32, 32], kernel: 3, padding: 1),
         ConvLayerShape(name: "patchgan256.c64", batch: 1, inChannels: 64, outChannels: 128, size: [128, 128], kernel: 4, stride: 2, padding: 1),
+        ConvLayerShape(name: "unet2d.in", batch: 8, inChannels: 1, outChannels: 16, size: [64, 64], kernel: 3, padding: 1),
         ConvLayerShape(name: "unet2d.l0", batch: 8, inChannels: 16, outChannels: 16, size: [64, 64], kernel: 3, padding: 1),
         ConvLayerShape(name: "unet2d.l1", batch: 8, inChannels: 32, outChannels: 32, size: [32, 32], kernel: 3, padding: 1),
         ConvLayerShape(name: "unet2d.l2", batch: 8, inChannels: 64, outChannels: 64, size: [16, 16], kernel: 3, padding: 1),
+        ConvLayerShape(name: "unet3d.in", batch: 2, inChannels: 1, outChannels: 8, size: [64, 64, 64], kernel: 3, padding: 1),
         ConvLayerShape(name: "unet3d.l0", batch: 2, inChannels: 8, outChannels: 8, size: [64, 64, 64], kernel: 3, padding: 1),
         ConvLayerShape(name: "unet3d.l1", batch: 2, inChannels: 16, outChannels: 16, size: [32, 32, 32], kernel: 3, padding: 1),
         // The transposed convolutions, written as the convolutions whose adjoints they are (their forward pass is

@@ -76,6 +76,11 @@ enum DNNLConvolution {
 
     /// The oneDNN implementation a pass would use for this shape ("jit:avx512_core", "gemm:jit", …), or nil when
     /// oneDNN cannot take it. For tests and `medsynth bench`.
+    ///
+    /// Every shape goes to oneDNN, also where one of its kernels alone loses to im2col (the backward passes over
+    /// images of fewer than 16 channels: the 7×7 stem's backward-data 30 ms against 3.8): routing those to
+    /// im2col made whole training steps slower (BENCHMARKS.md), because OpenBLAS's threads and oneDNN's OpenMP
+    /// team then take turns spinning on the same cores.
     static func implementation(_ g: ConvGeometry, batch: Int, outChannels k: Int, pass: Pass) -> String? {
         guard Runtime.shared != nil else { return nil }
         let key = Key(geometry: g, batch: batch, outChannels: k, pass: pass, threads: threads)
