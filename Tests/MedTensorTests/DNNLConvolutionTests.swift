@@ -23,12 +23,14 @@ import Testing
         return (y, gx, gw)
     }
 
-    /// |a − b| ≤ 1e-5 · max |b| elementwise: float32 sums of up to ~10⁶ terms in another order.
-    private func expectAgree(_ a: [Float], _ b: [Float], _ what: String) {
+    /// |a − b| ≤ max(1e-5, 2e-7 · √terms) · max |b| elementwise: float32 sums of `terms` products in another
+    /// order (rounding grows like √terms; the largest, a 3-D weight gradient, sums 524,288).
+    private func expectAgree(_ a: [Float], _ b: [Float], terms: Int, _ what: String) {
         #expect(a.count == b.count)
         let scale = Double(b.lazy.map { abs($0) }.max() ?? 1)
         let worst = zip(a, b).map { Double(abs($0 - $1)) }.max() ?? 0
-        #expect(worst <= 1e-5 * max(1, scale), "\(what): largest difference \(worst) with values up to \(scale)")
+        let tolerance = max(1e-5, 2e-7 * Double(terms).squareRoot()) * max(1, scale)
+        #expect(worst <= tolerance, "\(what): largest difference \(worst) with values up to \(scale), allowed \(tolerance)")
         #expect(!a.contains { $0.isNaN }, "\(what): NaN in the oneDNN result")
     }
 
@@ -41,9 +43,9 @@ import Testing
             #expect(implementation != nil, "oneDNN declined \(shape) \(pass)")
         }
         let fast = passes(shape, .oneDNN, seed: 70), reference = passes(shape, .im2col, seed: 70)
-        expectAgree(fast.0, reference.0, "\(shape.name) forward")
-        expectAgree(fast.1, reference.1, "\(shape.name) backward-data")
-        expectAgree(fast.2, reference.2, "\(shape.name) backward-weights")
+        expectAgree(fast.0, reference.0, terms: g.columnRows, "\(shape.name) forward")
+        expectAgree(fast.1, reference.1, terms: shape.outChannels * g.kernelSize, "\(shape.name) backward-data")
+        expectAgree(fast.2, reference.2, terms: shape.batch * g.columnCount, "\(shape.name) backward-weights")
     }
 
     /// Same inputs, same thread count: the same bytes, also when two threads convolve at once (each has its
