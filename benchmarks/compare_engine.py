@@ -12,12 +12,13 @@ Configurations: the CycleGAN ones (64, 128, 256 or size:ngf:blocks: training ste
 segmenter training steps seg2d and seg3d (no translation columns). Next to each step ratio the table gives the
 FLOPs of one training step (forward + backward, counted by torch_reference.py with
 torch.utils.flop_counter.FlopCounterMode, a multiply-add = 2) and each side's achieved GFLOP/s with its share
-of the machine's FMA peak (`--peak-gflops`, default 480 = 2 cores x 240). Both sides report `parameters` (every
+of the machine's FMA peak (`--peak-gflops`; by default measured first with benchmarks/fma_peak.c at the same
+thread count, which needs gcc). Both sides report `parameters` (every
 trained parameter); a configuration whose counts differ is flagged loudly, since its FLOPs would then not match.
 
 Usage:
   python3 benchmarks/compare_engine.py [--rounds 3] [--configs 64,128,256,seg2d,seg3d] [--steps N] [--threads 2]
-         [--gan-mode lsgan|wgangp] [--peak-gflops 480] [--medsynth .build/release/medsynth]
+         [--gan-mode lsgan|wgangp] [--peak-gflops G] [--medsynth .build/release/medsynth]
          [--json Outputs/compare_engine.json]
 (--gan-mode wgangp: the WGAN-GP step on both sides, the gradient penalty back-propagated through second-order
 gradients.)
@@ -29,6 +30,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,6 +44,18 @@ def run_json(cmd, env):
     return json.loads(proc.stdout)
 
 
+def measured_peak(threads):
+    """The FMA peak of `threads` threads in GFLOP/s, measured by benchmarks/fma_peak.c (compiled with gcc)."""
+    binary = Path(tempfile.gettempdir()) / "medsynth_fma_peak"
+    build = subprocess.run(["gcc", "-O2", "-pthread", "-o", str(binary), str(ROOT / "benchmarks/fma_peak.c")],
+                           capture_output=True, text=True)
+    if build.returncode != 0:
+        sys.exit(f"could not build benchmarks/fma_peak.c (gcc needed, or pass --peak-gflops):\n{build.stderr[-1000:]}")
+    out = subprocess.run([str(binary), str(threads), "512"], capture_output=True, text=True, check=True).stdout
+    print(out.strip(), file=sys.stderr)
+    return float(out.split(":")[1].split()[0])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
@@ -51,11 +65,14 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--gan-mode", choices=["lsgan", "wgangp"], default="lsgan")
-    ap.add_argument("--peak-gflops", type=float, default=480.0,
-                    help="the machine's FMA peak in GFLOP/s, for the %% of peak (default 480 = 2 cores x 240)")
+    ap.add_argument("--peak-gflops", type=float,
+                    help="the machine's FMA peak in GFLOP/s, for the %% of peak (default: measured by "
+                         "benchmarks/fma_peak.c with --threads threads before the first round)")
     ap.add_argument("--medsynth", default=str(ROOT / ".build/release/medsynth"))
     ap.add_argument("--json", help="also write all per-round results here")
     args = ap.parse_args()
+    if args.peak_gflops is None:
+        args.peak_gflops = measured_peak(args.threads)
     env = dict(os.environ, MEDSYNTH_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads))
     steps = (["--steps", str(args.steps)] if args.steps else []) + ["--gan-mode", args.gan_mode]
     ours, peer, loads = [], [], []

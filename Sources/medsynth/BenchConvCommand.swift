@@ -9,11 +9,12 @@ struct BenchConvCommand: ParsableCommand {
         commandName: "conv",
         abstract: "Time the convolution kernels (forward, backward-data, backward-weights) per layer shape, oneDNN against the im2col + OpenBLAS reference.",
         discussion: """
-        The shapes are the layers of the standard networks: the ResNet CycleGAN generator and PatchGAN at 256 px (ngf 64, the 256-channel residual block at 64² and at 32²), the 2-D U-Net segmenter (64², batch 8, width 16) and the 3-D one (64³, batch 2, width 8). Each pass is called once untimed (oneDNN builds its plan then) and --repeats times timed; the table gives the median milliseconds, the range, GFLOP/s (a multiply-add counts 2 FLOPs) and the fraction of --peak-gflops, and which implementation ran. The two backends alternate per shape. Threads: OPENBLAS_NUM_THREADS (oneDNN uses as many).
+        The shapes are the layers of the standard networks: the ResNet CycleGAN generator and PatchGAN at 256 px (ngf 64, the 256-channel residual block at 64² and at 32²), the 2-D U-Net segmenter (64², batch 8, width 16) and the 3-D one (64³, batch 2, width 8). Each pass is called once untimed (oneDNN builds its plan then) and --repeats times timed; the table gives the median milliseconds, the range, GFLOP/s (a multiply-add counts 2 FLOPs), with --peak-gflops the fraction of the machine's peak, and which implementation ran. The two backends alternate per shape. Threads: OPENBLAS_NUM_THREADS (oneDNN uses as many).
 
         Examples:
           medsynth bench conv
-          medsynth bench conv --layers unet2d.l0,resnet256.block --repeats 20 --json
+          medsynth bench conv --layers unet2d.l0,resnet256.block --repeats 20 --peak-gflops 225
+          medsynth bench conv --backends onednn --json
         """
     )
 
@@ -23,8 +24,8 @@ struct BenchConvCommand: ParsableCommand {
     @Option(help: "Timed calls per pass.")
     var repeats = 10
 
-    @Option(help: "The machine's peak single-precision GFLOP/s, for the fraction column (2 cores × 2 AVX-512 FMAs × 16 lanes × 2 FLOPs × 3.75 GHz = 480).")
-    var peakGflops = 480.0
+    @Option(help: "The machine's measured single-precision FMA peak in GFLOP/s at the same thread count, for the fraction column (benchmarks/fma_peak.c measures it; without this option the column is left out).")
+    var peakGflops: Double?
 
     @Option(help: "Backends to time, comma-separated: onednn, im2col.")
     var backends = "onednn,im2col"
@@ -34,7 +35,9 @@ struct BenchConvCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...1000).contains(repeats) else { throw ValidationError("--repeats must be 1…1000, got \(repeats)") }
-        guard peakGflops > 0 else { throw ValidationError("--peak-gflops must be > 0, got \(peakGflops)") }
+        if let peakGflops, !(peakGflops > 0) {
+            throw ValidationError("--peak-gflops must be > 0, got \(peakGflops)")
+        }
         _ = try selectedLayers()
         _ = try selectedBackends()
     }
@@ -76,12 +79,14 @@ struct BenchConvCommand: ParsableCommand {
             print(try PrettyJSON.string(timings))
             return
         }
-        print("| layer | pass | backend | implementation | ms median [min, max] | GFLOP/s | of peak |")
-        print("|---|---|---|---|---|---|---|")
+        print("| layer | pass | backend | implementation | ms median [min, max] | GFLOP/s |"
+              + (peakGflops == nil ? "" : " of peak |"))
+        print("|---|---|---|---|---|---|" + (peakGflops == nil ? "" : "---|"))
         for t in timings {
+            let fraction = peakGflops.map { String(format: " %.0f%% |", 100 * t.gflopsPerSecond / $0) } ?? ""
             print("| \(t.layer) | \(t.pass) | \(t.backend) | \(t.implementation) | "
-                  + String(format: "%.3f [%.3f, %.3f] | %.0f | %.0f%% |", t.millisecondsMedian, t.millisecondsMin,
-                           t.millisecondsMax, t.gflopsPerSecond, 100 * t.gflopsPerSecond / peakGflops))
+                  + String(format: "%.3f [%.3f, %.3f] | %.0f |", t.millisecondsMedian, t.millisecondsMin,
+                           t.millisecondsMax, t.gflopsPerSecond) + fraction)
         }
     }
 }
