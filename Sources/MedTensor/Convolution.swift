@@ -92,16 +92,8 @@ extension Tensor {
         // One rule for backward() and for second order: the adjoints of ConvolutionAdjoints.swift run the
         // backward kernels and, when tracking is on, are recorded ops themselves.
         return withExtendedLifetime((self, weight, bias)) { y }.recordedDifferentiably(op, from: inputs) { gy, needs in
-            let grads: [Tensor?]
-            if needs[0] && needs[1] && !Autodiff.isTrackingEnabled {
-                // Plain backward(): both gradients in one kernel call that shares the work on gy.
-                let (gx, gw) = Tensor.convolutionGradients(x, gy, weight: weight, geometry: g, inputShape: xShape,
-                                                           weightShape: wShape)
-                grads = [gx, gw]
-            } else {
-                grads = [needs[0] ? Tensor.convolutionData(gy, weight: weight, geometry: g, inputShape: xShape) : nil,
+            let grads = [needs[0] ? Tensor.convolutionData(gy, weight: weight, geometry: g, inputShape: xShape) : nil,
                          needs[1] ? Tensor.convolutionWeight(x, gy, geometry: g, weightShape: wShape) : nil]
-            }
             return inputs.count == 3 ? grads + [needs[2] ? gy.sum(axes: [0] + spatialAxes) : nil] : grads
         }
     }

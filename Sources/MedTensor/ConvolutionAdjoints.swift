@@ -48,17 +48,4 @@ extension Tensor {
              needs[1] ? convolutionApply(x, weight: gv, geometry: g, outputShape: gyShape) : nil]
         }
     }
-
-    /// Both gradients of the convolution of geometry `g` at once, for `backward()` without a graph (tracking
-    /// off): dL/dx [N, C, in…] (`inputShape`) and dL/dW [K, C, kernel…] (`weightShape`), sharing the work on gy.
-    /// The same values as `convolutionData` and `convolutionWeight`.
-    static func convolutionGradients(_ x: Tensor, _ gy: Tensor, weight: Tensor, geometry g: ConvGeometry,
-                                     inputShape: [Int], weightShape: [Int]) -> (Tensor, Tensor) {
-        precondition(!Autodiff.isTrackingEnabled, "convolutionGradients records nothing; use the adjoints")
-        let gx = Tensor(uninitializedShape: inputShape), gw = Tensor(uninitializedShape: weightShape)
-        ConvKernel.backward(x.storage.pointer, gy.storage.pointer, batch: x.shape[0], g,
-                            weight: weight.storage.pointer, outChannels: weight.shape[0], gx: gx.storage.pointer,
-                            gw: gw.storage.pointer)
-        return withExtendedLifetime((x, gy, weight)) { (gx, gw) }
-    }
 }

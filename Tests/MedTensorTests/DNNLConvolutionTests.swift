@@ -65,23 +65,6 @@ import Testing
         }
     }
 
-    /// Both gradients in one call (gy reordered once) are the same bytes as the two passes one after the other.
-    @Test func theJointBackwardEqualsTheTwoPasses() {
-        for name in ["unet2d.l0", "unet2d.up0", "unet3d.l1", "resnet256.stem"] {
-            let shape = ConvLayerShape.standard.first { $0.name == name }!
-            let g = shape.geometry, n = shape.batch, k = shape.outChannels
-            let x = TestData.randn([n * g.imageSize], seed: 95).scalars
-            let w = TestData.randn([k * g.columnRows], seed: 96).scalars
-            let gy = TestData.randn([n * k * g.columnCount], seed: 97).scalars
-            var gx = [Float](repeating: .nan, count: x.count), gw = [Float](repeating: .nan, count: w.count)
-            var gxJoint = gx, gwJoint = gw
-            ConvKernel.backwardData(gy, batch: n, g, weight: w, outChannels: k, &gx, backend: .oneDNN)
-            ConvKernel.backwardWeight(x, gy, batch: n, g, outChannels: k, &gw, backend: .oneDNN)
-            ConvKernel.backward(x, gy, batch: n, g, weight: w, outChannels: k, gx: &gxJoint, gw: &gwJoint, backend: .oneDNN)
-            #expect(gxJoint == gx && gwJoint == gw, "\(name): the joint backward differs")
-        }
-    }
-
     /// `MEDSYNTH_CONV_BACKEND` picks the backend (the process-wide setting is not changed here: other suites run
     /// alongside).
     @Test func theEnvironmentChoosesTheBackend() {

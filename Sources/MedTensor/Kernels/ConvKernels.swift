@@ -108,17 +108,6 @@ enum ConvKernel {
         }
     }
 
-    /// Both gradients of `forward`: gx [N, C, H, W] and gw [K, C, kh, kw] (both overwritten). Through oneDNN the
-    /// two passes share one reordering of gy (same bytes as the two calls); otherwise it is the two calls.
-    static func backward(_ x: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry,
-                         weight w: UnsafePointer<Float>, outChannels k: Int, gx: UnsafeMutablePointer<Float>,
-                         gw: UnsafeMutablePointer<Float>, backend: ConvBackend = .current) {
-        if backend == .oneDNN,
-           DNNLConvolution.backward(x, gy, batch: batch, g, weight: w, outChannels: k, gx: gx, gw: gw) { return }
-        backwardData(gy, batch: batch, g, weight: w, outChannels: k, gx, backend: backend)
-        backwardWeight(x, gy, batch: batch, g, outChannels: k, gw, backend: backend)
-    }
-
     /// y: [N, K, S] += bias: [K] broadcast over the batch and the S spatial positions.
     static func addBias(_ bias: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, batch: Int, channels k: Int,
                         spatial: Int) {

@@ -74,35 +74,6 @@ enum DNNLConvolution {
              DNNL_ARG_DIFF_WEIGHTS: UnsafeMutableRawPointer(gw)])
     }
 
-    /// Both gradients of one convolution, gx (overwritten) and gw (summed over the batch, overwritten), with gy
-    /// reordered into the blocked layout once for the two passes. Same bytes as `backwardData` then
-    /// `backwardWeight`.
-    static func backward(_ x: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry,
-                         weight w: UnsafePointer<Float>, outChannels k: Int, gx: UnsafeMutablePointer<Float>,
-                         gw: UnsafeMutablePointer<Float>) -> Bool {
-        guard let runtime = Runtime.shared else { return false }
-        runtime.useThreads(threads)
-        let cache = ThreadCache.current
-        guard let dataPlan = cache.plan(Key(geometry: g, batch: batch, outChannels: k, pass: .backwardData,
-                                            threads: threads)),
-              let weightPlan = cache.plan(Key(geometry: g, batch: batch, outChannels: k, pass: .backwardWeights,
-                                              threads: threads)) else { return false }
-        // The two plans' working memory side by side, so that the first one's blocked gy survives the second.
-        let arena = cache.arena(bytes: dataPlan.arenaBytes + weightPlan.arenaBytes)
-        let gyPointer = UnsafeMutableRawPointer(mutating: gy)
-        guard dataPlan.execute([DNNL_ARG_DIFF_DST: gyPointer, DNNL_ARG_WEIGHTS: UnsafeMutableRawPointer(mutating: w),
-                                DNNL_ARG_DIFF_SRC: UnsafeMutableRawPointer(gx)], stream: cache.stream, arena: arena)
-        else { return false }
-        var shared: (arg: Int32, memory: dnnl_memory_t)?
-        if let blocked = dataPlan.blockedInput(DNNL_ARG_DIFF_DST), var wanted = weightPlan.blockedInput(DNNL_ARG_DIFF_DST)?.desc {
-            var have = blocked.desc
-            if dnnl_memory_desc_equal(&have, &wanted) != 0 { shared = (DNNL_ARG_DIFF_DST, blocked.memory) }
-        }
-        return weightPlan.execute([DNNL_ARG_SRC: UnsafeMutableRawPointer(mutating: x), DNNL_ARG_DIFF_DST: gyPointer,
-                                   DNNL_ARG_DIFF_WEIGHTS: UnsafeMutableRawPointer(gw)],
-                                  stream: cache.stream, arena: arena + dataPlan.arenaBytes, borrowed: shared)
-    }
-
     /// The oneDNN implementation a pass would use for this shape ("jit:avx512_core", "gemm:jit", …), or nil when
     /// oneDNN cannot take it. For tests and `medsynth bench`.
     ///
@@ -220,8 +191,6 @@ enum DNNLConvolution {
             let isOutput: Bool
             /// Where `inner`'s data lies in the thread's arena.
             let arenaOffset: Int
-            /// `inner`'s layout.
-            let innerDesc: dnnl_memory_desc_t?
         }
 
         private let primitive: dnnl_primitive_t
@@ -323,8 +292,7 @@ enum DNNLConvolution {
                 var userDesc = userLayout
                 guard let user = memory(&userDesc, engine: engine, handle: nil) else { return nil }
                 if dnnl_memory_desc_equal(&userDesc, wanted) != 0 {
-                    ports.append(Port(arg: arg, user: user, inner: nil, reorder: nil, isOutput: isOutput, arenaOffset: 0,
-                                      innerDesc: nil))
+                    ports.append(Port(arg: arg, user: user, inner: nil, reorder: nil, isOutput: isOutput, arenaOffset: 0))
                     continue
                 }
                 var wantedDesc = wanted.pointee
@@ -341,7 +309,7 @@ enum DNNLConvolution {
                 guard dnnl_primitive_create(&reorder, reorderPD) == dnnl_success, let reorder else { return nil }
                 owned.append(reorder)
                 ports.append(Port(arg: arg, user: user, inner: inner, reorder: reorder, isOutput: isOutput,
-                                  arenaOffset: offset, innerDesc: wantedDesc))
+                                  arenaOffset: offset))
             }
             if let scratch = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0),
                dnnl_memory_desc_get_size(scratch) > 0 {
@@ -379,24 +347,11 @@ enum DNNLConvolution {
             }
         }
 
-        /// The blocked copy of input `arg` after `execute`, with its layout (nil: the primitive reads it plain).
-        func blockedInput(_ arg: Int32) -> (memory: dnnl_memory_t, desc: dnnl_memory_desc_t)? {
-            guard let port = ports.first(where: { $0.arg == arg && !$0.isOutput }), let inner = port.inner,
-                  let desc = port.innerDesc else { return nil }
-            return (inner, desc)
-        }
-
-        /// Runs the reorders into the primitive's layouts, the primitive, and the reorders back. `borrowed` is an
-        /// input already in the layout this plan wants (another plan's blocked copy of the same tensor): it is
-        /// used as it is, without a reorder.
+        /// Runs the reorders into the primitive's layouts, the primitive, and the reorders back.
         func execute(_ pointers: [Int32: UnsafeMutableRawPointer?], stream: dnnl_stream_t,
-                     arena: UnsafeMutableRawPointer, borrowed: (arg: Int32, memory: dnnl_memory_t)? = nil) -> Bool {
+                     arena: UnsafeMutableRawPointer) -> Bool {
             var args: [dnnl_exec_arg_t] = []
             for port in ports {
-                if let borrowed, borrowed.arg == port.arg {
-                    args.append(dnnl_exec_arg_t(arg: port.arg, memory: borrowed.memory))
-                    continue
-                }
                 guard let pointer = pointers[port.arg] ?? nil,
                       dnnl_memory_set_data_handle(port.user, pointer) == dnnl_success else { return false }
                 if let inner = port.inner,
