@@ -74,7 +74,8 @@ public struct ConvLayerTiming: Codable, Sendable {
 }
 
 /// Times the three convolution kernels (forward, backward-data, backward-weights) per layer shape and backend,
-/// on random inputs, after one untimed call (which builds oneDNN's plan).
+/// on random inputs, after three untimed calls (the first builds oneDNN's plan; the next ones start OpenMP's
+/// team and fault in the working memory).
 public enum ConvolutionBenchmark {
     public static let passes = ["forward", "backward-data", "backward-weights"]
 
@@ -98,7 +99,7 @@ public enum ConvolutionBenchmark {
             default:
                 call = { ConvKernel.backwardWeight(x, gy, batch: n, g, outChannels: k, &gw, backend: backend) }
             }
-            call()
+            for _ in 0..<3 { call() }
             var ms: [Double] = []
             for _ in 0..<max(1, repeats) {
                 let start = DispatchTime.now().uptimeNanoseconds

@@ -9,7 +9,7 @@ struct BenchConvCommand: ParsableCommand {
         commandName: "conv",
         abstract: "Time the convolution kernels (forward, backward-data, backward-weights) per layer shape, oneDNN against the im2col + OpenBLAS reference.",
         discussion: """
-        The shapes are the layers of the standard networks: the ResNet CycleGAN generator and PatchGAN at 256 px (ngf 64, the 256-channel residual block at 64² and at 32²), the 2-D U-Net segmenter (64², batch 8, width 16) and the 3-D one (64³, batch 2, width 8). Each pass is called once untimed (oneDNN builds its plan then) and --repeats times timed; the table gives the median milliseconds, the range, GFLOP/s (a multiply-add counts 2 FLOPs), with --peak-gflops the fraction of the machine's peak, and which implementation ran. The two backends alternate per shape. Threads: OPENBLAS_NUM_THREADS (oneDNN uses as many).
+        The shapes are the layers of the standard networks: the ResNet CycleGAN generator and PatchGAN at 256 px (ngf 64, the 256-channel residual block at 64² and at 32²), the 2-D U-Net segmenter (64², batch 8, width 16) and the 3-D one (64³, batch 2, width 8). Each pass is called three times untimed (oneDNN builds its plan in the first) and --repeats times timed; the table gives the median milliseconds, the range, GFLOP/s (a multiply-add counts 2 FLOPs), with --peak-gflops the fraction of the machine's peak, and which implementation ran. The two backends alternate per shape. Threads: OPENBLAS_NUM_THREADS (oneDNN uses as many).
 
         Examples:
           medsynth bench conv
