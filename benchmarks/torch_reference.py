@@ -146,6 +146,18 @@ def gradient_penalty(D, real, fake, lambda_gp=10.0):
     return (((grad.view(real.shape[0], -1) + 1e-16).norm(2, dim=1) - 1) ** 2).mean() * lambda_gp
 
 
+def timed_steps(step, steps, warmup):
+    """Runs `step` `warmup` times untimed, then `steps` times timed; the milliseconds of each timed run."""
+    for _ in range(max(warmup, 0)):
+        step()
+    times = []
+    for _ in range(steps):
+        t = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
 def count_flops(fn):
     """The FLOPs of one call of fn (FlopCounterMode: matrix products and convolutions, a multiply-add = 2)."""
     mode = FlopCounterMode(display=False)
@@ -231,13 +243,7 @@ def run_segmenter(name, kind, rank, size, width, depth, batch, steps, warmup, th
         losses.update(loss=loss.item(), dice=dice.item(), ce=ce.item())
 
     flops = count_flops(step)
-    for _ in range(max(warmup - 1, 0)):
-        step()
-    times = []
-    for _ in range(steps):
-        t = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - t) * 1000)
+    times = timed_steps(step, steps, warmup - 1)
     train_median = statistics.median(times)
     return {
         "config": name, "kind": kind, "size": size, "spatial_rank": rank, "batch": batch, "base_width": width,
@@ -303,13 +309,7 @@ def run_one(size, ngf, blocks, steps, warmup, threads, seed, gan_mode="lsgan"):
     counter.enabled = True
     step_flops = count_flops(step)
     counter.enabled = False
-    for _ in range(max(warmup - 1, 0)):
-        step()
-    times = []
-    for _ in range(steps):
-        t = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - t) * 1000)
+    times = timed_steps(step, steps, warmup - 1)
     x = torch.rand(1, 1, size, size) * 2 - 1
     with torch.no_grad():
         slice_flops = count_flops(lambda: G_A(x))

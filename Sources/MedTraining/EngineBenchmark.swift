@@ -195,16 +195,9 @@ public enum EngineBenchmark {
         let realA = Tensor.uniform(shape, lower: -1, upper: 1, using: &g)
         let realB = Tensor.uniform(shape, lower: -1, upper: 1, using: &g)
         trainer.setInput(UnpairedBatch(realA: realA, realB: realB))
-        for _ in 0..<warmup { trainer.optimizeParameters() }
-        var times: [Double] = []
-        let faultsBefore = minorPageFaults()
-        for i in 0..<steps {
-            let t = Clock.now()
+        let (times, faultsPerStep) = timedSteps(steps: steps, warmup: warmup, progress: progress) {
             trainer.optimizeParameters()
-            times.append(Clock.milliseconds(since: t))
-            progress("step \(i + 1)/\(steps): \(String(format: "%.1f", times.last!)) ms")
         }
-        let faultsPerStep = Double(minorPageFaults() - faultsBefore) / Double(max(1, steps))
         let x = Tensor.uniform(shape, lower: -1, upper: 1, using: &g)
         _ = trainer.translate(x)
         var translate: [Double] = []
@@ -255,16 +248,9 @@ public enum EngineBenchmark {
                                           diceWeight: defaults.diceWeight, crossEntropyWeight: defaults.crossEntropyWeight,
                                           includeBackground: defaults.diceIncludeBackground)
         trainer.setInput(segmenterBatch(config, seed: seed))
-        for _ in 0..<warmup { trainer.optimizeParameters() }
-        var times: [Double] = []
-        let faultsBefore = minorPageFaults()
-        for i in 0..<steps {
-            let t = Clock.now()
+        let (times, faultsPerStep) = timedSteps(steps: steps, warmup: warmup, progress: progress) {
             trainer.optimizeParameters()
-            times.append(Clock.milliseconds(since: t))
-            progress("step \(i + 1)/\(steps): \(String(format: "%.1f", times.last!)) ms")
         }
-        let faultsPerStep = Double(minorPageFaults() - faultsBefore) / Double(max(1, steps))
         let round = { (v: Double, places: Double) in (v * places).rounded() / places }
         return EngineBenchResult(
             config: config.description, kind: config.kind.rawValue, size: config.size,
@@ -275,6 +261,22 @@ public enum EngineBenchmark {
             peak_rss_mb: round(peakResidentMegabytes(), 10), page_faults_per_step: round(faultsPerStep, 10),
             parameters: trainer.network.parameterCount, blas_core: BLASRuntime.coreName,
             last_losses: trainer.currentLosses())
+    }
+
+    /// Runs `step` `warmup` times untimed, then `steps` times timed: the milliseconds of each timed step and the
+    /// minor page faults per timed step.
+    private static func timedSteps(steps: Int, warmup: Int, progress: (String) -> Void,
+                                   _ step: () -> Void) -> (times: [Double], faultsPerStep: Double) {
+        for _ in 0..<warmup { step() }
+        var times: [Double] = []
+        let faultsBefore = minorPageFaults()
+        for i in 0..<steps {
+            let t = Clock.now()
+            step()
+            times.append(Clock.milliseconds(since: t))
+            progress("step \(i + 1)/\(steps): \(String(format: "%.1f", times.last!)) ms")
+        }
+        return (times, Double(minorPageFaults() - faultsBefore) / Double(max(1, steps)))
     }
 
     /// The process's peak resident set size in MB (getrusage ru_maxrss, KiB on Linux), as the PyTorch script.
