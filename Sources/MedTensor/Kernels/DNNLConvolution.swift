@@ -1,6 +1,5 @@
 import CDNNL
 import Foundation
-import Synchronization
 
 /// Which implementation runs the convolutions: oneDNN (the default; Kernels/DNNLConvolution.swift) or the
 /// im2col + OpenBLAS path of `ConvKernel` (the reference and the fallback for any shape oneDNN declines). The
@@ -8,18 +7,13 @@ import Synchronization
 public enum ConvBackend: String, Sendable, CaseIterable {
     case oneDNN = "onednn", im2col
 
-    private static let selected = Mutex<ConvBackend>(fromEnvironment(ProcessInfo.processInfo.environment["MEDSYNTH_CONV_BACKEND"]))
-
     /// The backend a `MEDSYNTH_CONV_BACKEND` value names ("onednn" or "im2col", any case); oneDNN for anything else.
     static func fromEnvironment(_ value: String?) -> ConvBackend {
         value.flatMap { ConvBackend(rawValue: $0.lowercased()) } ?? .oneDNN
     }
 
-    /// The backend convolutions use unless a kernel call names one (process-wide).
-    public static var current: ConvBackend {
-        get { selected.withLock { $0 } }
-        set { selected.withLock { $0 = newValue } }
-    }
+    /// The backend convolutions use unless a kernel call names one (`MEDSYNTH_CONV_BACKEND`, read once).
+    public static let current = fromEnvironment(ProcessInfo.processInfo.environment["MEDSYNTH_CONV_BACKEND"])
 }
 
 /// The convolution kernels through oneDNN (Debian `libdnnl-dev`, the library PyTorch's CPU convolutions run on):
@@ -199,7 +193,8 @@ enum DNNLConvolution {
         private var scratchpadOffset = 0
         /// The arena bytes one call needs: the blocked copies, then the scratchpad.
         private(set) var arenaBytes = 0
-        private var owned: [OpaquePointer] = []  // memories and primitives to destroy (beside `primitive`)
+        /// The memories and reorders this plan created (destroyed with it, beside `primitive`).
+        private var ownedMemories: [dnnl_memory_t] = [], ownedReorders: [dnnl_primitive_t] = []
         /// The implementation oneDNN chose.
         let implementation: String
 
@@ -307,7 +302,7 @@ enum DNNLConvolution {
                 defer { dnnl_primitive_desc_destroy(reorderPD) }
                 var reorder: dnnl_primitive_t?
                 guard dnnl_primitive_create(&reorder, reorderPD) == dnnl_success, let reorder else { return nil }
-                owned.append(reorder)
+                ownedReorders.append(reorder)
                 ports.append(Port(arg: arg, user: user, inner: inner, reorder: reorder, isOutput: isOutput,
                                   arenaOffset: offset))
             }
@@ -334,17 +329,14 @@ enum DNNLConvolution {
                             handle: UnsafeMutableRawPointer?) -> dnnl_memory_t? {
             var memory: dnnl_memory_t?
             guard dnnl_memory_create(&memory, &desc, engine, handle) == dnnl_success, let memory else { return nil }
-            owned.append(memory)
+            ownedMemories.append(memory)
             return memory
         }
 
         deinit {
             dnnl_primitive_destroy(primitive)
-            for object in owned {
-                // Primitives and memories are both opaque pointers; the reorders are the primitives.
-                if ports.contains(where: { $0.reorder == object }) { dnnl_primitive_destroy(object) }
-                else { dnnl_memory_destroy(object) }
-            }
+            ownedReorders.forEach { dnnl_primitive_destroy($0) }
+            ownedMemories.forEach { dnnl_memory_destroy($0) }
         }
 
         /// Runs the reorders into the primitive's layouts, the primitive, and the reorders back.

@@ -32,40 +32,37 @@ extension CycleGANTrainer: TranslatorTrainer {
     public var sideMultiple: Int { 4 }
 }
 
-extension Pix2PixTrainer: TranslatorTrainer {
+/// A translator trained on paired slices with one generator "G" (pix2pix, the conditional GAN, regression): a
+/// step is `setInput(batch.paired)` then `optimizeParameters()`, and no noise is appended unless it says so.
+public protocol PairedTranslatorTrainer: TranslatorTrainer {
+    func setInput(_ batch: PairedBatch)
+    func optimizeParameters()
+}
+
+extension PairedTranslatorTrainer {
     public func trainStep(_ batch: SliceBatch) {
         setInput(batch.paired)
         optimizeParameters()
     }
 
-    public func translateAToB(_ a: Tensor, noise: inout SeededGenerator) -> Tensor { translate(a) }
     public var generatorNames: [String: String] { ["AtoB": "G"] }
     public var inputNoise: (channels: Int, std: Float) { (0, 0) }
+}
+
+extension Pix2PixTrainer: PairedTranslatorTrainer {
+    public func translateAToB(_ a: Tensor, noise: inout SeededGenerator) -> Tensor { translate(a) }
     public var sideMultiple: Int { 1 << options.downsamplings }
 }
 
-extension ConditionalGANTrainer: TranslatorTrainer {
-    public func trainStep(_ batch: SliceBatch) {
-        setInput(batch.paired)
-        optimizeParameters()
-    }
-
+extension ConditionalGANTrainer: PairedTranslatorTrainer {
     public func translateAToB(_ a: Tensor, noise: inout SeededGenerator) -> Tensor { translate(a, noiseGenerator: &noise) }
-    public var generatorNames: [String: String] { ["AtoB": "G"] }
     public var inputNoise: (channels: Int, std: Float) { (options.noiseChannels, options.noiseStd) }
     public var sideMultiple: Int {
         options.generatorArchitecture == .unet ? 1 << options.downsamplings : 4
     }
 }
 
-extension RegressionTrainer: TranslatorTrainer {
-    public func trainStep(_ batch: SliceBatch) {
-        setInput(batch.paired)
-        optimizeParameters()
-    }
-
+extension RegressionTrainer: PairedTranslatorTrainer {
     public func translateAToB(_ a: Tensor, noise: inout SeededGenerator) -> Tensor { translate(a) }
-    public var generatorNames: [String: String] { ["AtoB": "G"] }
-    public var inputNoise: (channels: Int, std: Float) { (0, 0) }
     public var sideMultiple: Int { 1 << options.downsamplings }
 }
